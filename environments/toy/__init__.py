@@ -1,0 +1,1 @@
+"""Toy environments: tiny, deterministic tasks for tests, demos and the CPU experiment."""

@@ -1,0 +1,1 @@
+"""Placeholder until its engineer lands the package."""

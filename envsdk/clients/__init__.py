@@ -1,0 +1,1 @@
+"""Shared clients: OpenAI-compatible chat, sharded HTTP, LLM judge, local HF generation."""

@@ -1,0 +1,37 @@
+"""Exceptions with messages that say what was wrong, where, and what to do."""
+
+from __future__ import annotations
+
+
+class EnvsdkError(Exception):
+    """Base class of every error envsdk raises on purpose."""
+
+
+class RowError(EnvsdkError, ValueError):
+    """A dataset or verify row that is missing a field or has one of the wrong type."""
+
+
+class UnknownNameError(EnvsdkError, LookupError):
+    """An environment or transform name that no installed package registers."""
+
+    def __init__(self, kind: str, name: str, known: list[str]):
+        self.kind, self.name, self.known = kind, name, known
+        listed = ", ".join(sorted(known)) or "(none installed)"
+        super().__init__(f"unknown {kind} {name!r}; installed {kind}s: {listed}")
+
+
+class MissingExtraError(EnvsdkError, ImportError):
+    """An optional dependency that is not installed; names the extra that provides it."""
+
+    def __init__(self, module: str, extra: str):
+        super().__init__(f"{module!r} is not installed; install it with: pip install 'envsdk[{extra}]'")
+
+
+def require(module: str, extra: str):
+    """Import an optional dependency or raise a MissingExtraError naming the extra."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingExtraError(module, extra) from exc

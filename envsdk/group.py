@@ -1,0 +1,108 @@
+"""Groups: all rollouts of one prompt instance, with rewards a transform may rewrite."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from .messages import Text, completion_text
+from .verdict import Verdict
+
+OnError = Literal["zero", "abstain"]
+
+
+def make_group_id(env_name: str, example_id: str | None = None, prompt: Text | None = None) -> str:
+    """A stable id: hash of (environment name, example id), or of the prompt when there is no id."""
+    key = example_id if example_id is not None else json.dumps(prompt, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha1(f"{env_name}\x00{key}".encode()).hexdigest()[:16]
+
+
+@dataclass
+class Rollout:
+    """One sampled completion with its verdict."""
+
+    rollout_index: int
+    completion: Text
+    verdict: Verdict
+    state: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return completion_text(self.completion)
+
+
+@dataclass
+class Group:
+    """The n rollouts of one prompt instance.
+
+    `rewards` starts as the verdicts' rewards; transforms rewrite it. `keep` marks rollouts that
+    count in the baseline (False for abstained errors or filtered rollouts). `advantages` is set
+    only by the final advantage step.
+    """
+
+    group_id: str
+    prompt: Text
+    rollouts: list[Rollout]
+    rewards: list[float]
+    keep: list[bool]
+    env: str = ""
+    example_id: str | None = None
+    answer: Any = None
+    advantages: list[float] | None = None
+    metrics: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def from_verdicts(
+        cls,
+        *,
+        prompt: Text,
+        completions: list[Text],
+        verdicts: list[Verdict],
+        env: str = "",
+        example_id: str | None = None,
+        answer: Any = None,
+        states: list[dict] | None = None,
+        on_error: OnError = "abstain",
+    ) -> Group:
+        """Build a group; failed verdicts are left out of the baseline when `on_error="abstain"`."""
+        if len(completions) != len(verdicts):
+            raise ValueError(f"{len(completions)} completions but {len(verdicts)} verdicts")
+        states = states or [{} for _ in completions]
+        rollouts = [Rollout(i, c, v, s) for i, (c, v, s) in enumerate(zip(completions, verdicts, states))]
+        keep = [not (on_error == "abstain" and v.failed) for v in verdicts]
+        return cls(
+            group_id=make_group_id(env, example_id, prompt),
+            prompt=prompt,
+            rollouts=rollouts,
+            rewards=[0.0 if v.failed else v.reward for v in verdicts],
+            keep=keep,
+            env=env,
+            example_id=example_id,
+            answer=answer,
+        )
+
+    @property
+    def n(self) -> int:
+        return len(self.rollouts)
+
+    @property
+    def completions(self) -> list[str]:
+        """Completion texts, in rollout order."""
+        return [r.text for r in self.rollouts]
+
+    @property
+    def verdicts(self) -> list[Verdict]:
+        return [r.verdict for r in self.rollouts]
+
+    def with_rewards(self, rewards: list[float], *, keep: list[bool] | None = None, **metrics: float) -> Group:
+        """A copy with new rewards (and optionally a new keep mask and extra metrics)."""
+        if len(rewards) != self.n:
+            raise ValueError(f"group {self.group_id} has {self.n} rollouts but got {len(rewards)} rewards")
+        return replace(
+            self,
+            rewards=[float(r) for r in rewards],
+            keep=list(keep) if keep is not None else list(self.keep),
+            metrics={**self.metrics, **metrics},
+        )

@@ -1,0 +1,72 @@
+"""Find environments and transforms by name through entry points (or ad hoc registration)."""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+from typing import Any, Callable
+
+from .environment import EnvSpec
+from .errors import UnknownNameError
+
+ENV_GROUP = "envsdk.environments"
+TRANSFORM_GROUP = "envsdk.transforms"
+CLI_GROUP = "envsdk.cli"
+
+_adhoc: dict[str, dict[str, Callable]] = {ENV_GROUP: {}, TRANSFORM_GROUP: {}}
+
+
+def _entry_points(group: str) -> dict[str, Any]:
+    return {ep.name: ep for ep in entry_points(group=group)}
+
+
+def names(group: str) -> list[str]:
+    """Every name registered in a group, entry points and ad hoc registrations together."""
+    return sorted(set(_entry_points(group)) | set(_adhoc.get(group, {})))
+
+
+def resolve(group: str, name: str, kind: str) -> Callable:
+    """The factory registered under `name`; UnknownNameError lists the known names."""
+    if name in _adhoc.get(group, {}):
+        return _adhoc[group][name]
+    eps = _entry_points(group)
+    if name not in eps:
+        raise UnknownNameError(kind, name, names(group))
+    return eps[name].load()
+
+
+def register_environment(name: str, factory: Callable[..., Any]) -> None:
+    """Register an environment factory built in Python (no package). Worker processes rebuild it
+    from (name, kwargs), so the factory must be importable (a module-level function)."""
+    _adhoc[ENV_GROUP][name] = factory
+
+
+def register_transform(name: str, factory: Callable[..., Any]) -> None:
+    """Register a group-transform factory built in Python."""
+    _adhoc[TRANSFORM_GROUP][name] = factory
+
+
+def load_environment(name: str, **kwargs: Any):
+    """Build the environment registered under `name` with `load_environment(**kwargs)`."""
+    env = resolve(ENV_GROUP, name, "environment")(**kwargs)
+    env.spec = EnvSpec(name, dict(kwargs))
+    return env
+
+
+def load_transform(name: str, **kwargs: Any):
+    """Build the group transform registered under `name`."""
+    return resolve(TRANSFORM_GROUP, name, "transform")(**kwargs)
+
+
+def adhoc_factory(name: str) -> Callable | None:
+    """The ad hoc factory for `name`, if any (shipped to workers so they can rebuild it)."""
+    return _adhoc[ENV_GROUP].get(name)
+
+
+def describe(group: str, name: str) -> str:
+    """A one-line description: the factory's docstring summary."""
+    try:
+        factory = resolve(group, name, "environment" if group == ENV_GROUP else "transform")
+    except Exception as exc:  # a broken plugin still shows in `list`, with why
+        return f"(failed to load: {type(exc).__name__}: {exc})"
+    doc = (factory.__doc__ or "").strip().splitlines()
+    return doc[0] if doc else ""

@@ -1,0 +1,201 @@
+"""Weighted reward functions whose arguments are injected by parameter name (verifiers style)."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .verdict import Verdict
+
+ROW_ARGS = ("prompt", "completion", "answer", "info", "state", "example")
+GROUP_ARGS = ("prompts", "completions", "answers", "infos", "states", "examples")
+
+
+@dataclass(frozen=True)
+class RewardSpec:
+    """How a rubric treats one function: its weight and its execution marks."""
+
+    name: str
+    weight: float = 1.0
+    group: bool = False
+    cpu_heavy: bool = False
+
+
+def reward(
+    fn: Callable | None = None,
+    *,
+    weight: float = 1.0,
+    name: str | None = None,
+    group: bool = False,
+    cpu_heavy: bool = False,
+):
+    """Mark a reward function. `group=True` receives lists (one per rollout of a group);
+    `cpu_heavy=True` runs it in the executor's process pool instead of on the event loop."""
+
+    def mark(f: Callable) -> Callable:
+        f.__envsdk_reward__ = RewardSpec(name or f.__name__, weight, group, cpu_heavy)
+        return f
+
+    return mark(fn) if fn is not None else mark
+
+
+def spec_of(fn: Callable, weight: float | None = None) -> RewardSpec:
+    """The RewardSpec of a function (defaults when it carries no mark)."""
+    spec = getattr(fn, "__envsdk_reward__", None) or RewardSpec(getattr(fn, "__name__", "reward"))
+    if weight is not None:
+        spec = RewardSpec(spec.name, weight, spec.group, spec.cpu_heavy)
+    return spec
+
+
+def _inject(fn: Callable, available: dict[str, Any]) -> dict[str, Any]:
+    """Pick the arguments `fn` asks for by name; fail clearly on names nobody provides."""
+    params = inspect.signature(fn).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return dict(available)
+    kwargs, missing = {}, []
+    for pname, param in params.items():
+        if pname in available:
+            kwargs[pname] = available[pname]
+        elif param.default is inspect.Parameter.empty and param.kind is not inspect.Parameter.VAR_POSITIONAL:
+            missing.append(pname)
+    if missing:
+        raise TypeError(
+            f"reward function {fn.__name__!r} asks for {missing}; available names: {sorted(available)}"
+        )
+    return kwargs
+
+
+async def _call(fn: Callable, kwargs: dict[str, Any]) -> Any:
+    result = fn(**kwargs)
+    if inspect.isawaitable(result):
+        result = await result
+    return result
+
+
+@dataclass
+class Rubric:
+    """A weighted sum of reward functions plus zero-weight metrics.
+
+    The total reward is sum(weight * component); components are logged under their names.
+    A function that raises yields a flagged verdict (`error` set), never a silent 0.
+    """
+
+    funcs: list[Callable] = field(default_factory=list)
+    weights: list[float] | None = None
+    objects: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        weights = self.weights if self.weights is not None else [None] * len(self.funcs)
+        if len(weights) != len(self.funcs):
+            raise ValueError(f"{len(self.funcs)} reward functions but {len(weights)} weights")
+        self.specs: list[RewardSpec] = [spec_of(f, w) for f, w in zip(self.funcs, weights)]
+
+    def add(self, fn: Callable, weight: float | None = None) -> Callable:
+        """Add a reward function (weight from its mark, else 1)."""
+        self.funcs.append(fn)
+        self.specs.append(spec_of(fn, weight))
+        return fn
+
+    def add_metric(self, fn: Callable) -> Callable:
+        """Add a zero-weight function: logged as a component, never rewarded."""
+        return self.add(fn, weight=0.0)
+
+    def register(self, name: str, obj: Any) -> None:
+        """Make `obj` injectable into reward functions under `name`."""
+        if name in ROW_ARGS or name in GROUP_ARGS:
+            raise ValueError(f"{name!r} is a reserved argument name")
+        self.objects[name] = obj
+
+    @property
+    def cpu_heavy(self) -> bool:
+        """True when any function asks for the process pool."""
+        return any(s.cpu_heavy for s in self.specs)
+
+    @property
+    def has_group_funcs(self) -> bool:
+        return any(s.group for s in self.specs)
+
+    async def score_group(
+        self, rows: list[dict], completions: list[Any], states: list[dict] | None = None
+    ) -> list[Verdict]:
+        """Score the rollouts of one group: per-rollout functions for each, group functions once."""
+        started = time.perf_counter()
+        n = len(completions)
+        states = states if states is not None else [{} for _ in range(n)]
+        components: list[dict[str, float]] = [{} for _ in range(n)]
+        extras: list[dict[str, Any]] = [{} for _ in range(n)]
+        base: list[Verdict | None] = [None] * n
+        errors: list[str | None] = [None] * n
+        for fn, spec in zip(self.funcs, self.specs):
+            try:
+                values = await self._run_one(fn, spec, rows, completions, states)
+            except Exception as exc:  # a crashing verifier flags the rollouts it touched
+                message = f"{spec.name}: {type(exc).__name__}: {exc}"
+                errors = [e or message for e in errors]
+                continue
+            for i, value in enumerate(values):
+                verdict = value if isinstance(value, Verdict) else None
+                try:
+                    coerced = Verdict.coerce(value)
+                except TypeError as exc:
+                    errors[i] = errors[i] or f"{spec.name}: {exc}"
+                    continue
+                components[i][spec.name] = coerced.reward
+                extras[i].update(coerced.details)
+                if coerced.error and not errors[i]:
+                    errors[i] = coerced.error
+                if verdict is not None and base[i] is None:
+                    base[i] = verdict
+                elif base[i] is None and spec.weight != 0:
+                    base[i] = coerced
+        duration = time.perf_counter() - started
+        return [self._combine(base[i], components[i], extras[i], errors[i], duration / max(n, 1)) for i in range(n)]
+
+    async def _run_one(self, fn, spec, rows, completions, states) -> list[Any]:
+        if spec.group:
+            available = {
+                "prompts": [r.get("prompt") for r in rows],
+                "completions": completions,
+                "answers": [r.get("answer") for r in rows],
+                "infos": [r.get("info") or {} for r in rows],
+                "states": states,
+                "examples": rows,
+                **self.objects,
+            }
+            values = await _call(fn, _inject(fn, available))
+            if not isinstance(values, (list, tuple)) or len(values) != len(completions):
+                raise TypeError(f"group function must return one value per rollout ({len(completions)})")
+            return list(values)
+        out = []
+        for row, completion, state in zip(rows, completions, states):
+            available = {
+                "prompt": row.get("prompt"),
+                "completion": completion,
+                "answer": row.get("answer"),
+                "info": row.get("info") or {},
+                "state": state,
+                "example": row,
+                **self.objects,
+            }
+            out.append(await _call(fn, _inject(fn, available)))
+        return out
+
+    def _combine(self, base, components, extras, error, duration) -> Verdict:
+        """Weighted sum of components; the first rewarded Verdict keeps its flags and details."""
+        if error is not None and not components:
+            return Verdict.from_error(error, duration_s=duration)
+        total = sum(spec.weight * components.get(spec.name, 0.0) for spec in self.specs)
+        template = base or Verdict()
+        details = {**extras, **template.details}
+        return template.model_copy(
+            update={
+                "reward": total,
+                "components": components,
+                "error": error or template.error,
+                "duration_s": template.duration_s or duration,
+                "details": details,
+            }
+        )

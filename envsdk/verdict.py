@@ -1,0 +1,57 @@
+"""The result of scoring one rollout: a reward plus flags that keep failures visible."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Verdict(BaseModel):
+    """What a verifier says about one completion (CONTRACT §2).
+
+    `passed=None` means abstained / not attempted; `error` and `timed_out` flag verifier
+    failures so they are never confused with a genuine 0.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    reward: float = 0.0
+    passed: bool | None = None
+    error: str | None = None
+    timed_out: bool = False
+    components: dict[str, float] = Field(default_factory=dict)
+    duration_s: float = 0.0
+    details: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        """True when the verifier itself could not produce a judgement."""
+        return self.error is not None or self.timed_out
+
+    @classmethod
+    def from_error(cls, error: str, *, timed_out: bool = False, duration_s: float = 0.0, **details: Any) -> Verdict:
+        """A flagged verdict for a verifier that crashed, hung or got bad input."""
+        return cls(reward=0.0, passed=None, error=error, timed_out=timed_out, duration_s=duration_s, details=details)
+
+    @classmethod
+    def coerce(cls, value: Any) -> Verdict:
+        """Accept the forgiving return types of reward functions: bool, number, (number, dict), Verdict."""
+        if isinstance(value, Verdict):
+            return value
+        if isinstance(value, bool):
+            return cls(reward=float(value), passed=value)
+        if isinstance(value, (int, float)):
+            reward = float(value)
+            if math.isnan(reward):
+                return cls.from_error("reward function returned NaN")
+            return cls(reward=reward)
+        if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], dict):
+            verdict = cls.coerce(value[0])
+            return verdict.model_copy(update={"details": {**verdict.details, **value[1]}})
+        if value is None:
+            return cls(reward=0.0, passed=None, details={"outcome": "not_attempted"})
+        raise TypeError(
+            f"a reward function returned {type(value).__name__}; expected bool, float, (float, dict) or Verdict"
+        )

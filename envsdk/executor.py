@@ -1,0 +1,320 @@
+"""Runs verification: I/O-bound rubrics on the event loop, CPU-heavy ones in a killable process pool.
+
+Pool workers are spawned processes that rebuild the environment from its `EnvSpec`. A task is one group
+(or a chunk of independent rows); the worker reports each row as it finishes, so the parent measures a
+wall-clock deadline per row from the moment that row's work starts. A row that hangs, crashes its worker
+or pushes the worker over its memory cap gets a flagged verdict; the worker is killed and replaced and the
+rest of the task carries on. No signals are used inside workers, so verifiers may run in any thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing as mp
+import os
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Any, Literal, Sequence
+
+from .environment import Environment, EnvSpec
+from .messages import Text
+from .verdict import Verdict
+
+Mode = Literal["auto", "pool", "inline"]
+_POLL_S = 0.1
+
+
+@dataclass
+class ExecutorConfig:
+    """How verification runs. `timeout_s` is the wall clock per row; `memory_mb` caps a worker's RSS."""
+
+    workers: int = os.cpu_count() or 1
+    timeout_s: float = 30.0
+    memory_mb: int | None = 4096
+    max_concurrency: int = 64
+    mode: Mode = "auto"
+    rows_per_task: int = 8
+
+
+@dataclass
+class _Task:
+    rows: list[dict]
+    completions: list[Text]
+    states: list[dict]
+    whole_group: bool
+
+
+def _build_env(payload: tuple[EnvSpec, Any]) -> Environment:
+    spec, factory = payload
+    if factory is not None:
+        env = factory(**spec.kwargs)
+        env.spec = spec
+        return env
+    from .registry import load_environment
+
+    return load_environment(spec.name, **spec.kwargs)
+
+
+def _worker_main(conn: Connection, payload: tuple[EnvSpec, Any]) -> None:
+    """Worker loop: receive a task, score it, stream verdicts back as plain dicts."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    env = _build_env(payload)
+    loop = asyncio.new_event_loop()
+    conn.send(("ready",))
+    while True:
+        try:
+            task: _Task | None = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        if task.whole_group:
+            verdicts = loop.run_until_complete(_safe_score(env, task.rows, task.completions, task.states))
+            conn.send(("group", [v.model_dump() for v in verdicts]))
+            continue
+        for i, (row, completion, state) in enumerate(zip(task.rows, task.completions, task.states)):
+            (verdict,) = loop.run_until_complete(_safe_score(env, [row], [completion], [state]))
+            conn.send(("row", i, verdict.model_dump()))
+
+
+async def _safe_score(env: Environment, rows, completions, states) -> list[Verdict]:
+    started = time.perf_counter()
+    try:
+        verdicts = await env.score_group(rows, completions, states)
+    except Exception as exc:  # an environment bug must not kill the worker or the caller
+        message = f"{type(exc).__name__}: {exc}"
+        return [Verdict.from_error(message, duration_s=time.perf_counter() - started) for _ in rows]
+    return list(verdicts)
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/statm") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+class _Worker:
+    """One spawned process and its pipe."""
+
+    def __init__(self, ctx, payload):
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_main, args=(child, payload), daemon=True)
+        self.proc.start()
+        child.close()
+        self.ready = False
+
+    async def _readable(self, timeout: float) -> bool:
+        if self.conn.poll():
+            return True
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
+        fd = self.conn.fileno()
+        loop.add_reader(fd, lambda: fut.done() or fut.set_result(None))
+        try:
+            await asyncio.wait_for(fut, timeout)
+            return True
+        except asyncio.TimeoutError:
+            return False
+        finally:
+            loop.remove_reader(fd)
+
+    async def recv(self, deadline: float, memory_mb: int | None) -> tuple:
+        """The next message, or ("timeout",) / ("crash", why) / ("memory", mb)."""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return ("timeout",)
+            if await self._readable(min(remaining, _POLL_S)):
+                try:
+                    return self.conn.recv()
+                except (EOFError, OSError):
+                    self.proc.join(1)
+                    return ("crash", f"worker died (exit code {self.proc.exitcode})")
+            if memory_mb is not None and (rss := _rss_mb(self.proc.pid)) > memory_mb:
+                return ("memory", rss)
+            if not self.proc.is_alive():
+                return ("crash", f"worker died (exit code {self.proc.exitcode})")
+
+    def kill(self) -> None:
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join(5)
+        self.conn.close()
+
+
+class _Pool:
+    """A fixed number of worker slots; dead workers are replaced on demand."""
+
+    def __init__(self, payload, config: ExecutorConfig):
+        self.payload, self.config = payload, config
+        self.ctx = mp.get_context("spawn")
+        self.idle: asyncio.Queue[_Worker | None] = asyncio.Queue()
+        for _ in range(max(1, config.workers)):
+            self.idle.put_nowait(None)  # a free slot; the worker is started lazily
+
+    async def acquire(self) -> _Worker:
+        worker = await self.idle.get()
+        if worker is None or not worker.proc.is_alive():
+            worker = await self._start()
+        return worker
+
+    async def _start(self) -> _Worker:
+        worker = _Worker(self.ctx, self.payload)
+        message = await worker.recv(time.monotonic() + 600, None)
+        if message[0] != "ready":
+            worker.kill()
+            raise RuntimeError(f"verification worker failed to start: {message}")
+        return worker
+
+    def release(self, worker: _Worker | None) -> None:
+        self.idle.put_nowait(worker)
+
+    def close(self) -> None:
+        while not self.idle.empty():
+            worker = self.idle.get_nowait()
+            if worker is not None:
+                try:
+                    worker.conn.send(None)
+                except OSError:
+                    pass
+                worker.kill()
+
+
+class Executor:
+    """Scores groups of rollouts with per-row timeouts; never raises for a verifier's failure."""
+
+    def __init__(self, env: Environment, config: ExecutorConfig | None = None, **overrides: Any):
+        self.env = env
+        self.config = config or ExecutorConfig(**overrides)
+        mode = self.config.mode
+        if mode == "auto":
+            mode = "pool" if env.rubric.cpu_heavy else "inline"
+        self.mode = mode
+        self._pool: _Pool | None = None
+        self._sem: asyncio.Semaphore | None = None
+
+    # ---- public ----------------------------------------------------------------------------
+    async def score_group(
+        self, rows: Sequence[dict], completions: Sequence[Text], states: Sequence[dict] | None = None
+    ) -> list[Verdict]:
+        """Verdicts for one group, in order. Group-level rubrics see the whole group at once."""
+        states = list(states) if states is not None else [{} for _ in completions]
+        task = _Task(list(rows), list(completions), states, whole_group=self.env.rubric.has_group_funcs)
+        if self.mode == "inline":
+            return await self._inline(task)
+        return await self._pooled(task)
+
+    async def score_groups(self, groups: Sequence[tuple[Sequence[dict], Sequence[Text]]]) -> list[list[Verdict]]:
+        """Score many groups concurrently; results in input order."""
+        return list(await asyncio.gather(*(self.score_group(r, c) for r, c in groups)))
+
+    async def score_rows(self, rows: Sequence[dict], completions: Sequence[Text]) -> list[Verdict]:
+        """Score independent rows, chunked into tasks of `rows_per_task` (no group functions run across rows)."""
+        size = 1 if self.env.rubric.has_group_funcs else max(1, self.config.rows_per_task)
+        chunks = [(rows[i : i + size], completions[i : i + size]) for i in range(0, len(rows), size)]
+        results = await self.score_groups(chunks)
+        return [v for chunk in results for v in chunk]
+
+    async def aclose(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+    async def __aenter__(self) -> Executor:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # ---- inline (event loop) --------------------------------------------------------------
+    async def _inline(self, task: _Task) -> list[Verdict]:
+        if self._sem is None:
+            self._sem = asyncio.Semaphore(self.config.max_concurrency)
+        async with self._sem:
+            if task.whole_group:
+                return await self._inline_call(task.rows, task.completions, task.states, len(task.rows))
+            singles = [self._inline_call([r], [c], [s], 1) for r, c, s in zip(task.rows, task.completions, task.states)]
+            return [v[0] for v in await asyncio.gather(*singles)]
+
+    async def _inline_call(self, rows, completions, states, n_rows: int) -> list[Verdict]:
+        timeout = self.config.timeout_s * n_rows
+        try:
+            return await asyncio.wait_for(_safe_score(self.env, rows, completions, states), timeout)
+        except asyncio.TimeoutError:
+            return [_timeout_verdict(timeout) for _ in rows]
+
+    # ---- process pool ---------------------------------------------------------------------
+    def _payload(self) -> tuple[EnvSpec, Any]:
+        if self.env.spec is None:
+            raise RuntimeError(
+                "this environment has no EnvSpec, so worker processes cannot rebuild it: load it with "
+                "envsdk.load_environment(name, ...) or register its factory with envsdk.register_environment"
+            )
+        from .registry import adhoc_factory
+
+        return (self.env.spec, adhoc_factory(self.env.spec.name))
+
+    async def _pooled(self, task: _Task) -> list[Verdict]:
+        if self._pool is None:
+            self._pool = _Pool(self._payload(), self.config)
+        results: list[Verdict | None] = [None] * len(task.rows)
+        start = 0
+        while start < len(task.rows):
+            sub = _Task(task.rows[start:], task.completions[start:], task.states[start:], task.whole_group)
+            worker = await self._pool.acquire()
+            done, healthy = await self._run_on(worker, sub, results, start)
+            self._pool.release(worker if healthy else _kill(worker))
+            start += done
+        return [v if v is not None else Verdict.from_error("internal: no verdict") for v in results]
+
+    async def _run_on(self, worker: _Worker, task: _Task, results: list, offset: int) -> tuple[int, bool]:
+        """Run a task on a worker; returns (rows finished or flagged, worker still usable)."""
+        timeout, memory = self.config.timeout_s, self.config.memory_mb
+        worker.conn.send(task)
+        span = len(task.rows) if task.whole_group else 1
+        done = 0
+        while done < len(task.rows):
+            started = time.monotonic()
+            message = await worker.recv(started + timeout * span, memory)
+            kind = message[0]
+            if kind == "group":
+                for i, v in enumerate(message[1]):
+                    results[offset + i] = Verdict.model_validate(v)
+                return len(task.rows), True
+            if kind == "row":
+                results[offset + done] = Verdict.model_validate(message[2])
+                done += 1
+                continue
+            failed = _failure_verdict(message, timeout * span)
+            for i in range(done, done + span):
+                results[offset + i] = failed
+            return done + span, False
+        return done, True
+
+
+def _kill(worker: _Worker) -> None:
+    worker.kill()
+    return None
+
+
+def _timeout_verdict(timeout: float) -> Verdict:
+    return Verdict.from_error(f"verification timed out after {timeout:g}s", timed_out=True, duration_s=timeout)
+
+
+def _failure_verdict(message: tuple, timeout: float) -> Verdict:
+    kind = message[0]
+    if kind == "timeout":
+        return _timeout_verdict(timeout)
+    if kind == "memory":
+        return Verdict.from_error(f"verification worker exceeded its memory cap ({message[1]:.0f} MiB); killed")
+    return Verdict.from_error(f"verification crashed: {message[1]}")
+
+
+def run_sync(coro):
+    """Run a coroutine from synchronous code (CLI, adapters without a loop)."""
+    return asyncio.run(coro)

@@ -114,6 +114,10 @@ class Environment:
         """Score one rollout."""
         return (await self.score_group([row], [completion], [state or {}]))[0]
 
+    def metadata(self) -> dict[str, Any]:
+        """Facts for run records (e.g. the sandbox tier and backend a code environment got)."""
+        return {}
+
     async def aclose(self) -> None:
         """Release resources (servers, sandboxes); called once at shutdown."""
 

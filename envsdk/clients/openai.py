@@ -1,0 +1,74 @@
+"""An async OpenAI-compatible chat client on httpx: retries, timeouts and a concurrency limit."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+from typing import Any
+
+import httpx
+
+from .chat import ChatReply
+
+RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+
+
+class ChatError(RuntimeError):
+    """The server refused a request for good (a 4xx other than rate limits) or kept failing."""
+
+
+class OpenAIChatClient:
+    """Calls `POST {base_url}/chat/completions`; retries transient failures with jittered backoff."""
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        *,
+        api_key: str | None = None,
+        api_key_env: str | None = "OPENAI_API_KEY",
+        timeout_s: float = 600.0,
+        max_retries: int = 4,
+        max_concurrency: int = 32,
+        backoff_s: float = 1.0,
+    ):
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        key = api_key or (os.environ.get(api_key_env) if api_key_env else None)
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        self._http = httpx.AsyncClient(headers=headers, timeout=httpx.Timeout(timeout_s, connect=30.0))
+        self._sem = asyncio.Semaphore(max_concurrency)
+        self.max_retries, self.backoff_s = max_retries, backoff_s
+
+    async def chat(self, messages: list[dict[str, Any]], **sampling: Any) -> ChatReply:
+        """One completion; `sampling` passes through (temperature, max_tokens, tools, n=1...)."""
+        body = {"model": self.model, "messages": messages, **{k: v for k, v in sampling.items() if v is not None}}
+        data = await self._post("/chat/completions", body)
+        try:
+            choice = data["choices"][0]
+            message = dict(choice["message"])
+        except (KeyError, IndexError, TypeError) as exc:
+            raise ChatError(f"malformed chat response from {self.base_url}: {str(data)[:200]}") from exc
+        message.setdefault("role", "assistant")
+        return ChatReply(message=message, usage=data.get("usage") or {}, finish_reason=choice.get("finish_reason"))
+
+    async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        last: Exception | None = None
+        for attempt in range(self.max_retries + 1):
+            try:
+                async with self._sem:
+                    response = await self._http.post(self.base_url + path, json=body)
+                if response.status_code < 400:
+                    return response.json()
+                if response.status_code not in RETRY_STATUS:
+                    raise ChatError(f"{self.base_url}{path}: HTTP {response.status_code}: {response.text[:300]}")
+                last = ChatError(f"HTTP {response.status_code}: {response.text[:200]}")
+            except (httpx.TransportError, ValueError) as exc:
+                last = exc
+            if attempt < self.max_retries:
+                await asyncio.sleep(self.backoff_s * (2**attempt) * (0.5 + random.random()))
+        raise ChatError(f"{self.base_url}{path} failed after {self.max_retries + 1} tries: {last}")
+
+    async def aclose(self) -> None:
+        await self._http.aclose()

@@ -1,0 +1,146 @@
+"""`envsdk eval ENV --base-url URL --model M`: sample n completions per example, verify, summarise (CONTRACT §5)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..clients.openai import OpenAIChatClient
+from ..environment import Environment
+from ..executor import Executor
+from ..group import make_group_id
+from ..metrics import mean_pass_at_k
+from ..verdict import Verdict
+from .common import add_env_args, executor_config, load_env, progress, verdict_line, write_meta
+from .main import parser
+
+
+def is_correct(v: Verdict) -> bool:
+    """A rollout counts as correct when it passed, or (no pass flag) earned full reward without error."""
+    if v.passed is not None:
+        return v.passed
+    return v.error is None and not v.timed_out and v.reward >= 1.0
+
+
+def _done_groups(path: Path, n: int) -> dict[str, list[dict]]:
+    """Groups already complete in an interrupted run's output (partial groups are redone)."""
+    groups: dict[str, list[dict]] = {}
+    if path.exists():
+        for line in path.read_text().splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            groups.setdefault(record["group_id"], []).append(record)
+    return {gid: recs for gid, recs in groups.items() if len({r["rollout_index"] for r in recs}) >= n}
+
+
+async def _sample_group(env: Environment, client, row: dict, n: int, sampling: dict) -> list:
+    async def one():
+        try:
+            return await env.rollout(client, row, **sampling)
+        except Exception as exc:  # a failed request is a flagged rollout, not a dead run
+            return exc
+
+    return list(await asyncio.gather(*(one() for _ in range(n))))
+
+
+async def _run(env: Environment, args, out: Path) -> list[dict]:
+    rows = env.rows(args.split)[: args.limit] if args.limit else env.rows(args.split)
+    done = _done_groups(out, args.n) if args.resume else {}
+    records: list[dict] = [r for recs in done.values() for r in recs]
+    kept = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    out.write_text(kept)
+    client = OpenAIChatClient(args.base_url, args.model, api_key_env=args.api_key_env, max_concurrency=args.concurrency)
+    sampling = {"temperature": args.temperature, "max_tokens": args.max_tokens}
+    todo = [r for r in rows if make_group_id(env.name, r["id"]) not in done]
+    bar = progress(len(todo) * args.n, f"eval {env.name}")
+    lock = asyncio.Lock()
+    async with Executor(env, executor_config(args)) as executor:
+
+        async def group(row: dict) -> None:
+            gid = make_group_id(env.name, row["id"])
+            results = await _sample_group(env, client, row, args.n, sampling)
+            ok = [i for i, r in enumerate(results) if not isinstance(r, Exception)]
+            verdicts: list[Verdict] = [
+                Verdict.from_error(f"sampling failed: {r}") if isinstance(r, Exception) else None for r in results
+            ]
+            scored = await executor.score_group(
+                [row] * len(ok), [results[i].completion for i in ok], [results[i].state for i in ok]
+            )
+            for i, v in zip(ok, scored):
+                verdicts[i] = v
+            async with lock:
+                with out.open("a") as fh:
+                    for i, (result, verdict) in enumerate(zip(results, verdicts)):
+                        sampled = not isinstance(result, Exception)
+                        record = verdict_line(
+                            verdict,
+                            id=row["id"],
+                            group_id=gid,
+                            rollout_index=i,
+                            completion=result.completion if sampled else None,
+                            usage=result.usage if sampled else {},
+                        )
+                        fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+                        records.append(record)
+                bar.update(args.n)
+
+        await asyncio.gather(*(group(r) for r in todo))
+    bar.close()
+    await client.aclose()
+    return records
+
+
+def summarise(records: list[dict[str, Any]], ks: list[int]) -> dict[str, Any]:
+    """Unbiased pass@k per k, mean reward, error and timeout rates."""
+    by_group: dict[str, list[dict]] = {}
+    for r in records:
+        by_group.setdefault(r["group_id"], []).append(r)
+    counts = [(len(g), sum(is_correct(Verdict.model_validate(_verdict(r))) for r in g)) for g in by_group.values()]
+    total = max(len(records), 1)
+    return {
+        "examples": len(by_group),
+        "rollouts": len(records),
+        **mean_pass_at_k(counts, ks),
+        "reward_mean": sum(r["reward"] for r in records) / total,
+        "error_rate": sum(r["error"] is not None for r in records) / total,
+        "timeout_rate": sum(bool(r["timed_out"]) for r in records) / total,
+    }
+
+
+def _verdict(record: dict) -> dict:
+    return {k: record[k] for k in Verdict.model_fields if k in record}
+
+
+def main(argv: list[str]) -> int:
+    p = parser("eval", "Sample completions from an OpenAI-compatible endpoint, verify them and report pass@k.")
+    add_env_args(p)
+    p.add_argument("--base-url", required=True)
+    p.add_argument("--model", required=True)
+    p.add_argument("--api-key-env", default="OPENAI_API_KEY", help="environment variable holding the API key")
+    p.add_argument("-n", type=int, default=1, help="completions per example")
+    p.add_argument("--k", default="1", help="comma-separated k for pass@k (k <= n)")
+    p.add_argument("--limit", type=int, help="evaluate the first L examples")
+    p.add_argument("--split", default="eval", help="dataset split (eval falls back to train)")
+    p.add_argument("--temperature", type=float, default=None)
+    p.add_argument("--max-tokens", type=int, default=None)
+    p.add_argument("--concurrency", type=int, default=32, help="simultaneous requests")
+    p.add_argument("--output", type=Path)
+    p.add_argument("--resume", action="store_true", help="keep complete groups of an interrupted run")
+    args = p.parse_args(argv)
+    ks = sorted({int(k) for k in args.k.split(",") if k.strip()})
+    env = load_env(args)
+    out = args.output or Path(f"{env.name}.eval.jsonl")
+    records = asyncio.run(_run(env, args, out))
+    summary = summarise(records, ks)
+    out.with_name(out.name.removesuffix(".jsonl") + ".summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    write_meta(out, "eval", env, args, model=args.model, base_url=args.base_url, n=args.n)
+    width = max(len(k) for k in summary)
+    for key, value in summary.items():
+        shown = f"{value:.4f}" if isinstance(value, float) else value
+        print(f"{key:<{width}}  {shown}", file=sys.stdout)
+    return 0

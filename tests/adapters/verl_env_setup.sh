@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Build a separate virtual environment with verl 0.9.1 for tests/adapters/test_verl.py.
+# verl pins an older transformers and (through hydra) an antlr runtime that math-verify cannot use,
+# so it never goes into the main environment. Usage: bash tests/adapters/verl_env_setup.sh [VENV_DIR]
+# (default $ENVSDK_VERL_VENV or /tmp/verl-venv). Idempotent: an existing venv with verl is reused.
+set -euo pipefail
+VENV="${1:-${ENVSDK_VERL_VENV:-/tmp/verl-venv}}"
+REPO="$(cd "$(dirname "$0")/../.." && pwd)"
+
+if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c "import verl, envsdk" 2>/dev/null; then
+  echo "verl venv ready: $VENV"; exit 0
+fi
+python3 -m venv "$VENV"
+PIP=("$VENV/bin/python" -m pip install --quiet)
+"${PIP[@]}" --upgrade pip setuptools wheel
+# A CPU torch first, so that verl's dependencies do not pull a multi-GB CUDA build: the same version as
+# the main environment's (pip's find-links on this machine hold its +cpu wheel), else the CPU index.
+TORCH="$(python3 -c 'import torch; print(torch.__version__)' 2>/dev/null || echo none)"
+if [[ "$TORCH" == *+cpu ]]; then
+  "${PIP[@]}" "torch==${TORCH}"
+else
+  "${PIP[@]}" torch --index-url https://download.pytorch.org/whl/cpu
+fi
+"${PIP[@]}" "verl==0.9.1" pytest pytest-timeout "pydantic>=2.5" "httpx>=0.25" "tqdm>=4.60"
+"${PIP[@]}" --no-deps --no-build-isolation -e "$REPO"
+"$VENV/bin/python" -c "import verl, envsdk; print('verl', verl.__version__, 'ready in', '$VENV')"

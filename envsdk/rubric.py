@@ -91,12 +91,22 @@ class Rubric:
         weights = self.weights if self.weights is not None else [None] * len(self.funcs)
         if len(weights) != len(self.funcs):
             raise ValueError(f"{len(self.funcs)} reward functions but {len(weights)} weights")
-        self.specs: list[RewardSpec] = [spec_of(f, w) for f, w in zip(self.funcs, weights)]
+        self.specs: list[RewardSpec] = []
+        for f, w in zip(self.funcs, weights):
+            self.specs.append(self._unique(spec_of(f, w)))
+
+    def _unique(self, spec: RewardSpec) -> RewardSpec:
+        """Component names must not collide (two lambdas): suffix repeats with _2, _3..."""
+        taken = {s.name for s in self.specs}
+        name, k = spec.name, 2
+        while name in taken:
+            name, k = f"{spec.name}_{k}", k + 1
+        return RewardSpec(name, spec.weight, spec.group, spec.cpu_heavy)
 
     def add(self, fn: Callable, weight: float | None = None) -> Callable:
         """Add a reward function (weight from its mark, else 1)."""
         self.funcs.append(fn)
-        self.specs.append(spec_of(fn, weight))
+        self.specs.append(self._unique(spec_of(fn, weight)))
         return fn
 
     def add_metric(self, fn: Callable) -> Callable:

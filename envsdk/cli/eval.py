@@ -54,7 +54,9 @@ async def _run(env: Environment, args, out: Path) -> list[dict]:
     records: list[dict] = [r for recs in done.values() for r in recs]
     kept = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
     out.write_text(kept)
-    client = OpenAIChatClient(args.base_url, args.model, api_key_env=args.api_key_env, max_concurrency=args.concurrency)
+    client = OpenAIChatClient(
+        args.base_url, args.model, api_key_env=args.api_key_env, max_concurrency=args.concurrency, max_retries=args.retries
+    )
     sampling = {"temperature": args.temperature, "max_tokens": args.max_tokens}
     todo = [r for r in rows if make_group_id(env.name, r["id"]) not in done]
     bar = progress(len(todo) * args.n, f"eval {env.name}")
@@ -129,6 +131,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("--temperature", type=float, default=None)
     p.add_argument("--max-tokens", type=int, default=None)
     p.add_argument("--concurrency", type=int, default=32, help="simultaneous requests")
+    p.add_argument("--retries", type=int, default=4, help="retries per request on transient failures")
     p.add_argument("--output", type=Path)
     p.add_argument("--resume", action="store_true", help="keep complete groups of an interrupted run")
     args = p.parse_args(argv)

@@ -1,1 +1,7 @@
-"""Placeholder until its engineer lands the package."""
+"""envsdk_sandbox: run untrusted, model-written Python with real isolation (embedded or Docker)."""
+
+from .models import Limits, RunResult
+from .process import SandboxProcess
+from .sandbox import Sandbox
+
+__all__ = ["Sandbox", "Limits", "RunResult", "SandboxProcess"]

@@ -1,0 +1,440 @@
+"""Fork server that runs every sandboxed program (run as a script, stdlib + _linux.py only).
+
+It starts with a minimal environment, opens O_PATH handles to the read-only system paths, drops to
+the sandbox uid and then only ever receives small run headers: code, files and stdin reach the
+per-run child through that run's own control socket, so the server never holds any run's data.
+
+Process tree of one run (tier 1):  server -> supervisor (host pid ns, enforces the wall clock)
+  -> init (pid 1 of fresh user/pid/net/ipc/uts/mount namespaces, builds the root) -> program.
+Tier 2/3: server -> supervisor (child subreaper, kills every descendant) -> program.
+"""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import resource
+import select
+import signal
+import socket
+import struct
+import sys
+import time
+import traceback
+import types
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import _linux as L  # noqa: E402
+
+NS_FLAGS = L.CLONE_NEWUSER | L.CLONE_NEWNS | L.CLONE_NEWPID | L.CLONE_NEWNET | L.CLONE_NEWIPC | L.CLONE_NEWUTS
+SANDBOX_ID = 65534  # uid/gid the program sees inside the user namespace
+STAGE = "/tmp"  # host directory the new root is mounted over (inside the private mount namespace)
+DEVICES = ("null", "zero", "full", "random", "urandom")
+PASSWD = "root:x:0:0:root:/:/bin/false\nnobody:x:65534:65534:nobody:/work:/bin/false\n"
+GROUP = "root:x:0:\nnogroup:x:65534:\n"
+
+
+class Server:
+    """Holds the immutable configuration and the path handles; forks one supervisor per run."""
+
+    def __init__(self, sock: socket.socket, config: dict) -> None:
+        self.sock = sock
+        self.cfg = config
+        self.tier = config["tier"]
+        self.paths = []  # (path, "link", target) | (path, "dir"|"file", O_PATH fd)
+        for path in config["ro_paths"]:
+            if os.path.islink(path):
+                self.paths.append((path, "link", os.readlink(path)))
+            elif os.path.exists(path):
+                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+                self.paths.append((path, "dir" if os.path.isdir(path) else "file", fd))
+        self.dev_fds = {d: os.open(f"/dev/{d}", os.O_PATH | os.O_CLOEXEC) for d in DEVICES}
+
+    def drop_privileges(self) -> None:
+        """Become the configured unprivileged uid (only when started as root)."""
+        uid, gid = self.cfg.get("uid"), self.cfg.get("gid")
+        if uid is None or os.geteuid() != 0:
+            return
+        os.setgroups([])
+        os.setresgid(gid, gid, gid)
+        os.setresuid(uid, uid, uid)
+
+    def serve(self) -> None:
+        signal.signal(signal.SIGCHLD, _reap)
+        while True:
+            try:
+                msg, fds, _, _ = socket.recv_fds(self.sock, 1 << 16, 4)
+            except InterruptedError:
+                continue
+            if not msg:
+                return  # the owning process has gone
+            header = json.loads(msg)
+            if os.fork() == 0:
+                try:
+                    Supervisor(self, header, fds).main()
+                finally:
+                    os._exit(0)
+            for fd in fds:
+                os.close(fd)
+            del msg, header
+
+
+def _reap(_signum, _frame) -> None:
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+    except ChildProcessError:
+        pass
+
+
+def _send(ctl: socket.socket, **msg) -> None:
+    try:
+        ctl.sendall(json.dumps(msg).encode() + b"\n")
+    except OSError:
+        pass
+
+
+def _recv_exact(ctl: socket.socket, n: int) -> bytes:
+    chunks = []
+    while n:
+        chunk = ctl.recv(min(n, 1 << 20))
+        if not chunk:
+            raise EOFError("control socket closed while reading the payload")
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+class Supervisor:
+    """One run: receives its payload, builds the isolation, enforces the wall clock, reports."""
+
+    def __init__(self, server: Server, header: dict, fds: list[int]) -> None:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        server.sock.close()
+        self.srv = server
+        self.hdr = header
+        self.stdin, self.stdout, self.stderr = fds[:3]
+        self.ctl = socket.socket(fileno=fds[3])
+        self.payload: dict = {}
+
+    def main(self) -> None:
+        try:
+            for procs in self.hdr["cgroups"]:
+                with open(procs, "w") as f:
+                    f.write(str(os.getpid()))
+            _send(self.ctl, pid=os.getpid())
+            (size,) = struct.unpack("!Q", _recv_exact(self.ctl, 8))
+            self.payload = marshal.loads(_recv_exact(self.ctl, size))
+            if self.srv.tier == 1:
+                self.run_namespaced()
+            else:
+                self.run_confined()
+        except Exception as exc:  # report any set-up failure instead of dying silently
+            _send(self.ctl, setup_error=f"{type(exc).__name__}: {exc}")
+
+    # -- tier 1 -------------------------------------------------------------------------
+    def run_namespaced(self) -> None:
+        # As root, host paths such as a 0700 /root holding the interpreter are only reachable before
+        # the uid drop, so the root is built in a root-owned mount namespace first; the namespaces
+        # created next copy it (locked). Unprivileged callers build it inside their user namespace.
+        privileged = os.geteuid() == 0
+        if privileged:
+            L.unshare(L.CLONE_NEWNS)
+            build_stage(self, STAGE)
+            self.srv.drop_privileges()
+        L.prctl(L.PR_SET_DUMPABLE, 1)  # else /proc/self/*_map belong to root and cannot be written
+        outer_uid, outer_gid = os.getuid(), os.getgid()
+        L.unshare(NS_FLAGS)
+        _write("/proc/self/setgroups", "deny")
+        _write("/proc/self/uid_map", f"{SANDBOX_ID} {outer_uid} 1")
+        _write("/proc/self/gid_map", f"{SANDBOX_ID} {outer_gid} 1")
+        pid = os.fork()
+        if pid == 0:
+            try:
+                Init(self, build=not privileged).main()
+            except Exception as exc:
+                _send(self.ctl, setup_error=f"{type(exc).__name__}: {exc}")
+            os._exit(0)
+        self.watch(pid, sweep=False)
+
+    # -- tiers 2 and 3 --------------------------------------------------------------------
+    def run_confined(self) -> None:
+        L.prctl(L.PR_SET_CHILD_SUBREAPER, 1)
+        work = os.path.join(self.srv.cfg["workroot"], f"run-{os.getpid()}-{time.monotonic_ns()}")
+        os.mkdir(work, 0o700)
+        try:
+            write_files(work, self.payload, owner=self.srv.cfg.get("uid"))
+            os.mkdir(os.path.join(work, ".tmp"))
+            if self.srv.cfg.get("uid") is not None and os.geteuid() == 0:
+                for path in (work, os.path.join(work, ".tmp")):
+                    os.chown(path, self.srv.cfg["uid"], self.srv.cfg["gid"])
+            pid = os.fork()
+            if pid == 0:
+                self.exec_program(work, landlock_work=work if self.srv.tier == 2 else None)
+            self.watch(pid, sweep=True)
+        finally:
+            _rmtree(work)
+
+    def watch(self, pid: int, sweep: bool) -> None:
+        """Wait for `pid`, the parent's kill request or the deadline; afterwards nothing survives."""
+        pidfd = os.pidfd_open(pid)
+        deadline = time.monotonic() + self.hdr["timeout"]
+        reason = None
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                reason = "timeout"
+                break
+            ready, _, _ = select.select([pidfd, self.ctl], [], [], left)
+            if pidfd in ready:
+                break
+            if self.ctl in ready and self.ctl.recv(64) in (b"", b"K"):
+                reason = "killed"
+                break
+        if reason:
+            os.kill(pid, signal.SIGKILL)
+        _, status = os.waitpid(pid, 0)
+        if sweep:
+            kill_descendants()
+        if reason:
+            _send(self.ctl, reason=reason)
+        elif sweep:
+            _send(self.ctl, exit=os.waitstatus_to_exitcode(status))
+        else:  # tier 1: init reported the program's exit unless it was killed itself (e.g. OOM)
+            _send(self.ctl, init_status=os.waitstatus_to_exitcode(status))
+
+    def exec_program(self, work: str, landlock_work: str | None) -> None:
+        """Final child: limits, confinement, then the program itself (never returns)."""
+        try:
+            os.setsid()
+            for name, value in self.hdr["rlimits"].items():
+                resource.setrlimit(getattr(resource, "RLIMIT_" + name), (value, value))
+            os.chdir(work)
+            if landlock_work is not None:
+                self.confine_landlock(landlock_work)
+            if self.srv.tier == 1:
+                L.prctl(L.PR_SET_NO_NEW_PRIVS, 1)
+                L.drop_capabilities()
+            elif self.srv.tier == 2:
+                self.srv.drop_privileges()
+            if self.srv.cfg["bpf"]:
+                L.install_seccomp(bytes.fromhex(self.srv.cfg["bpf"]))
+            for src, dst in ((self.stdin, 0), (self.stdout, 1), (self.stderr, 2)):
+                os.dup2(src, dst)
+            env = dict(self.hdr["env"])
+            if self.srv.tier != 1:
+                env.update(HOME=work, TMPDIR=os.path.join(work, ".tmp"))
+            argv = [self.srv.cfg["python"], "-E", "-s", "main.py", *self.payload["argv"]]
+            if not os.access(argv[0], os.X_OK):
+                raise PermissionError(f"the sandbox uid cannot execute {argv[0]} (a parent directory "
+                                      "is not searchable); pass python= an interpreter it can reach")
+        except Exception as exc:
+            _send(self.ctl, setup_error=f"{type(exc).__name__}: {exc}")
+            os._exit(125)
+        self.ctl.close()
+        os.closerange(3, 1 << 16)
+        if self.hdr["mode"] == "fast":
+            run_in_process(work, argv, env)
+        os.execve(argv[0], argv, env)
+
+    def confine_landlock(self, work: str) -> None:
+        abi = L.landlock_abi()
+        if abi < 1:
+            raise OSError("Landlock is not available")
+        read = L.LL_EXECUTE | L.LL_READ_FILE | L.LL_READ_DIR
+        rules = [(fd, read) for _, kind, fd in self.srv.paths if kind != "link"]
+        rules += [(fd, read | L.LL_WRITE_FILE) for fd in self.srv.dev_fds.values()]
+        rules.append((os.open(work, os.O_PATH | os.O_CLOEXEC), L.landlock_fs_rights(abi)))
+        L.landlock_restrict(rules, abi)
+
+
+class Init:
+    """pid 1 of the run's namespaces: finishes the private root, starts the program, reaps."""
+
+    def __init__(self, sup: Supervisor, build: bool) -> None:
+        L.prctl(L.PR_SET_PDEATHSIG, signal.SIGKILL)
+        self.sup = sup
+        self.build = build
+
+    def main(self) -> None:
+        if self.build:
+            build_stage(self.sup, STAGE)
+        else:  # the copied stage is locked in this namespace; a fresh bind of it can be pivoted to
+            L.mount(STAGE, STAGE, None, L.MS_BIND | L.MS_REC)
+        L.mount("proc", f"{STAGE}/proc", "proc", L.MS_NOSUID | L.MS_NODEV | L.MS_NOEXEC)
+        os.chdir(STAGE)
+        L.pivot_root(".", ".")
+        L.umount_detach(".")
+        os.chdir("/")
+        L.sethostname("sandbox")
+        pid = os.fork()
+        if pid == 0:
+            self.sup.exec_program("/work", landlock_work=None)
+        for fd in (self.sup.stdin, self.sup.stdout, self.sup.stderr):
+            os.close(fd)
+        while True:  # reap orphans until the program itself exits; our exit kills the rest
+            child, status = os.wait()
+            if child == pid:
+                _send(self.sup.ctl, exit=os.waitstatus_to_exitcode(status))
+                return
+
+
+def build_stage(sup: Supervisor, root: str) -> None:
+    """Mount the new root at `root` (in the current, private mount namespace): read-only system
+    paths, a few device nodes, size-capped tmpfs for /work, /tmp and /dev/shm, then the files."""
+    L.mount(None, "/", None, L.MS_REC | L.MS_PRIVATE)
+    L.mount("tmpfs", root, "tmpfs", L.MS_NOSUID | L.MS_NODEV, "size=4m,mode=755")
+    for path, kind, ref in sup.srv.paths:
+        target = root + path
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if kind == "link":
+            os.symlink(ref, target)
+            continue
+        if kind == "dir":
+            os.makedirs(target, exist_ok=True)
+        else:
+            open(target, "w").close()
+        L.bind_readonly(path, target)
+    for name in ("etc", "dev", "proc", "work", "tmp", "dev/shm"):
+        os.makedirs(f"{root}/{name}", exist_ok=True)
+    _write(f"{root}/etc/passwd", PASSWD)
+    _write(f"{root}/etc/group", GROUP)
+    _write(f"{root}/etc/hostname", "sandbox\n")
+    for dev in DEVICES:
+        open(f"{root}/dev/{dev}", "w").close()
+        L.mount(f"/dev/{dev}", f"{root}/dev/{dev}", None, L.MS_BIND)
+    for i, name in enumerate(("stdin", "stdout", "stderr")):
+        os.symlink(f"/proc/self/fd/{i}", f"{root}/dev/{name}")
+    os.symlink("/proc/self/fd", f"{root}/dev/fd")
+    flags = L.MS_NOSUID | L.MS_NODEV
+    uid = sup.srv.cfg.get("uid") if os.geteuid() == 0 else SANDBOX_ID
+    tmpfs_mb = sup.hdr["tmpfs_mb"]
+    L.mount("tmpfs", f"{root}/work", "tmpfs", flags, f"size={tmpfs_mb}m,mode=755,uid={uid},gid={uid}")
+    L.mount("tmpfs", f"{root}/tmp", "tmpfs", flags, f"size={tmpfs_mb}m,mode=1777")
+    L.mount("tmpfs", f"{root}/dev/shm", "tmpfs", flags, f"size={tmpfs_mb}m,mode=1777")
+    write_files(f"{root}/work", sup.payload, owner=uid)
+    L.mount(None, root, None, L.MS_REMOUNT | L.MS_RDONLY | flags)
+
+
+def write_files(work: str, payload: dict, owner: int | None = None) -> None:
+    """Write main.py and the extra files into the (private) work dir; names may not escape it."""
+    files = {"main.py": payload["code"], **payload["files"]}
+    for name, data in files.items():
+        rel = os.path.normpath(name)
+        if rel.startswith(("/", "..")) or rel == ".":
+            raise ValueError(f"file name {name!r} escapes the work dir")
+        path = os.path.join(work, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+        if owner is not None and os.geteuid() == 0:
+            os.chown(path, owner, owner)
+
+
+def run_in_process(work: str, argv: list[str], env: dict) -> None:
+    """Fast path: run main.py in this already-initialised interpreter, like `python main.py`."""
+    import atexit
+    import threading
+
+    atexit._clear()
+    os.environ.clear()
+    os.environ.update(env)
+    sys.argv = argv[3:]
+    sys.path[0] = work
+    sys.stdin = sys.__stdin__ = open(0, "r", encoding="utf-8", closefd=False)
+    sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", closefd=False)
+    sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", errors="backslashreplace",
+                                       buffering=1, closefd=False)
+    main = types.ModuleType("__main__")
+    main.__file__ = os.path.join(work, "main.py")
+    sys.modules["__main__"] = main
+    code = 0
+    try:
+        with open("main.py", "rb") as f:
+            source = f.read()
+        exec(compile(source, main.__file__, "exec"), main.__dict__)
+    except SystemExit as exc:
+        code = _exit_code(exc)
+    except BaseException as exc:  # noqa: BLE001 - mirror the interpreter's top level
+        traceback.print_exception(type(exc), exc, exc.__traceback__.tb_next)
+        code = 1
+    try:
+        threading._shutdown()
+        atexit._run_exitfuncs()
+    except SystemExit as exc:
+        code = _exit_code(exc)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 - a broken pipe at exit is not our failure
+            pass
+    os._exit(code)
+
+
+def _exit_code(exc: SystemExit) -> int:
+    if exc.code is None:
+        return 0
+    if isinstance(exc.code, int):
+        return exc.code & 0xFF
+    print(exc.code, file=sys.stderr)
+    return 1
+
+
+def kill_descendants() -> None:
+    """SIGKILL and reap every descendant of this (subreaper) process, repeating until none is left."""
+    while True:
+        pids = _descendants(os.getpid())
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            os.waitpid(-1, 0 if pids else os.WNOHANG)
+        except ChildProcessError:
+            if not pids:
+                return
+
+
+def _descendants(pid: int) -> list[int]:
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{parent}/task")
+        except FileNotFoundError:
+            continue
+        for tid in tasks:
+            try:
+                with open(f"/proc/{parent}/task/{tid}/children") as f:
+                    kids = [int(k) for k in f.read().split()]
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            found += kids
+            todo += kids
+    return found
+
+
+def _write(path: str, text: str) -> None:
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def _rmtree(path: str) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def main() -> None:
+    os.umask(0o022)
+    sock = socket.socket(fileno=int(sys.argv[1]))
+    config = json.loads(sock.recv(1 << 20))
+    server = Server(sock, config)
+    sock.send(json.dumps({"pid": os.getpid(), "landlock_abi": L.landlock_abi()}).encode())
+    server.serve()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""`envsdk sandbox run FILE.py ...` (contract §6) and `envsdk sandbox serve ...`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .models import Limits, RunResult
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="envsdk sandbox", description="Run untrusted Python in isolation.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run one program and print one JSON result")
+    run.add_argument("file", type=Path)
+    run.add_argument("--timeout", type=float, default=Limits().timeout_s, help="wall clock seconds")
+    run.add_argument("--memory-mb", type=int, default=Limits().memory_mb)
+    run.add_argument("--stdin", type=Path, help="file fed to the program's stdin")
+    run.add_argument("--backend", default="embedded", choices=["embedded", "docker", "none"])
+    run.add_argument("--tier", default=None, help="1, 2, 3, 1-fast or 2-fast (default: strongest available)")
+    serve = sub.add_parser("serve", help="HTTP server (SandboxFusion-compatible /run_code)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--token-env", default="ENVSDK_SANDBOX_TOKEN",
+                       help="environment variable holding the bearer token (required off loopback)")
+    serve.add_argument("--max-concurrency", type=int, default=None)
+    serve.add_argument("--backend", default="embedded", choices=["embedded", "docker", "none"])
+    serve.add_argument("--tier", default=None)
+    return parser
+
+
+def run_file(args: argparse.Namespace) -> RunResult:
+    """Run the file; any failure of the sandbox itself becomes a sandbox_error result, not a crash."""
+    start = time.monotonic()
+    try:
+        code = args.file.read_text()
+        stdin = args.stdin.read_bytes() if args.stdin else b""
+        from .sandbox import Sandbox
+
+        with Sandbox(backend=args.backend, tier=args.tier) as sb:
+            return sb.run(code, stdin=stdin, limits=Limits(timeout_s=args.timeout, memory_mb=args.memory_mb))
+    except Exception as exc:  # noqa: BLE001 - the contract promises one JSON object and exit 0
+        return RunResult(status="sandbox_error", exit_code=None, stdout="", stderr=f"{type(exc).__name__}: {exc}",
+                         duration_s=round(time.monotonic() - start, 6), backend=args.backend,
+                         tier=str(args.tier or "none"))
+
+
+def main(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "run":
+        print(run_file(args).model_dump_json())
+        return 0
+    from .server import serve
+
+    return serve(host=args.host, port=args.port, token_env=args.token_env, backend=args.backend,
+                 tier=args.tier, max_concurrency=args.max_concurrency)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,246 @@
+"""The embedded backend: isolation tiers on plain Linux, no Docker, no system packages.
+
+Tier 1: user/pid/net/ipc/uts/mount namespaces, read-only system files, private tmpfs work dir,
+        seccomp, cgroup limits, rlimits.  Tier 2 (namespaces refused): seccomp + Landlock + uid drop +
+        rlimits + cgroups where writable.  Tier 3: no isolation (rlimits and tree kill only), opt-in.
+A "-fast" tier runs the program inside a forked copy of the warm server instead of a fresh python.
+"""
+
+from __future__ import annotations
+
+import json
+import marshal
+import math
+import os
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import warnings
+from pathlib import Path
+
+from ._cgroups import Cgroup, CgroupPool
+from .models import Limits
+from .process import SandboxProcess
+
+SERVER_SCRIPT = Path(__file__).with_name("_zygote.py")
+NOBODY = 65534
+SYSTEM_RO_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32",
+                   "/etc/ld.so.cache", "/etc/localtime")
+BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+class SandboxUnavailable(RuntimeError):
+    """No tier of the requested strength works on this machine (the message says why)."""
+
+
+class ForkServer:
+    """Owns one `_zygote.py` process and launches runs through it."""
+
+    def __init__(self, tier: int, python: str, bpf: bytes, uid: int | None) -> None:
+        self.tier, self.python, self.uid = tier, python, uid
+        self.workroot = None
+        if tier != 1:
+            self.workroot = tempfile.mkdtemp(prefix="envsdk-sandbox-")
+            if uid is not None:
+                os.chown(self.workroot, uid, uid)
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = {"PATH": BASE_ENV["PATH"], "LANG": "C.UTF-8"}  # nothing of the caller's environment
+        self.proc = subprocess.Popen(
+            [python, "-E", "-s", str(SERVER_SCRIPT), str(theirs.fileno())], pass_fds=[theirs.fileno()],
+            env=env, cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
+        theirs.close()
+        self.sock = ours
+        config = {"tier": tier, "uid": uid, "gid": uid, "python": python, "bpf": bpf.hex(),
+                  "ro_paths": _ro_paths(python), "workroot": self.workroot}
+        ours.send(json.dumps(config).encode())
+        reply = ours.recv(1 << 16)
+        if not reply:
+            self.close()
+            raise SandboxUnavailable(f"the sandbox fork server failed to start (python {python})")
+        self.info = json.loads(reply)
+        self.owner = os.getpid()
+
+    def launch(self, header: dict, payload: dict) -> tuple[int, int, int, socket.socket]:
+        """Start one run; returns our ends (stdin_w, stdout_r, stderr_r, ctl)."""
+        in_r, in_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        ctl, ctl_theirs = socket.socketpair()
+        theirs = [in_r, out_w, err_w, ctl_theirs.fileno()]
+        try:
+            socket.send_fds(self.sock, [json.dumps(header).encode()], theirs)
+        except OSError:
+            for fd in (in_w, out_r, err_r):
+                os.close(fd)
+            ctl.close()
+            raise
+        finally:
+            for fd in (in_r, out_w, err_w):
+                os.close(fd)
+            ctl_theirs.close()
+        blob = marshal.dumps(payload)
+        try:
+            ctl.sendall(struct.pack("!Q", len(blob)) + blob)
+        except OSError:
+            pass  # the supervisor died early; its report (or EOF) says why
+        return in_w, out_r, err_r, ctl
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None and self.owner == os.getpid()
+
+    def close(self) -> None:
+        self.sock.close()
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        if self.workroot:
+            shutil.rmtree(self.workroot, ignore_errors=True)
+
+
+def _ro_paths(python: str) -> list[str]:
+    """System paths plus the interpreter's prefixes, without paths already covered by another."""
+    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.dirname(python))}
+    candidates = list(SYSTEM_RO_PATHS)
+    for p in sorted(prefixes):
+        candidates += [p, os.path.realpath(p)]
+    real = {p: os.path.realpath(p) for p in candidates if os.path.lexists(p)}
+    dirs = [r for p, r in real.items() if not os.path.islink(p)]
+    keep = []
+    for p, r in real.items():
+        covered = any(r != d and r.startswith(d.rstrip("/") + "/") for d in dirs)
+        if p not in keep and (os.path.islink(p) or not covered):
+            keep.append(p)
+    return keep
+
+
+def _rlimits(limits: Limits, cgroup: Cgroup | None) -> dict[str, int]:
+    cpu = math.ceil(limits.cpu_s or limits.timeout_s) + 1
+    out = {"CPU": cpu, "FSIZE": limits.file_size_mb << 20, "NOFILE": 256, "CORE": 0}
+    if cgroup is None:  # fallbacks: AS breaks many-threaded programs, NPROC is per uid (see docs)
+        out.update(AS=(limits.memory_mb + 256) << 20, NPROC=limits.pids)
+    return out
+
+
+class EmbeddedBackend:
+    """Picks and probes a tier, then runs programs through a warm fork server."""
+
+    name = "embedded"
+
+    def __init__(self, tier: int | None = None, fast: bool = False, python: str | None = None,
+                 name: str = "embedded") -> None:
+        self.name = name
+        self.python = python or sys.executable
+        self.fast = fast
+        self.uid = NOBODY if os.geteuid() == 0 else None
+        self._lock = threading.Lock()
+        self.cgroups, self.cgroup_note = CgroupPool.detect()
+        if self.cgroups is None:
+            warnings.warn(f"envsdk sandbox: cgroup limits unsupported here ({self.cgroup_note}); memory "
+                          "falls back to RLIMIT_AS and pids to RLIMIT_NPROC", RuntimeWarning, stacklevel=3)
+        self.bpf, self.seccomp_note = _compile_seccomp()
+        self.server: ForkServer | None = None
+        self.tier_num = self._select(tier)
+        self.tier = f"{self.tier_num}-fast" if fast else str(self.tier_num)
+
+    def _select(self, tier: int | None) -> int:
+        wanted = [tier] if tier is not None else [1, 2]
+        errors = []
+        for t in wanted:
+            problem = self._start(t)
+            if problem is None:
+                if t == 2 and tier is None:
+                    warnings.warn("envsdk sandbox: namespaces are refused here (" + errors[0] + "); "
+                                  "running at WEAK tier 2 (seccomp + Landlock + uid drop, shared kernel "
+                                  "view, no private network namespace). See docs/sandbox.md.",
+                                  RuntimeWarning, stacklevel=4)
+                return t
+            errors.append(f"tier {t}: {problem}")
+        raise SandboxUnavailable("no embedded sandbox tier works here: " + "; ".join(errors) +
+                                 ". Use backend='docker', or tier=3 to run WITHOUT isolation.")
+
+    def _start(self, tier: int) -> str | None:
+        """Start a server at `tier` and probe it with a trivial program; return the problem or None."""
+        if tier in (1, 2) and not self.bpf:
+            return f"seccomp unavailable ({self.seccomp_note})"
+        try:
+            server = ForkServer(tier, self.python, self.bpf if tier != 3 else b"", self.uid if tier != 3 else None)
+        except (OSError, SandboxUnavailable) as exc:
+            return str(exc)
+        if tier == 2 and server.info.get("landlock_abi", 0) < 1:
+            server.close()
+            return "Landlock unavailable (kernel < 5.13 or disabled)"
+        self.server, self.tier_num = server, tier
+        self.tier = f"{tier}-fast" if self.fast else str(tier)
+        probe = self.spawn("print('ok')", limits=Limits(timeout_s=20), capture_stdout=True).communicate(b"")
+        if probe.status == "ok" and probe.stdout == "ok\n":
+            return None
+        server.close()
+        self.server = None
+        return f"probe run ended {probe.status}: " + (probe.stderr.strip().splitlines() or [""])[-1]
+
+    def spawn(self, code: str | bytes, *, files: dict[str, bytes | str] | None = None,
+              limits: Limits | None = None, argv: list[str] | None = None,
+              capture_stdout: bool = False) -> SandboxProcess:
+        limits = limits or Limits()
+        with self._lock:
+            if self.server is None or not self.server.alive():
+                if self.server is not None:
+                    self.server.close()
+                self.server = ForkServer(self.tier_num, self.python, self.bpf if self.tier_num != 3 else b"",
+                                         self.uid if self.tier_num != 3 else None)
+            server = self.server
+        cgroup = self.cgroups.acquire() if self.cgroups else None
+        if cgroup is not None:
+            cgroup.configure(limits.memory_mb, limits.pids, server.uid)
+        env = dict(BASE_ENV, HOME="/work", TMPDIR="/tmp")
+        if cgroup is None:
+            env["MALLOC_ARENA_MAX"] = "2"
+        header = {"mode": "fast" if self.fast else "exec", "timeout": limits.timeout_s,
+                  "tmpfs_mb": limits.tmpfs_mb, "rlimits": _rlimits(limits, cgroup), "env": env,
+                  "cgroups": cgroup.procs_files if cgroup else []}
+        payload = {"code": _bytes(code), "argv": list(argv or []),
+                   "files": {name: _bytes(data) for name, data in (files or {}).items()}}
+        stdin_w, stdout_r, stderr_r, ctl = server.launch(header, payload)
+        return SandboxProcess(stdin_w=stdin_w, stdout_r=stdout_r, stderr_r=stderr_r, ctl=ctl, limits=limits,
+                              backend=self.name, tier=self.tier, capture_stdout=capture_stdout,
+                              on_exit=lambda: self._release(cgroup), fallback_kill=self._kill_pid)
+
+    def _release(self, cgroup: Cgroup | None) -> bool:
+        if cgroup is None:
+            return False
+        oom = cgroup.oom_killed()
+        self.cgroups.release(cgroup)
+        return oom
+
+    @staticmethod
+    def _kill_pid(pid: int) -> None:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def close(self) -> None:
+        with self._lock:
+            if self.server is not None:
+                self.server.close()
+                self.server = None
+        if self.cgroups is not None:
+            self.cgroups.close()
+
+
+def _compile_seccomp() -> tuple[bytes, str]:
+    from ._seccomp import compile_filter
+
+    try:
+        return compile_filter(), "libseccomp"
+    except (ImportError, OSError, RuntimeError) as exc:
+        return b"", f"{type(exc).__name__}: {exc} (pip install pyseccomp; needs libseccomp2)"
+
+
+def _bytes(data: str | bytes) -> bytes:
+    return data.encode() if isinstance(data, str) else bytes(data)

@@ -1,0 +1,100 @@
+"""Runs inside the candidate's sandbox: load the candidate's module, then answer call requests.
+
+Shipped after codec.py as one program. The protocol channel is a private duplicate of stdin/stdout taken
+before the candidate's code runs; fds 0 and 1 are then pointed at /dev/null and stderr, so prints cannot
+reach the channel by accident. The candidate can still find and write the duplicate on purpose, but all it
+can say there is a value it could have returned anyway: the verdict is decided by the checker and the host.
+"""
+
+import builtins
+import os
+import sys
+import time
+import types
+
+
+def _channel():
+    read_fd, write_fd = os.dup(0), os.dup(1)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(2, 1)
+    os.close(null)
+    reader = os.fdopen(read_fd, "rb")
+
+    def send(message):
+        data = dumps(message)  # noqa: F821 (codec.py is prepended)
+        while data:
+            data = data[os.write(write_fd, data):]
+
+    return reader, send
+
+
+def _describe(exc):
+    try:
+        text = str(exc)
+    except BaseException:  # a hostile __str__
+        text = "<unprintable>"
+    return {"raised": type(exc).__name__, "msg": text[:500], "base": not isinstance(exc, Exception)}
+
+
+def _load(path):
+    """Execute the candidate's module; returns (namespace, None) or (None, error)."""
+    namespace = {"__name__": "solution", "__builtins__": builtins}
+    try:
+        with open(path, encoding="utf-8") as fh:
+            source = fh.read()
+        exec(compile(source, "solution.py", "exec", optimize=0), namespace)
+    except BaseException as exc:  # SystemExit, KeyboardInterrupt included: the import failed
+        return None, _describe(exc)
+    return namespace, None
+
+
+def _exposed(namespace):
+    """Top-level functions and classes the checker may call by name."""
+    funcs, classes = [], []
+    for name, value in list(namespace.items()):
+        if type(name) is not str or name.startswith("__"):
+            continue
+        if isinstance(value, type):
+            classes.append(name)
+        elif callable(value) and not isinstance(value, types.ModuleType):
+            funcs.append(name)
+    return funcs, classes
+
+
+def _call(namespace, request):
+    target = namespace[request["fn"]]
+    if request.get("init") is not None:
+        target = getattr(target(*decode(request["init"])), request["method"])  # noqa: F821
+    args, kwargs = decode(request["args"]), decode(request["kwargs"])  # noqa: F821
+    return target(*args, **kwargs)
+
+
+def main():
+    sys.set_int_max_str_digits(0)
+    reader, send = _channel()
+    namespace, error = _load("solution.py")
+    if namespace is None:
+        send({"op": "ready", "ok": False, "error": error})
+        return
+    funcs, classes = _exposed(namespace)
+    send({"op": "ready", "ok": True, "funcs": funcs, "classes": classes})
+    for line in reader:
+        request = loads(line)  # noqa: F821
+        reply = {"id": request["id"]}
+        started = time.perf_counter()
+        try:
+            result = _call(namespace, request)
+        except BaseException as exc:  # the call's own failure, SystemExit included
+            reply.update(_describe(exc))
+        else:
+            try:
+                reply["ok"] = encode(result)  # noqa: F821
+            except (EncodeError, RecursionError) as exc:  # noqa: F821
+                reply["bad"] = str(exc)
+        reply["t"] = time.perf_counter() - started
+        send(reply)
+
+
+if __name__ == "__main__":
+    main()

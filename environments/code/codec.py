@@ -1,0 +1,106 @@
+"""The closed typed encoding of values crossing between a candidate and its checker.
+
+JSON values plus tuple, set, frozenset, bytes, complex and non-finite floats, and nothing user-defined:
+exact types only (an `int` subclass or an object with a custom `__eq__` cannot be encoded), so whatever
+the checker compares is plain built-in data. Stdlib only: this file is also shipped into the sandboxes.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+
+MAX_DEPTH = 200
+_SAFE_INT = 2**53  # larger ints travel as hex text: no float rounding, no str-digit limit
+
+
+class EncodeError(TypeError):
+    """A value outside the closed encoding (a user-defined object, a subclass, a cycle, too deep)."""
+
+
+class DecodeError(ValueError):
+    """A message that is not a well-formed encoding."""
+
+
+def encode(value, depth: int = 0):
+    """A JSON-ready form of `value`; raises EncodeError for anything outside the closed set."""
+    if depth > MAX_DEPTH:
+        raise EncodeError(f"value nested deeper than {MAX_DEPTH}")
+    kind = type(value)
+    if value is None or kind is bool or kind is str:
+        return value
+    if kind is int:
+        return value if -_SAFE_INT < value < _SAFE_INT else {"$": "int", "v": format(value, "x")}
+    if kind is float:
+        return value if math.isfinite(value) else {"$": "float", "v": repr(value)}
+    if kind is list:
+        return [encode(item, depth + 1) for item in value]
+    if kind is tuple or kind is set or kind is frozenset:
+        return {"$": kind.__name__, "v": [encode(item, depth + 1) for item in value]}
+    if kind is dict:
+        return {"$": "dict", "v": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
+    if kind is bytes:
+        return {"$": "bytes", "v": base64.b64encode(value).decode("ascii")}
+    if kind is complex:
+        return {"$": "complex", "v": [encode(value.real, depth + 1), encode(value.imag, depth + 1)]}
+    raise EncodeError(f"cannot encode a value of type {kind.__name__!r} (only built-in data types cross)")
+
+
+def _decode_tagged(obj: dict, depth: int):
+    if set(obj) != {"$", "v"}:
+        raise DecodeError(f"unexpected object keys {sorted(obj)[:5]}")
+    tag, raw = obj["$"], obj["v"]
+    if tag == "int" and type(raw) is str:
+        return int(raw, 16)
+    if tag == "float" and raw in ("nan", "inf", "-inf"):
+        return float(raw)
+    if tag == "bytes" and type(raw) is str:
+        return base64.b64decode(raw.encode("ascii"), validate=True)
+    if type(raw) is not list:
+        raise DecodeError(f"bad payload for tag {tag!r}")
+    items = [decode(item, depth + 1) for item in raw]
+    if tag == "tuple":
+        return tuple(items)
+    if tag == "set":
+        return set(items)
+    if tag == "frozenset":
+        return frozenset(items)
+    if tag == "dict" and all(type(pair) is list and len(pair) == 2 for pair in items):
+        return {k: v for k, v in items}
+    if tag == "complex" and len(items) == 2 and all(type(x) in (int, float) for x in items):
+        return complex(items[0], items[1])
+    raise DecodeError(f"unknown or malformed tag {tag!r}")
+
+
+def decode(obj, depth: int = 0):
+    """The value an `encode` result stands for; raises DecodeError on anything malformed."""
+    if depth > MAX_DEPTH:
+        raise DecodeError(f"value nested deeper than {MAX_DEPTH}")
+    kind = type(obj)
+    if obj is None or kind in (bool, int, float, str):
+        return obj
+    if kind is list:
+        return [decode(item, depth + 1) for item in obj]
+    if kind is dict:
+        try:
+            return _decode_tagged(obj, depth)
+        except (TypeError, ValueError) as exc:  # unhashable set members, bad base64, bad hex
+            raise DecodeError(str(exc)) from None
+    raise DecodeError(f"unexpected JSON type {kind.__name__}")
+
+
+def dumps(message: dict) -> bytes:
+    """One protocol line: compact ASCII JSON (never a raw newline inside) plus a newline."""
+    return json.dumps(message, separators=(",", ":"), allow_nan=False).encode("ascii") + b"\n"
+
+
+def loads(line: bytes) -> dict:
+    """Parse one protocol line into a JSON object; raises DecodeError otherwise."""
+    try:
+        message = json.loads(line)
+    except (ValueError, RecursionError) as exc:
+        raise DecodeError(f"not a JSON line: {exc}") from None
+    if type(message) is not dict:
+        raise DecodeError("a protocol line must be a JSON object")
+    return message

@@ -1,0 +1,64 @@
+"""From a model's completion to the program to run: the last fenced Python block, the prompt when needed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# An opening fence with an optional language tag, then everything up to a closing fence or the end
+# (a completion cut off by the token limit still yields its code).
+_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+#.-]*)[^\n]*\n(.*?)(?:^[ \t]*\1[ \t]*$|\Z)", re.M | re.S)
+_PYTHON_TAGS = {"", "python", "py", "python3", "py3"}
+
+
+@dataclass(frozen=True)
+class Program:
+    """The code to run, or why there is none (`problem`), plus whether the prompt was prepended."""
+
+    code: str
+    problem: str | None = None
+    with_prompt: bool = False
+
+
+def fenced_code(text: str) -> str:
+    """The last fenced Python (or untagged) block, else the text itself."""
+    blocks = [(tag.lower(), body) for _, tag, body in _FENCE.findall(text)]
+    python = [body for tag, body in blocks if tag in _PYTHON_TAGS]
+    if python:
+        return python[-1]
+    return text
+
+
+def compile_problem(code: str) -> str | None:
+    """None when `code` compiles, else the compiler's message with its line."""
+    try:
+        compile(code, "solution.py", "exec", optimize=0)
+    except SyntaxError as exc:
+        return f"{type(exc).__name__}: {exc.msg} (line {exc.lineno})"
+    except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def _is_body(code: str) -> bool:
+    first = next((line for line in code.splitlines() if line.strip()), "")
+    return first[:1] in (" ", "\t")
+
+
+def build_program(completion: str, prompt: str = "") -> Program:
+    """The program for a completion: its code, prefixed by `prompt` when it is a function body or when
+    the prompt's helpers and imports are needed (a full program's own definitions override the stubs)."""
+    code = fenced_code(completion)
+    if not code.strip():
+        return Program("", problem="empty code: the completion holds no program")
+    if prompt and _is_body(code):
+        joined = prompt + code
+        return Program(joined, problem=compile_problem(joined), with_prompt=True)
+    problem = compile_problem(code)
+    if problem is not None:
+        return Program(code, problem=problem)
+    if prompt:
+        joined = prompt.rstrip("\n") + "\n\n" + code
+        if compile_problem(joined) is None:
+            return Program(joined, with_prompt=True)
+    return Program(code)

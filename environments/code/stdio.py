@@ -1,0 +1,54 @@
+"""Whole-program tests: each case's input on stdin, stdout compared on the host (expected never enters)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .results import Outcome, Settings, TestResult
+from .specs import StdioTests
+
+
+def normalise(text: str) -> str:
+    """The documented comparison form: newlines unified (CRLF, CR -> LF), trailing whitespace cut from
+    every line, trailing blank lines dropped. Everything else (leading spaces, inner blank lines, extra
+    tokens, case) must match exactly."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines)
+
+
+def _first_difference(got: str, want: str) -> str:
+    got_lines, want_lines = got.split("\n"), want.split("\n")
+    for number, (g, w) in enumerate(zip(got_lines, want_lines), 1):
+        if g != w:
+            return f"line {number} differs: got {g[:80]!r}"
+    return f"got {len(got_lines)} lines, expected {len(want_lines)}"
+
+
+def run_stdio(sandbox: Any, limits_cls: Any, spec: StdioTests, program: str, settings: Settings) -> Outcome:
+    """Run every case (or up to the first failure) as its own sandboxed program."""
+    outcome = Outcome(tests=[TestResult(f"cases[{i}]") for i in range(spec.count)])
+    limits = limits_cls(timeout_s=settings.timeout_s, memory_mb=settings.memory_mb)
+    for index, (case, test) in enumerate(zip(spec.cases, outcome.tests)):
+        result = sandbox.run(program, stdin=case.input.encode(), limits=limits)
+        outcome.sandbox = {"backend": result.backend, "tier": result.tier}
+        test.duration_s = result.duration_s
+        if result.status == "sandbox_error":
+            outcome.verifier_error = f"sandbox error: {result.stderr[-300:]}"
+            return outcome
+        got = normalise(result.stdout)
+        if result.status == "timeout":
+            test.status, test.error = "timeout", f"ran longer than {settings.timeout_s:g}s"
+        elif result.status != "ok":
+            test.status = "failed"
+            test.error = f"the program ended with {result.status} (exit code {result.exit_code})"
+            outcome.stderr = result.stderr[-2000:]
+        elif got != normalise(case.output):
+            test.status, test.error = "failed", "wrong output: " + _first_difference(got, normalise(case.output))
+        else:
+            test.status = "passed"
+        if not test.passed and settings.stop_on_first_failure:
+            outcome.finish("skipped", "not run: stop_on_first_failure", index + 1)
+            break
+    return outcome

@@ -1,0 +1,92 @@
+"""From (tests, completion) to a Verdict: pick the program, run the right kind of test, judge on the host."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Literal
+
+from envsdk import RowError, Verdict
+from envsdk.messages import Text, completion_text
+
+from .extract import build_program
+from .functional import FunctionalRun
+from .results import Outcome, Settings, TestResult
+from .specs import StdioTests, parse_tests
+from .stdio import run_stdio
+
+RewardMode = Literal["all", "fraction"]
+
+
+class CodeVerifier:
+    """Scores code completions against unit tests in the sandbox.
+
+    `reward_mode="all"` gives 1 only when every test passes; `"fraction"` gives the share that passed.
+    `timeout_s` is the wall clock per test. `fast` runs programs in the sandbox's warm forked
+    interpreter. The sandbox is created on first use (so a verifier can be built in one process and
+    used in a worker) unless one is passed in.
+    """
+
+    def __init__(self, *, backend: str = "embedded", tier: int | str | None = None, timeout_s: float = 10.0,
+                 memory_mb: int = 512, reward_mode: RewardMode = "all", stop_on_first_failure: bool = False,
+                 fast: bool = True, sandbox: Any = None, limits_cls: Any = None):
+        if reward_mode not in ("all", "fraction"):
+            raise ValueError(f"reward_mode must be 'all' or 'fraction', not {reward_mode!r}")
+        self.backend, self.tier, self.fast = backend, tier, fast
+        self.settings = Settings(timeout_s=timeout_s, memory_mb=memory_mb,
+                                 stop_on_first_failure=stop_on_first_failure)
+        self.reward_mode = reward_mode
+        self._sandbox, self._limits_cls = sandbox, limits_cls
+
+    @property
+    def sandbox(self) -> Any:
+        if self._sandbox is None:
+            from envsdk.errors import require
+
+            module = require("envsdk_sandbox", "code")
+            self._sandbox = module.Sandbox(backend=self.backend, tier=self.tier, fast=self.fast)
+            self._limits_cls = module.Limits
+        return self._sandbox
+
+    def close(self) -> None:
+        if self._sandbox is not None and hasattr(self._sandbox, "close"):
+            self._sandbox.close()
+
+    def verify(self, tests: Any, completion: Text) -> Verdict:
+        """The verdict for one completion; a bad `tests` field gives a flagged (error) verdict."""
+        started = time.perf_counter()
+        try:
+            spec = parse_tests(tests)
+        except RowError as exc:
+            return Verdict.from_error(str(exc), duration_s=time.perf_counter() - started)
+        prompt = "" if isinstance(spec, StdioTests) else spec.prompt
+        program = build_program(completion_text(completion), prompt)
+        details: dict[str, Any] = {"kind": spec.kind, "prompt_prepended": program.with_prompt}
+        if program.problem is not None:
+            names = [f"tests[{i}]" for i in range(spec.count)]
+            outcome = Outcome(tests=[TestResult(name) for name in names])
+            key = "empty_code" if not program.code.strip() else "compile_error"
+            details[key] = program.problem
+            outcome.finish("not_run", program.problem)
+        elif isinstance(spec, StdioTests):
+            outcome = run_stdio(self.sandbox, self._limits_cls, spec, program.code, self.settings)
+        else:
+            outcome = FunctionalRun(self.sandbox, self._limits_cls, spec, program.code, self.settings).run()
+        return self._verdict(outcome, details, time.perf_counter() - started)
+
+    def _verdict(self, outcome: Outcome, details: dict[str, Any], duration: float) -> Verdict:
+        passed = sum(t.passed for t in outcome.tests)
+        total = len(outcome.tests)
+        details.update(
+            tests=[t.as_dict() for t in outcome.tests],
+            passed_tests=passed,
+            total_tests=total,
+            **({"import_error": outcome.import_error} if outcome.import_error else {}),
+            **({"stderr": outcome.stderr} if outcome.stderr else {}),
+            **({"sandbox": outcome.sandbox} if outcome.sandbox else {}),
+        )
+        if outcome.verifier_error is not None:
+            return Verdict.from_error(outcome.verifier_error, duration_s=duration, **details)
+        all_passed = passed == total
+        reward = float(all_passed) if self.reward_mode == "all" else passed / total
+        details["outcome"] = "correct" if all_passed else "incorrect"
+        return Verdict(reward=reward, passed=all_passed, duration_s=duration, details=details)

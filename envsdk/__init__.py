@@ -4,6 +4,7 @@
 """
 
 from .environment import EnvSpec, Environment, RolloutResult, SingleTurnEnv
+from .env_group import EnvGroup
 from .errors import EnvsdkError, MissingExtraError, RowError, UnknownNameError
 from .group import Group, Rollout, make_group_id
 from .registry import load_environment, load_transform, register_environment, register_transform
@@ -14,6 +15,7 @@ from .verdict import Verdict
 __version__ = "0.1.0"
 
 __all__ = [
+    "EnvGroup",
     "EnvSpec",
     "Environment",
     "EnvsdkError",

@@ -75,6 +75,16 @@ class Environment:
     def name(self) -> str:
         return self.spec.name if self.spec else type(self).__name__
 
+    @property
+    def cpu_heavy(self) -> bool:
+        """True when scoring should run in the executor's process pool."""
+        return self.rubric.cpu_heavy
+
+    @property
+    def has_group_funcs(self) -> bool:
+        """True when scoring needs a whole group at once."""
+        return self.rubric.has_group_funcs
+
     # ---- data -------------------------------------------------------------------------------
     def rows(self, split: str = "train") -> list[dict]:
         """The dataset rows of a split ("train" or "eval"), each with a stable `id`."""

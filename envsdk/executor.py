@@ -193,7 +193,7 @@ class Executor:
         self.config = config or ExecutorConfig(**overrides)
         mode = self.config.mode
         if mode == "auto":
-            mode = "pool" if env.rubric.cpu_heavy else "inline"
+            mode = "pool" if env.cpu_heavy else "inline"
         self.mode = mode
         self._pool: _Pool | None = None
         self._sem: asyncio.Semaphore | None = None
@@ -204,7 +204,7 @@ class Executor:
     ) -> list[Verdict]:
         """Verdicts for one group, in order. Group-level rubrics see the whole group at once."""
         states = list(states) if states is not None else [{} for _ in completions]
-        task = _Task(list(rows), list(completions), states, whole_group=self.env.rubric.has_group_funcs)
+        task = _Task(list(rows), list(completions), states, whole_group=self.env.has_group_funcs)
         if self.mode == "inline":
             return await self._inline(task)
         return await self._pooled(task)
@@ -215,7 +215,7 @@ class Executor:
 
     async def score_rows(self, rows: Sequence[dict], completions: Sequence[Text]) -> list[Verdict]:
         """Score independent rows, chunked into tasks of `rows_per_task` (no group functions run across rows)."""
-        size = 1 if self.env.rubric.has_group_funcs else max(1, self.config.rows_per_task)
+        size = 1 if self.env.has_group_funcs else max(1, self.config.rows_per_task)
         chunks = [(rows[i : i + size], completions[i : i + size]) for i in range(0, len(rows), size)]
         results = await self.score_groups(chunks)
         return [v for chunk in results for v in chunk]

@@ -6,7 +6,7 @@ from importlib.metadata import entry_points
 from typing import Any, Callable
 
 from .environment import EnvSpec
-from .errors import UnknownNameError
+from .errors import EnvsdkError, UnknownNameError
 
 ENV_GROUP = "envsdk.environments"
 TRANSFORM_GROUP = "envsdk.transforms"
@@ -31,7 +31,12 @@ def resolve(group: str, name: str, kind: str) -> Callable:
     eps = _entry_points(group)
     if name not in eps:
         raise UnknownNameError(kind, name, names(group))
-    return eps[name].load()
+    try:
+        return eps[name].load()
+    except (ImportError, AttributeError) as exc:
+        raise EnvsdkError(
+            f"{kind} {name!r} is registered by {eps[name].value!r} but failed to load: {type(exc).__name__}: {exc}"
+        ) from exc
 
 
 def register_environment(name: str, factory: Callable[..., Any]) -> None:

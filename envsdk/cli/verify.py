@@ -78,7 +78,7 @@ async def _verify(env: Environment, rows: list[_Row], journal: Journal | None, a
         todo.append(row)
     bar = progress(len(todo), f"verify {env.name}")
     async with Executor(env, executor_config(args)) as executor:
-        chunk = 1 if env.rubric.has_group_funcs else executor.config.rows_per_task
+        chunk = 1 if env.has_group_funcs else executor.config.rows_per_task
 
         async def run(task: list[_Row]) -> None:
             verdicts = await executor.score_group([r.data for r in task], [r.data["completion"] for r in task])

@@ -117,3 +117,16 @@ def test_init_scaffolds_a_package_that_installs_and_lists(tmp_path):
     tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path / "my-task" / "tests")],
                            capture_output=True, text=True, env=env, cwd=tmp_path)
     assert tests.returncode == 0, tests.stdout
+
+
+def test_env_group_routes_rows_by_env_field(tmp_path):
+    rows = [
+        {"id": "e", "env": "toy-echo", "completion": "river", "answer": "river"},
+        {"id": "x", "env": "nope", "completion": "river", "answer": "river"},
+    ]
+    out = tmp_path / "out.jsonl"
+    args = ["verify", "env-group", "-a", '{"envs": {"toy-echo": {}}}', "--input", str(write_jsonl(tmp_path / "i.jsonl", rows)), "--output", str(out)]
+    assert envsdk(*args).returncode == 0
+    first, second = [json.loads(line) for line in out.read_text().splitlines()]
+    assert first["reward"] == 1.0
+    assert "field 'env'" in second["error"]

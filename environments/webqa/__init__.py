@@ -1,1 +1,1 @@
-"""Placeholder until its engineer lands the package."""
+"""webqa: multi-turn search-and-read question answering over an offline corpus."""

@@ -200,8 +200,12 @@ class BatchScorer:
         completions: Sequence[Text],
         *,
         group_size: int | None = None,
+        transform: bool = True,
     ) -> Scored:
-        """Verify a flat batch, transform whole groups, and return rewards aligned with the input."""
+        """Verify a flat batch, transform whole groups, and return rewards aligned with the input.
+
+        `transform=False` skips the transforms (a server flushing a group that never completed).
+        """
         rows = [{**row, "prompt": row.get("prompt", prompt)} for row, prompt in zip(rows, prompts)]
         index_groups = self.split_groups(rows, prompts, group_size)
         results = await self.executor.score_groups(
@@ -219,7 +223,7 @@ class BatchScorer:
             )
             for idx, verdicts in zip(index_groups, results)
         ]
-        if self.transforms:
+        if transform and self.transforms:
             groups = apply_transforms(groups, self.transforms)
         rewards: list[float | None] = [None] * len(rows)
         verdicts_out: list[Verdict] = [Verdict()] * len(rows)

@@ -22,6 +22,23 @@ def encode_label(answer: Any) -> str:
     return answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False)
 
 
+def label_fields(env: Environment, label: str) -> dict[str, Any]:
+    """Row fields from a trainer's gold label (OpenRLHF `labels`, verl `ground_truth`).
+
+    A JSON object naming the environment's required fields is merged as is; another JSON object goes to
+    the first required field (code: `tests`); anything else is the `answer` string.
+    """
+    required = list(env.required_fields) or ["answer"]
+    if isinstance(label, str) and label.lstrip().startswith("{"):
+        try:
+            decoded = json.loads(label)
+        except json.JSONDecodeError:
+            decoded = None
+        if isinstance(decoded, dict):
+            return decoded if any(k in decoded for k in required) else {required[0]: decoded}
+    return {"answer": label}
+
+
 def decode_row(blob: str | dict | None) -> dict:
     """The envsdk row carried by an exported dataset row ({} when there is none)."""
     if not blob:

@@ -1,0 +1,147 @@
+"""The reward server's FastAPI app: /health, OpenRLHF's /get_reward, and /verify (CONTRACT §8)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from ..adapters._scoring import BatchScorer, batch_metrics
+from ..adapters.export import label_fields
+from ..cli.verify import check_row
+from ..errors import RowError
+from ..verdict import Verdict
+from .grouping import GroupBuffer, Outcome
+from .models import RewardRequest, RewardResponse
+
+
+@dataclass
+class ServerLimits:
+    """Caps that keep one client from exhausting the server."""
+
+    max_body_bytes: int = 16 << 20
+    max_batch: int = 4096
+    group_timeout_s: float = 60.0
+
+
+def response_text(query: str, prompt: str | None) -> str:
+    """The model's response: the query with its prompt prefix stripped (OpenRLHF sends prompt + response)."""
+    if prompt and query.startswith(prompt):
+        return query[len(prompt) :]
+    return query
+
+
+def create_app(
+    scorer: BatchScorer,
+    *,
+    token: str | None = None,
+    limits: ServerLimits | None = None,
+    on_ready: Callable[[], None] | None = None,
+) -> FastAPI:
+    """An app scoring with `scorer`; group transforms buffer samples by prompt until a group is whole."""
+    limits = limits or ServerLimits()
+    buffer = GroupBuffer(scorer, scorer.group_size, limits.group_timeout_s) if scorer.needs_whole_groups else None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI):
+        scorer.env  # build the environment before reporting ready
+        if on_ready is not None:
+            on_ready()
+        yield
+        await scorer.aclose()
+
+    app = FastAPI(title="envsdk reward server", lifespan=lifespan)
+
+    async def read_json(request: Request) -> Any:
+        if token is not None:
+            given = request.headers.get("authorization", "")
+            if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+                raise HTTPException(401, "missing or wrong bearer token")
+        declared = request.headers.get("content-length")
+        if declared is not None and int(declared) > limits.max_body_bytes:
+            raise HTTPException(413, f"request body over {limits.max_body_bytes} bytes")
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > limits.max_body_bytes:
+                raise HTTPException(413, f"request body over {limits.max_body_bytes} bytes")
+        try:
+            return json.loads(body)
+        except json.JSONDecodeError as exc:
+            raise HTTPException(400, f"body is not JSON: {exc.msg} at column {exc.colno}") from exc
+
+    def check_batch(n: int) -> None:
+        if n > limits.max_batch:
+            raise HTTPException(413, f"batch of {n} items is over the limit of {limits.max_batch}")
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok", "env": scorer.name}
+
+    @app.post("/get_reward")
+    async def get_reward(request: Request) -> JSONResponse:
+        try:
+            req = RewardRequest.model_validate(await read_json(request))
+        except ValidationError as exc:
+            raise HTTPException(422, exc.errors(include_url=False, include_context=False)) from exc
+        check_batch(len(req.query))
+        prompts = req.prompts or [""] * len(req.query)
+        labels = req.labels or [""] * len(req.query)
+        rows = [{"prompt": p, **label_fields(scorer.env, label)} for p, label in zip(prompts, labels)]
+        completions = [response_text(q, p) for q, p in zip(req.query, prompts)]
+        if buffer is not None:
+            outcomes = await asyncio.gather(*(buffer.submit(r, c) for r, c in zip(rows, completions)))
+        else:
+            scored = await scorer.score(rows, prompts, completions)
+            outcomes = [Outcome(r, v, False) for r, v in zip(scored.rewards, scored.verdicts)]
+        return JSONResponse(_reward_response(outcomes).model_dump())
+
+    @app.post("/verify")
+    async def verify(request: Request) -> JSONResponse:
+        items = await read_json(request)
+        if not isinstance(items, list):
+            raise HTTPException(422, "expected a JSON list of verify rows")
+        check_batch(len(items))
+        verdicts: list[Verdict | None] = [None] * len(items)
+        todo: list[int] = []
+        for i, item in enumerate(items):
+            try:
+                if not isinstance(item, dict):
+                    raise RowError(f"expected a JSON object, got {type(item).__name__}")
+                items[i] = check_row(scorer.env, item)
+                todo.append(i)
+            except RowError as exc:
+                verdicts[i] = Verdict.from_error(f"bad row {i}: {exc}")
+        groups: dict[str, list[int]] = {}
+        for i in todo:
+            gid = items[i].get("group_id")
+            groups.setdefault(f"g:{gid}" if gid is not None else f"r:{i}", []).append(i)
+        results = await scorer.executor.score_groups(
+            [([items[i] for i in idx], [items[i]["completion"] for i in idx]) for idx in groups.values()]
+        )
+        for idx, group_verdicts in zip(groups.values(), results):
+            for i, verdict in zip(idx, group_verdicts):
+                verdicts[i] = verdict
+        out = [{"id": item.get("id") if isinstance(item, dict) else None, **v.model_dump()} for item, v in zip(items, verdicts)]
+        return JSONResponse(out)
+
+    return app
+
+
+def _reward_response(outcomes: list[Outcome]) -> RewardResponse:
+    """Failed verdicts score 0 (OpenRLHF cannot abstain) and show in `extra_logs`."""
+    verdicts = [o.verdict for o in outcomes]
+    logs = batch_metrics(verdicts, [])
+    logs["partial_group_rate"] = sum(o.partial for o in outcomes) / max(len(outcomes), 1)
+    return RewardResponse(
+        rewards=[o.reward if o.reward is not None else 0.0 for o in outcomes],
+        scores=[0.0 if v.failed else min(max(v.reward, 0.0), 1.0) for v in verdicts],
+        extra_logs=logs,
+    )

@@ -1,0 +1,82 @@
+"""`envsdk serve ENV`: an HTTP reward server for OpenRLHF and other remote-reward trainers (CONTRACT §8)."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import socket
+import sys
+
+from ..adapters._scoring import BatchScorer
+from ..cli.common import add_env_args, executor_config, load_env
+from ..cli.main import parser
+from ..errors import EnvsdkError, require
+from .app import ServerLimits, create_app
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _token(args: argparse.Namespace) -> str | None:
+    token = None
+    if args.token_env:
+        token = os.environ.get(args.token_env)
+        if not token:
+            raise EnvsdkError(f"--token-env {args.token_env}: that environment variable is empty or unset")
+    if token is None and not _is_loopback(args.host):
+        raise EnvsdkError(
+            f"binding {args.host} exposes the server beyond this machine: set a bearer token with "
+            "--token-env VAR (clients send 'Authorization: Bearer <token>')"
+        )
+    return token
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = parser("serve", "HTTP reward server: GET /health, POST /get_reward (OpenRLHF), POST /verify")
+    add_env_args(p)
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (non-loopback needs --token-env)")
+    p.add_argument("--port", type=int, default=8000, help="port (0 picks a free one)")
+    p.add_argument("--transform", action="append", default=[], help="group transform name (repeatable)")
+    p.add_argument("--group-size", type=int, default=None, help="samples per prompt (needed by --transform)")
+    p.add_argument("--group-timeout", type=float, default=60.0, help="seconds to wait for a group to fill")
+    p.add_argument("--on-error", choices=("abstain", "zero"), default="abstain",
+                   help="abstain: failed samples are left out of transform baselines (their reward is 0)")
+    p.add_argument("--token-env", default=None, help="environment variable holding the bearer token")
+    p.add_argument("--max-batch", type=int, default=4096, help="most items in one request")
+    p.add_argument("--max-body-mb", type=float, default=16.0, help="largest request body in MiB")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    uvicorn = require("uvicorn", "server")
+    require("fastapi", "server")
+    token = _token(args)
+    if args.transform and not args.group_size:
+        raise EnvsdkError("--transform needs --group-size N (the trainer's samples per prompt)")
+    config = executor_config(args)
+    scorer = BatchScorer(
+        load_env(args),
+        transforms=args.transform,
+        on_error=args.on_error,
+        group_size=args.group_size,
+        executor=vars(config),
+    )
+    limits = ServerLimits(int(args.max_body_mb * 2**20), args.max_batch, args.group_timeout)
+    sock = socket.create_server((args.host, args.port))
+    host, port = sock.getsockname()[:2]
+
+    def ready() -> None:
+        print(f"envsdk serve: {scorer.name} ready on http://{host}:{port}", file=sys.stderr, flush=True)
+
+    app = create_app(scorer, token=token, limits=limits, on_ready=ready)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_keep_alive=30))
+    server.run(sockets=[sock])
+    return 0

@@ -1,0 +1,84 @@
+"""Buffers a server's samples by prompt until a whole group has arrived, so transforms see groups.
+
+OpenRLHF sends samples as they finish, one request per sample or per small batch, so the n samples of
+one prompt arrive in separate requests. A group that does not fill within `timeout_s` of its first
+sample is scored without the transforms and its samples are marked `partial`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from ..adapters._scoring import BatchScorer, sample_key
+from ..verdict import Verdict
+
+
+@dataclass
+class Outcome:
+    """What one buffered sample gets back."""
+
+    reward: float | None
+    verdict: Verdict
+    partial: bool
+
+
+@dataclass
+class _Pending:
+    rows: list[dict] = field(default_factory=list)
+    completions: list[str] = field(default_factory=list)
+    futures: list[asyncio.Future] = field(default_factory=list)
+    timer: asyncio.TimerHandle | None = None
+
+
+class GroupBuffer:
+    """Collects samples per (prompt, label) and scores each group once `group_size` samples are in."""
+
+    def __init__(self, scorer: BatchScorer, group_size: int, timeout_s: float):
+        self.scorer, self.group_size, self.timeout_s = scorer, group_size, timeout_s
+        self._pending: dict[str, _Pending] = {}
+        self._tasks: set[asyncio.Task] = set()
+
+    async def submit(self, row: dict, completion: str) -> Outcome:
+        """Wait for this sample's group to fill (or time out) and return the sample's outcome."""
+        key = sample_key({}, [row.get("prompt"), {k: v for k, v in row.items() if k != "prompt"}])
+        loop = asyncio.get_running_loop()
+        pending = self._pending.get(key)
+        if pending is None:
+            pending = self._pending[key] = _Pending()
+            pending.timer = loop.call_later(self.timeout_s, self._flush, key, pending, True)
+        future = loop.create_future()
+        pending.rows.append(row)
+        pending.completions.append(completion)
+        pending.futures.append(future)
+        if len(pending.rows) == self.group_size:
+            self._flush(key, pending, False)
+        return await future
+
+    def _flush(self, key: str, pending: _Pending, partial: bool) -> None:
+        if self._pending.get(key) is not pending:
+            return  # already flushed as a full group
+        del self._pending[key]
+        if pending.timer is not None:
+            pending.timer.cancel()
+        task = asyncio.get_running_loop().create_task(self._score(pending, partial))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _score(self, pending: _Pending, partial: bool) -> None:
+        try:
+            scored = await self.scorer.score(
+                pending.rows,
+                [r.get("prompt") for r in pending.rows],
+                pending.completions,
+                group_size=len(pending.rows),
+                transform=not partial,
+            )
+        except Exception as exc:  # never leave a client hanging: every waiter gets the failure
+            for future in pending.futures:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for future, reward, verdict in zip(pending.futures, scored.rewards, scored.verdicts):
+            if not future.done():
+                future.set_result(Outcome(reward, verdict, partial))

@@ -1,0 +1,93 @@
+"""Equivalence classes and diversity scores inside one group (DARLING §1 of the spec).
+
+Pure functions over indices and texts: no classifier, no torch. The transform feeds them the
+"same" pairs that the short-answer rule and a classifier decided.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Hashable, Iterable, Sequence
+
+Pair = tuple[int, int]
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased whitespace words, the unit of the short-answer rule and the n-gram ablation."""
+    return text.lower().split()
+
+
+def short_answer_same(a: str, b: str, max_words: int = 5) -> bool | None:
+    """The paper's shortcut: when both responses have at most `max_words` words, they are the same
+    iff 2·|shared word set| ≥ the larger word count (two empty strings are the same). None when the
+    rule does not apply and a classifier must decide."""
+    wa, wb = words(a), words(b)
+    m = max(len(wa), len(wb))
+    if m > max_words:
+        return None
+    return 2 * len(set(wa) & set(wb)) >= m
+
+
+def number_by_first_appearance(labels: Sequence[Hashable]) -> list[int]:
+    """Relabel classes 0, 1, 2... in the order they first appear."""
+    seen: dict[Hashable, int] = {}
+    return [seen.setdefault(label, len(seen)) for label in labels]
+
+
+def union_find_classes(n: int, same_pairs: Iterable[Pair]) -> list[int]:
+    """Connected components of the "same" graph (transitive closure), numbered by first appearance."""
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j in same_pairs:
+        ri, rj = root(i), root(j)
+        if ri != rj:
+            parent[max(ri, rj)] = min(ri, rj)
+    return number_by_first_appearance([root(i) for i in range(n)])
+
+
+def partition_diversity(classes: Sequence[int], active: Sequence[bool] | None = None) -> list[float]:
+    """Div_i = (n − |C(i)|)/(n − 1) over the active rollouts (all by default); inactive ones get 0.
+
+    With one active rollout (n = 1) the paper's code divides by zero; we give it 0 (no one to differ from).
+    """
+    active = list(active) if active is not None else [True] * len(classes)
+    n = sum(active)
+    sizes = Counter(c for c, a in zip(classes, active) if a)
+    if n <= 1:
+        return [0.0] * len(classes)
+    return [(n - sizes[c]) / (n - 1) if a else 0.0 for c, a in zip(classes, active)]
+
+
+def pairwise_diversity(same_pairs: Iterable[Pair], active: Sequence[bool]) -> list[float]:
+    """The fraction of the other active rollouts judged different, without transitive closure: a, b, c
+    that are only linked to each other through d keep their diversity from one another."""
+    n = sum(active)
+    same_count = Counter()
+    for i, j in same_pairs:
+        same_count[i] += 1
+        same_count[j] += 1
+    if n <= 1:
+        return [0.0] * len(active)
+    return [(n - 1 - same_count[i]) / (n - 1) if a else 0.0 for i, a in enumerate(active)]
+
+
+def ngram_diversity(texts: Sequence[str], active: Sequence[bool], n: int = 4) -> list[float]:
+    """The lexical ablation (§6.2): the share of a rollout's word n-grams found in no other active
+    rollout. A rollout shorter than n words has no n-grams and gets 0."""
+    grams = [_ngrams(t, n) if a else set() for t, a in zip(texts, active)]
+    counts = Counter(g for gs in grams for g in gs)
+    return [
+        sum(1 for g in gs if counts[g] == 1) / len(gs) if a and gs else 0.0
+        for gs, a in zip(grams, active)
+    ]
+
+
+def _ngrams(text: str, n: int) -> set[tuple[str, ...]]:
+    w = text.split()
+    return {tuple(w[i : i + n]) for i in range(len(w) - n + 1)}

@@ -1,0 +1,155 @@
+"""Compare two answer elements: text, exact numbers, then math-verify's sympy objects with exact magnitudes.
+
+math-verify rounds numbers to 6 decimals, so `1/2^{99}` equals `1/2^{98}` and `0.333333` equals `1/3`;
+numeric expressions are therefore compared here at 50 significant digits instead. Its own timeouts are
+disabled (they rely on SIGALRM, which cannot stop sympy's C-level work and fails off the main thread):
+the executor kills a hung worker instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from fractions import Fraction
+from functools import lru_cache
+
+from .guard import check_answer
+from .normalize import Normalized
+
+_DECIMAL = r"-?(?:\d+(?:\.\d*)?|\.\d+)"
+_NUMBER_FORMS = (
+    (re.compile(rf"^({_DECIMAL})$"), lambda m: Fraction(m.group(1))),
+    (re.compile(rf"^(-?)\\frac\{{({_DECIMAL})\}}\{{({_DECIMAL})\}}$"),
+     lambda m: (-1 if m.group(1) else 1) * Fraction(m.group(2)) / Fraction(m.group(3))),
+    (re.compile(rf"^(-?)\\frac(\d)(\d)$"), lambda m: (-1 if m.group(1) else 1) * Fraction(int(m.group(2)), int(m.group(3)))),
+    (re.compile(rf"^({_DECIMAL})/({_DECIMAL})$"), lambda m: Fraction(m.group(1)) / Fraction(m.group(2))),
+    (re.compile(rf"^({_DECIMAL})(?:\\times|\\cdot)10\^\{{?(-?\d+)\}}?$"),
+     lambda m: Fraction(m.group(1)) * Fraction(10) ** int(m.group(2))),
+    (re.compile(r"^(-?)(\d+)\\frac\{(\d+)\}\{(\d+)\}$"),  # mixed number 2\frac{1}{2}
+     lambda m: (-1 if m.group(1) else 1) * (int(m.group(2)) + Fraction(int(m.group(3)), int(m.group(4))))),
+)
+# We disable math-verify's timeouts on purpose (the executor bounds runtime), so its warning is noise.
+for _name in ("math_verify.parser", "math_verify.grader"):
+    logging.getLogger(_name).addFilter(lambda record: "Timeout is disabled" not in record.getMessage())
+
+_PRECISION = 50
+_REL_TOL = 1e-35
+
+
+def exact_number(text: str) -> Fraction | None:
+    """The exact rational value of a plain number (int, decimal, fraction, a×10^b, mixed number), else None."""
+    compact = re.sub(r"\s+|\{,\}", "", text).lstrip("+")
+    compact = re.sub(r"^\{(.*)\}$", r"\1", compact)
+    for pattern, value in _NUMBER_FORMS:
+        match = pattern.match(compact)
+        if match:
+            try:
+                return value(match)
+            except ZeroDivisionError:
+                return None
+    return None
+
+
+def _values(value, percent: bool) -> list:
+    """A value and, for `x%`, also x/100: `50%` matches `50` (unit omitted) and `0.5` (same value)."""
+    return [value, value / 100] if percent else [value]
+
+
+@lru_cache(maxsize=4096)
+def sympy_of(latex: str) -> tuple:
+    """math-verify's parse of one answer element, wrapped so raw LaTeX like `\\sqrt{2}` is found."""
+    from latex2sympy2_extended import NormalizationConfig
+    from math_verify import LatexExtractionConfig, parse
+
+    check_answer(latex)
+    config = LatexExtractionConfig(
+        boxed_match_priority=0,
+        normalization_config=NormalizationConfig(
+            basic_latex=True, units=False, malformed_operators=True, nits=True, boxed="all", equations=False
+        ),
+    )
+    return tuple(parse("\\boxed{" + latex + "}", extraction_config=[config], parsing_timeout=None))
+
+
+def _rationalize(expr):
+    """Decimals as exact rationals (`0.1` → 1/10) so that approximations never pass as exact values."""
+    import sympy
+
+    return expr.xreplace({f: sympy.Rational(str(f)) for f in expr.atoms(sympy.Float)})
+
+
+def numeric_equal(a, b) -> bool | None:
+    """Exact comparison of two closed-form numbers at 50 digits; None when either is not a number."""
+    import sympy
+
+    if not (isinstance(a, sympy.Expr) and isinstance(b, sympy.Expr)) or a.free_symbols or b.free_symbols:
+        return None
+    a, b = _rationalize(a), _rationalize(b)
+    if a == b:
+        return True
+    diff = sympy.N(a - b, _PRECISION)
+    scale = max(abs(sympy.N(a, _PRECISION)), abs(sympy.N(b, _PRECISION)))
+    if not (diff.is_number and scale.is_number) or diff.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
+        return None
+    return bool(abs(diff) <= scale * _REL_TOL)
+
+
+def _sympy_equal(gold: Normalized, pred: Normalized) -> bool:
+    from math_verify import verify
+
+    g, p = sympy_of(gold.text), sympy_of(pred.text)
+    if not g or not p:
+        return False
+    g_obj, p_obj = g[0], p[0]
+    for g_val in _values(g_obj, gold.percent if not isinstance(g_obj, str) else False):
+        for p_val in _values(p_obj, pred.percent if not isinstance(p_obj, str) else False):
+            exact = numeric_equal(g_val, p_val)
+            if exact is not None:
+                if exact:
+                    return True
+                continue
+            if verify([g_val], [p_val], strict=True, timeout_seconds=None):
+                return True
+    return False
+
+
+def relation_as_set(pred_text: str):
+    """The solution set of a one-variable inequality like `2 \\le x < 5`, or None."""
+    import sympy
+
+    parsed = sympy_of(pred_text)
+    if not parsed or not isinstance(parsed[0], sympy.logic.boolalg.Boolean):
+        return None
+    relation = parsed[0]
+    if len(relation.free_symbols) != 1:
+        return None
+    try:
+        return relation.as_set()
+    except (NotImplementedError, TypeError, ValueError):
+        return None
+
+
+def sets_equal(gold_text: str, pred_set) -> bool:
+    """An interval/union gold against a solution set computed from an inequality."""
+    import sympy
+
+    parsed = sympy_of(gold_text)
+    return bool(parsed) and isinstance(parsed[0], sympy.Set) and parsed[0] == pred_set
+
+
+def _text_key(text: str) -> str:
+    return re.sub(r"[\s.,;:!'\"()]", "", text).lower()
+
+
+def elements_equal(gold: Normalized, pred: Normalized) -> bool:
+    """Equality of two single answer elements under the labelling policy (docs/math.md)."""
+    if gold.unit and pred.unit and gold.unit != pred.unit:
+        return False
+    if gold.is_text or pred.is_text:
+        return _text_key(gold.text) == _text_key(pred.text)
+    if re.sub(r"\s+", "", gold.text) == re.sub(r"\s+", "", pred.text) and gold.percent == pred.percent:
+        return True
+    g_num, p_num = exact_number(gold.text), exact_number(pred.text)
+    if g_num is not None and p_num is not None:
+        return any(g == p for g in _values(g_num, gold.percent) for p in _values(p_num, pred.percent))
+    return _sympy_equal(gold, pred)

@@ -1,0 +1,166 @@
+"""Is a completion's committed final answer equal to the gold? The policy lives in docs/math.md.
+
+`verify_answer(gold, completion, question)` extracts the answer (boxed first), refuses hedges, truncations
+and question echoes, then compares by shape: order-free lists and sets, ordered tuples and intervals,
+inequalities against interval golds, and single elements via `compare.elements_equal`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from .compare import elements_equal, relation_as_set, sets_equal
+from .extract import extract_answer, unwrap_boxes
+from .guard import GuardError, check_answer
+from .normalize import clean_latex, normalize_element
+from .structure import Shape, is_relation, shape_of
+
+Outcome = Literal["correct", "incorrect", "not_attempted"]
+MAX_COMPLETION_CHARS = 200_000
+_HEDGE = re.compile(
+    r"\b(?:maybe|perhaps|possibly|probably|approximately|roughly|about|around|somewhere|between|either|likely)\b",
+    re.IGNORECASE,
+)
+_CHOICE = re.compile(r"^(?:\\text\{)?\s*\(?([A-E])\)\s*(?:\})?\s*(.*)$|^(?:\\text\{)?\(?([A-E])\)?(?:\})?$")
+
+
+@dataclass(frozen=True)
+class MathResult:
+    """The verdict on one completion; `error` is set when the input was refused as unsafe to verify."""
+
+    correct: bool
+    outcome: Outcome
+    reason: str
+    extracted: str | None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class GoldAnswer:
+    """A gold answer parsed once (per worker, via `parse_gold`'s cache) and reused for a whole group."""
+
+    raw: str
+    text: str
+    choice: str | None
+    choice_value: str | None
+
+
+def _choice(text: str) -> tuple[str | None, str | None]:
+    """(`B`, `12`) for `\\text{(B) } 12`; (`C`, None) for `(C)` or `C`; (None, None) otherwise."""
+    match = _CHOICE.match(text.strip())
+    if not match:
+        return None, None
+    if match.group(1):
+        return match.group(1), (match.group(2).strip() or None)
+    return match.group(3), None
+
+
+@lru_cache(maxsize=2048)
+def parse_gold(gold: str) -> GoldAnswer:
+    """Unwrap `$…$`/`\\boxed{}` from a dataset gold and note a multiple-choice letter."""
+    text = clean_latex(unwrap_boxes(clean_latex(str(gold))))
+    if text.endswith(".0") and re.fullmatch(r"-?\d+\.0", text):
+        text = text[:-2]
+    letter, value = _choice(text)
+    return GoldAnswer(raw=str(gold), text=text, choice=letter, choice_value=value)
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s+|\$|\\left|\\right|\\!|\\,", "", text).replace("\\dfrac", "\\frac")
+
+
+def _is_echo(pred: str, gold: str, question: str | None) -> bool:
+    """A relation or expression copied from the question instead of solved (e.g. `|x-3|<2`)."""
+    if not question:
+        return False
+    p = _compact(pred)
+    if len(p) < 3 or p == _compact(gold) or not (is_relation(pred) or re.search(r"[a-zA-Z]", p)):
+        return False
+    return p in _compact(question)
+
+
+def _bracket_equal(gold: Shape, pred: Shape) -> bool:
+    return (
+        gold.brackets == pred.brackets
+        and len(gold.elements) == len(pred.elements)
+        and all(_element_equal(g, p) for g, p in zip(gold.elements, pred.elements))
+    )
+
+
+def _list_equal(gold: Shape, pred: Shape) -> bool:
+    """Order-free: every gold element matched by a distinct predicted one, nothing left over."""
+    if len(gold.elements) != len(pred.elements):
+        return False
+    unused = list(pred.elements)
+    for g in gold.elements:
+        match = next((i for i, p in enumerate(unused) if _element_equal(g, p)), None)
+        if match is None:
+            return False
+        unused.pop(match)
+    return True
+
+
+def _element_equal(gold: str, pred: str) -> bool:
+    return elements_equal(normalize_element(gold), normalize_element(pred))
+
+
+def _interval_gold(gold: GoldAnswer, shape: Shape) -> bool:
+    return "\\cup" in gold.text or "\\infty" in gold.text or (shape.kind == "bracket" and len(shape.elements) == 2)
+
+
+def answers_equal(gold: GoldAnswer, pred: str) -> bool:
+    """Equality of a gold and an extracted answer under the policy."""
+    pred_clean = clean_latex(pred)
+    if _compact(gold.text) == _compact(pred_clean):
+        return True
+    if gold.choice:
+        letter, _ = _choice(pred_clean)
+        if letter:
+            return letter == gold.choice
+        return gold.choice_value is not None and answers_equal(parse_gold(gold.choice_value), pred_clean)
+    equations = "=" in gold.text and "=" in pred_clean
+    g_shape = shape_of(gold.text, keep_equations=equations)
+    p_shape = shape_of(pred_clean, keep_equations=equations)
+    if p_shape.kind == "scalar" and not equations and is_relation(p_shape.elements[0]) and _interval_gold(gold, g_shape):
+        solution = relation_as_set(clean_latex(p_shape.elements[0]))
+        return solution is not None and sets_equal(gold.text, solution)
+    if "bracket" in (g_shape.kind, p_shape.kind):
+        return _bracket_equal(g_shape, p_shape)
+    if g_shape.kind == p_shape.kind == "scalar":
+        return _element_equal(g_shape.elements[0], p_shape.elements[0])
+    return _list_equal(g_shape, p_shape)
+
+
+def _refused(reason: str, extracted: str | None, outcome: Outcome = "incorrect") -> MathResult:
+    return MathResult(False, outcome, reason, extracted)
+
+
+def verify_answer(
+    gold: str, completion: str, question: str | None = None, *, max_completion_chars: int = MAX_COMPLETION_CHARS
+) -> MathResult:
+    """Judge one completion against a gold answer (LaTeX allowed in both)."""
+    if len(completion) > max_completion_chars:
+        error = f"completion is {len(completion)} characters (limit {max_completion_chars}); not verified"
+        return MathResult(False, "not_attempted", "completion too long", None, error=error)
+    extraction = extract_answer(completion)
+    answer = extraction.answer
+    if answer is None:
+        return _refused(extraction.reason, None, "not_attempted")
+    if _HEDGE.search(re.sub(r"\\[a-zA-Z]+", "", answer)) and not _HEDGE.search(str(gold)):
+        return _refused("hedged answer", answer)
+    gold_answer = parse_gold(gold)
+    if _is_echo(answer, gold_answer.text, question):
+        return _refused("answer echoes the question", answer)
+    try:
+        check_answer(answer)
+        check_answer(gold_answer.text)
+        equal = answers_equal(gold_answer, answer)
+    except GuardError as exc:
+        return MathResult(False, "not_attempted", "refused", answer, error=f"unsafe to verify: {exc}")
+    if equal:
+        return MathResult(True, "correct", f"equal ({extraction.anchor})", answer)
+    return _refused(f"not equal ({extraction.anchor})", answer)
+

@@ -208,8 +208,8 @@ class Supervisor:
         """Final child: limits, confinement, then the program itself (never returns)."""
         try:
             os.setsid()
-            for name, value in self.hdr["rlimits"].items():
-                resource.setrlimit(getattr(resource, "RLIMIT_" + name), (value, value))
+            for name, (soft, hard) in self.hdr["rlimits"].items():
+                resource.setrlimit(getattr(resource, "RLIMIT_" + name), (soft, hard))
             os.chdir(work)
             if landlock_work is not None:
                 self.confine_landlock(landlock_work)

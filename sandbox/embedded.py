@@ -118,11 +118,14 @@ def _ro_paths(python: str) -> list[str]:
     return keep
 
 
-def _rlimits(limits: Limits, cgroup: Cgroup | None) -> dict[str, int]:
-    cpu = math.ceil(limits.cpu_s or limits.timeout_s) + 1
-    out = {"CPU": cpu, "FSIZE": limits.file_size_mb << 20, "NOFILE": 256, "CORE": 0}
+def _rlimits(limits: Limits, cgroup: Cgroup | None) -> dict[str, tuple[int, int]]:
+    """(soft, hard) pairs; CPU gets SIGXCPU at the soft limit (reported as a timeout), SIGKILL 1 s later."""
+    cpu = math.ceil(limits.cpu_s or limits.timeout_s) + (0 if limits.cpu_s else 1)
+    fsize = limits.file_size_mb << 20
+    out = {"CPU": (cpu, cpu + 1), "FSIZE": (fsize, fsize), "NOFILE": (256, 256), "CORE": (0, 0)}
     if cgroup is None:  # fallbacks: AS breaks many-threaded programs, NPROC is per uid (see docs)
-        out.update(AS=(limits.memory_mb + 256) << 20, NPROC=limits.pids)
+        address_space = (limits.memory_mb + 256) << 20
+        out.update(AS=(address_space, address_space), NPROC=(limits.pids, limits.pids))
     return out
 
 

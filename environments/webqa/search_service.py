@@ -11,6 +11,7 @@ from __future__ import annotations
 import socket
 import threading
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel, Field
@@ -95,16 +96,15 @@ def create_app(docs: list[Document]) -> FastAPI:
     return app
 
 
-class LoopbackService:
-    """Runs the search app with uvicorn in a background thread on a loopback port chosen by the OS.
+class LoopbackServer:
+    """Runs an ASGI app with uvicorn in a background thread on a port chosen by the OS (loopback by default).
 
     The socket is bound and listening before the thread starts, so clients can connect at once."""
 
-    def __init__(self, corpus: str | Path | list[Document], host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0):
         uvicorn = require("uvicorn", "webqa")
-        docs = corpus if isinstance(corpus, list) else load_corpus(corpus)
         self._sock = socket.create_server((host, port))
-        config = uvicorn.Config(create_app(docs), log_level="warning", lifespan="off", access_log=False)
+        config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)
         self._thread.start()
@@ -117,11 +117,19 @@ class LoopbackService:
         self._thread.join(timeout=10)
         self._sock.close()
 
-    def __enter__(self) -> LoopbackService:
+    def __enter__(self) -> LoopbackServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class LoopbackService(LoopbackServer):
+    """The search service over a corpus (a JSONL path or documents), on loopback."""
+
+    def __init__(self, corpus: str | Path | list[Document], host: str = "127.0.0.1", port: int = 0):
+        docs = corpus if isinstance(corpus, list) else load_corpus(corpus)
+        super().__init__(create_app(docs), host, port)
 
 
 def serve(corpus: str | Path, host: str = "127.0.0.1", port: int = 8000) -> None:

@@ -1,0 +1,275 @@
+"""Docker backend: warm, locked-down containers (no network, read-only root, tmpfs work dir, all
+capabilities dropped, no-new-privileges, uid 65534, pids/memory/CPU limits) driven through the docker
+SDK with `exec`. Each run is cleaned before the container is reused: every process of the sandbox
+user killed, /work and /tmp wiped. The Docker socket is never mounted into a container."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import selectors
+import socket
+import struct
+import threading
+import time
+from pathlib import Path
+
+from .models import Limits
+from .process import SandboxProcess
+
+LOCAL_IMAGE = "envsdk-sandbox-python:local"  # built by .ci/sandbox-setup from host files
+PUBLIC_IMAGE = "python:3.11-slim"
+USER = "65534:65534"
+LABEL = "envsdk.sandbox"
+# pid 1 of each warm container: reaps the orphans that runs leave behind.
+REAPER = ("import os, signal\ndef reap(*_):\n    try:\n        while os.waitpid(-1, os.WNOHANG)[0]: pass\n"
+          "    except ChildProcessError: pass\nsignal.signal(signal.SIGCHLD, reap)\nwhile True: signal.pause()\n")
+# First step of every exec: read the payload (length-prefixed JSON) from stdin unbuffered, write the
+# files into /work, then replace itself with the program, which inherits the rest of stdin.
+BOOT = ("import os, sys, json, struct\n"
+        "def read(n):\n    out = b''\n    while len(out) < n:\n        c = os.read(0, n - len(out))\n"
+        "        if not c: raise SystemExit(125)\n        out += c\n    return out\n"
+        "p = json.loads(read(struct.unpack('!Q', read(8))[0]))\nfor name, data in p['files'].items():\n"
+        "    path = os.path.normpath(os.path.join('/work', name))\n    assert path.startswith('/work/'), name\n"
+        "    os.makedirs(os.path.dirname(path), exist_ok=True)\n"
+        "    open(path, 'wb').write(data.encode('latin-1'))\nos.chdir('/work')\n"
+        "os.execv(sys.executable, [sys.executable, '-E', '-s', 'main.py'] + p['argv'])\n")
+# Between runs: kill every process of the sandbox uid except pid 1, then empty /work and /tmp.
+CLEAN = ("import os, shutil, signal\ntry: os.kill(-1, signal.SIGKILL)\nexcept OSError: pass\n"
+         "for d in ('/work', '/tmp', '/dev/shm'):\n    for n in os.listdir(d) if os.path.isdir(d) else []:\n"
+         "        p = os.path.join(d, n)\n        shutil.rmtree(p) if os.path.isdir(p) and not os.path.islink(p)"
+         " else os.unlink(p)\n")
+
+
+class DockerBackend:
+    """Runs programs by `docker exec` into a pool of warm containers (one run per container at a time)."""
+
+    name = "docker"
+    tier = "docker"
+
+    def __init__(self, image: str | None = None, pool_size: int = 4) -> None:
+        import docker  # optional dependency: envsdk[docker]
+
+        self.client = docker.from_env(timeout=30)
+        self.client.ping()
+        self.image = image or os.environ.get("ENVSDK_SANDBOX_IMAGE") or self._default_image()
+        self.pool_size = pool_size
+        self._idle: queue.SimpleQueue = queue.SimpleQueue()
+        self._containers: list = []
+        self._lock = threading.Lock()
+        self._shape: dict[tuple, list] = {}
+
+    def _default_image(self) -> str:
+        from docker.errors import ImageNotFound
+
+        for image in (LOCAL_IMAGE, PUBLIC_IMAGE):
+            try:
+                self.client.images.get(image)
+                return image
+            except ImageNotFound:
+                continue
+        self.client.images.pull(PUBLIC_IMAGE)
+        return PUBLIC_IMAGE
+
+    # -- containers ----------------------------------------------------------------------------
+    def _create(self, limits: Limits):
+        tmpfs = f"rw,nosuid,nodev,size={limits.tmpfs_mb}m"
+        return self.client.containers.run(
+            self.image, ["python3", "-c", REAPER], detach=True, auto_remove=False,
+            network_mode="none", read_only=True, user=USER, working_dir="/work",
+            tmpfs={"/work": tmpfs + ",mode=1777", "/tmp": tmpfs + ",mode=1777", "/dev/shm": tmpfs + ",mode=1777"},
+            mem_limit=f"{limits.memory_mb}m", memswap_limit=f"{limits.memory_mb}m", pids_limit=limits.pids + 1,
+            nano_cpus=1_000_000_000, cap_drop=["ALL"], security_opt=["no-new-privileges"],
+            ulimits=_ulimits(limits), environment={}, labels={LABEL: str(os.getpid())},
+            hostname="sandbox", ipc_mode="private")
+
+    def _acquire(self, limits: Limits):
+        """A clean container whose limits match `limits` (containers are keyed by their limits)."""
+        key = (limits.memory_mb, limits.pids, limits.tmpfs_mb, limits.file_size_mb, limits.cpu_s, limits.timeout_s)
+        with self._lock:
+            idle = self._shape.setdefault(key, [])
+            if idle:
+                return key, idle.pop()
+        container = self._create(limits)
+        with self._lock:
+            self._containers.append(container)
+        return key, container
+
+    def _release(self, key: tuple, container) -> None:
+        try:
+            self.client.api.exec_start(self.client.api.exec_create(container.id, ["python3", "-c", CLEAN],
+                                                                   user=USER)["Id"])
+        except Exception:  # noqa: BLE001 - a container we cannot clean is never reused
+            self._discard(container)
+            return
+        with self._lock:
+            if len(self._shape.get(key, [])) < self.pool_size:
+                self._shape[key].append(container)
+                return
+        self._discard(container)
+
+    def _discard(self, container) -> None:
+        with self._lock:
+            if container in self._containers:
+                self._containers.remove(container)
+        try:
+            container.remove(force=True)
+        except Exception:  # noqa: BLE001 - already gone
+            pass
+
+    # -- runs --------------------------------------------------------------------------------
+    def spawn(self, code: str | bytes, *, files: dict[str, bytes | str] | None = None,
+              limits: Limits | None = None, argv: list[str] | None = None,
+              capture_stdout: bool = False) -> SandboxProcess:
+        limits = limits or Limits()
+        key, container = self._acquire(limits)
+        oom_before = _oom_kills(container.id)
+        payload = json.dumps({"argv": list(argv or []), "files": {
+            name: _latin1(data) for name, data in {"main.py": code, **(files or {})}.items()}}).encode()
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/work", "TMPDIR": "/tmp", "LANG": "C.UTF-8"}
+        exec_id = self.client.api.exec_create(container.id, ["python3", "-E", "-s", "-c", BOOT], stdin=True,
+                                              user=USER, workdir="/work", environment=env)["Id"]
+        raw = self.client.api.exec_start(exec_id, socket=True)
+        sock = getattr(raw, "_sock", raw)
+        in_r, in_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        ctl, ctl_theirs = socket.socketpair()
+        relay = _Relay(self, key, container, exec_id, sock, in_r, out_w, err_w, ctl_theirs, limits, oom_before)
+        sock.sendall(struct.pack("!Q", len(payload)) + payload)
+        threading.Thread(target=relay.run, daemon=True).start()
+        return SandboxProcess(stdin_w=in_w, stdout_r=out_r, stderr_r=err_r, ctl=ctl, limits=limits,
+                              backend=self.name, tier=self.tier, capture_stdout=capture_stdout,
+                              on_exit=relay.oom_killed)
+
+    def close(self) -> None:
+        with self._lock:
+            containers, self._containers, self._shape = list(self._containers), [], {}
+        for container in containers:
+            try:
+                container.remove(force=True)
+            except Exception:  # noqa: BLE001
+                pass
+
+
+class _Relay:
+    """Copies between local pipes and Docker's multiplexed exec stream, enforces the wall clock, and
+    reports on the control socket exactly like the embedded supervisor does."""
+
+    def __init__(self, backend: DockerBackend, key, container, exec_id, sock, in_r, out_w, err_w, ctl,
+                 limits: Limits, oom_before: int) -> None:
+        self.backend, self.key, self.container, self.exec_id = backend, key, container, exec_id
+        self.sock, self.in_r, self.out_w, self.err_w, self.ctl = sock, in_r, out_w, err_w, ctl
+        self.limits, self.oom_before = limits, oom_before
+        self._oom = False
+
+    def oom_killed(self) -> bool:
+        return self._oom
+
+    def run(self) -> None:
+        reason = None
+        try:
+            reason = self._pump()
+        finally:
+            for fd in (self.in_r, self.out_w, self.err_w):
+                _close(fd)
+            if reason:
+                self._clean_now()
+            code = None if reason else self.backend.client.api.exec_inspect(self.exec_id).get("ExitCode")
+            if code is not None and code > 128:
+                code = -(code - 128)  # the exec reports a signal as 128 + n
+            self._oom = _oom_kills(self.container.id) > self.oom_before
+            msg = {"reason": reason} if reason else {"exit": code}
+            try:
+                self.ctl.sendall(json.dumps(msg).encode() + b"\n")
+            except OSError:
+                pass
+            self.ctl.close()
+            self.sock.close()
+            self.backend._release(self.key, self.container)
+
+    def _pump(self) -> str | None:
+        sel = selectors.DefaultSelector()
+        sel.register(self.sock, selectors.EVENT_READ, "docker")
+        sel.register(self.in_r, selectors.EVENT_READ, "stdin")
+        sel.register(self.ctl, selectors.EVENT_READ, "ctl")
+        deadline = time.monotonic() + self.limits.timeout_s
+        buf = bytearray()
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return "timeout"
+            for key, _ in sel.select(left):
+                if key.data == "ctl":
+                    if self.ctl.recv(64) in (b"", b"K"):
+                        return "killed"
+                elif key.data == "stdin":
+                    chunk = os.read(self.in_r, 1 << 16)
+                    if chunk:
+                        self.sock.sendall(chunk)
+                    else:
+                        sel.unregister(self.in_r)
+                        self.sock.shutdown(socket.SHUT_WR)  # Docker closes the program's stdin
+                else:
+                    chunk = self.sock.recv(1 << 16)
+                    if not chunk:
+                        return None
+                    buf += chunk
+                    self._demux(buf)
+
+    def _demux(self, buf: bytearray) -> None:
+        """Docker frames: 1 byte stream id, 3 padding, 4 byte big-endian length, then the data."""
+        while len(buf) >= 8:
+            stream, size = buf[0], struct.unpack(">I", buf[4:8])[0]
+            if len(buf) < 8 + size:
+                return
+            data = bytes(buf[8:8 + size])
+            del buf[:8 + size]
+            try:
+                os.write(self.out_w if stream == 1 else self.err_w, data)
+            except BrokenPipeError:
+                pass
+
+    def _clean_now(self) -> None:
+        api = self.backend.client.api
+        try:
+            api.exec_start(api.exec_create(self.container.id, ["python3", "-c", CLEAN], user=USER)["Id"])
+        except Exception:  # noqa: BLE001 - _release discards a container it cannot clean
+            pass
+
+
+def _ulimits(limits: Limits) -> list:
+    from docker.types import Ulimit
+
+    cpu = int(limits.cpu_s or limits.timeout_s) + 1
+    fsize = limits.file_size_mb << 20
+    return [Ulimit(name="cpu", soft=cpu, hard=cpu + 1), Ulimit(name="fsize", soft=fsize, hard=fsize),
+            Ulimit(name="nofile", soft=256, hard=256), Ulimit(name="core", soft=0, hard=0)]
+
+
+def _oom_kills(container_id: str) -> int:
+    """The container's memory-cgroup OOM-kill counter (cgroup v1 or v2), 0 when unreadable."""
+    for path in (Path(f"/sys/fs/cgroup/memory/docker/{container_id}/memory.oom_control"),
+                 Path(f"/sys/fs/cgroup/system.slice/docker-{container_id}.scope/memory.events"),
+                 Path(f"/sys/fs/cgroup/docker/{container_id}/memory.events")):
+        try:
+            for line in path.read_text().splitlines():
+                key, _, value = line.partition(" ")
+                if key == "oom_kill":
+                    return int(value)
+        except OSError:
+            continue
+    return 0
+
+
+def _latin1(data: str | bytes) -> str:
+    raw = data.encode() if isinstance(data, str) else bytes(data)
+    return raw.decode("latin-1")
+
+
+def _close(fd: int) -> None:
+    try:
+        os.close(fd)
+    except OSError:
+        pass

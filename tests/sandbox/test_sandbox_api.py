@@ -1,0 +1,125 @@
+"""Python API behaviour (run, spawn, files, argv, tiers) on the embedded backend."""
+
+from __future__ import annotations
+
+import pytest
+
+from envsdk_sandbox import Limits, RunResult, Sandbox, SandboxProcess
+
+
+@pytest.fixture(scope="module")
+def box():
+    with Sandbox() as sb:
+        yield sb
+
+
+@pytest.fixture(scope="module")
+def fast_box():
+    with Sandbox(fast=True) as sb:
+        yield sb
+
+
+def test_strongest_tier_is_reported(box):
+    assert box.backend == "embedded" and box.tier == "1"
+
+
+def test_fast_path_is_reported_in_the_tier(fast_box):
+    assert fast_box.tier == "1-fast"
+
+
+def test_run_returns_stdout_stderr_and_exit_code(box):
+    res = box.run("import sys\nprint('out')\nprint('err', file=sys.stderr)\nsys.exit(3)")
+    assert isinstance(res, RunResult)
+    assert (res.status, res.exit_code, res.stdout, res.stderr) == ("error", 3, "out\n", "err\n")
+
+
+@pytest.mark.parametrize("stdin", [b"bytes in", "text in"])
+def test_stdin_is_fed_to_the_program(box, stdin):
+    res = box.run("import sys; print(sys.stdin.read())", stdin=stdin)
+    assert res.stdout.strip() == "bytes in" if stdin == b"bytes in" else "text in"
+
+
+def test_files_sit_beside_main_and_are_importable(box):
+    res = box.run("import helper; print(helper.X, open('data/in.txt').read())",
+                  files={"helper.py": "X = 41 + 1", "data/in.txt": b"payload"})
+    assert res.stdout == "42 payload\n"
+
+
+def test_files_cannot_escape_the_work_dir(box):
+    res = box.run("print(1)", files={"../escape.py": "x"})
+    assert res.status == "sandbox_error" and "escapes" in res.stderr
+
+
+def test_argv_reaches_the_program(box):
+    assert box.run("import sys; print(sys.argv)", argv=["a", "b"]).stdout == "['main.py', 'a', 'b']\n"
+
+
+def test_work_dir_holds_only_the_program_and_its_files(box):
+    res = box.run("import os; print(os.getcwd(), sorted(os.listdir('.')))", files={"x.txt": "1"})
+    assert res.stdout == "/work ['main.py', 'x.txt']\n"
+
+
+def test_fast_path_runs_like_a_fresh_interpreter(fast_box):
+    code = "import sys\nprint(__name__, sys.argv[0], __file__)\nraise SystemExit(4)"
+    res = fast_box.run(code)
+    assert (res.stdout, res.exit_code) == ("__main__ main.py /work/main.py\n", 4)
+
+
+def test_fast_path_prints_uncaught_exceptions(fast_box):
+    res = fast_box.run("def f():\n    raise ValueError('boom')\nf()")
+    assert res.status == "error" and res.exit_code == 1 and "ValueError: boom" in res.stderr
+
+
+def test_fast_path_runs_atexit_handlers(fast_box):
+    assert fast_box.run("import atexit; atexit.register(print, 'bye')").stdout == "bye\n"
+
+
+def test_spawn_talks_over_pipes(fast_box):
+    code = "import sys\nfor line in sys.stdin:\n    print(int(line) * 2, flush=True)\n"
+    with fast_box.spawn(code) as proc:
+        assert isinstance(proc, SandboxProcess)
+        for i in (1, 2, 3):
+            proc.stdin.write(f"{i}\n".encode())
+            proc.stdin.flush()
+            assert proc.stdout.readline() == f"{i * 2}\n".encode()
+        proc.stdin.close()
+        res = proc.wait(10)
+    assert res.status == "ok"
+
+
+def test_spawn_wait_timeout_kills_and_reports_timeout(box):
+    proc = box.spawn("import time; time.sleep(60)")
+    assert proc.wait(0.2).status == "timeout"
+
+
+def test_spawn_kill_reports_killed(box):
+    proc = box.spawn("import sys; sys.stdin.read()")
+    proc.kill()
+    assert proc.wait(10).status == "killed"
+
+
+def test_spawn_captures_stderr_with_a_cap(box):
+    proc = box.spawn("import sys; sys.stderr.write('e' * 5000)", limits=Limits(output_bytes=100))
+    res = proc.wait(10)
+    assert res.status == "output_limit" and res.stderr == "e" * 100
+
+
+def test_two_spawned_programs_relay_messages(fast_box):
+    echo = "import sys\nfor line in sys.stdin:\n    print(line.strip()[::-1], flush=True)\n"
+    with fast_box.spawn(echo) as a, fast_box.spawn(echo) as b:
+        a.stdin.write(b"hello\n")
+        a.stdin.flush()
+        b.stdin.write(a.stdout.readline())
+        b.stdin.flush()
+        assert b.stdout.readline() == b"hello\n"
+
+
+def test_no_isolation_backend_reports_tier_3():
+    with Sandbox(backend="none") as sb:
+        res = sb.run("print('plain')")
+    assert (sb.backend, sb.tier, res.stdout) == ("none", "3", "plain\n")
+
+
+def test_unknown_backend_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown backend"):
+        Sandbox(backend="firecracker")

@@ -61,6 +61,7 @@ class WebQAEnv(ToolEnv):
         self.corpus = corpus
         self.search_url, self.search_api, self.online = search_url, search_api, online
         self.window_chars = window_chars
+        self.judge = judge
         self._service: LoopbackService | None = None
         self._service_lock = threading.Lock()
 
@@ -93,9 +94,13 @@ class WebQAEnv(ToolEnv):
             await browser.aclose()
 
     async def aclose(self) -> None:
+        """Stop the local search service and the judge's client."""
         if self._service is not None:
             self._service.close()
             self._service = None
+        close = getattr(self.judge.client, "aclose", None) if self.judge else None
+        if close is not None:
+            await close()
 
     # ---- rows ----------------------------------------------------------------------------------
     def validate_row(self, row: dict[str, Any]) -> dict[str, Any]:

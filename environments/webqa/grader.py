@@ -57,7 +57,7 @@ _REFUSAL_RE = re.compile(
     r"\b(i\s+do\s*n[o']?t\s+know|don'?t\s+know|unknown|n/?a|not\s+enough\s+information|insufficient"
     r"|cannot\s+(?:determine|answer|find|say)|can'?t\s+(?:determine|answer|find|say)|unable\s+to"
     r"|could\s*(?:n[o']?t|\s+not)\s+find|no\s+information|not\s+(?:mentioned|stated|specified|available|sure)"
-    r"|do(?:es)?\s+not\s+(?:say|mention|state)|no\s+answer)\b",
+    r"|do(?:es)?\s+not\s+(?:say|mention|state)|no\s+answer|no\s+idea)\b",
     re.IGNORECASE,
 )
 _HEDGE_RE = re.compile(
@@ -68,6 +68,7 @@ _HEDGE_RE = re.compile(
 _PREFIX_RE = re.compile(r"^\s*(?:final\s+answer|answer|the\s+answer\s+is|short\s+answer)\s*[:\-]?\s*", re.IGNORECASE)
 _PLACE_PREFIXES = {"new", "lake", "mount", "saint", "san", "santa", "north", "south", "east", "west", "port",
                    "fort", "cape", "upper", "lower", "great", "little", "old", "river", "isle", "gulf", "bay"}
+_ATTACHED_WORDS = {"on", "in", "at", "of", "near", "by", "from", "which", "who", "where", "located", "a", "an"}
 MAX_SENTENCE_TOKENS = 25
 
 
@@ -236,7 +237,8 @@ def _several_candidates(text: str, aliases: list[str]) -> bool:
     if re.search(r"\b(or|vs|versus|either)\b|[/;]", masked):
         return True
     parts = [p.strip() for p in re.split(r",|\band\b", masked) if p.strip(" .")]
-    return len(parts) >= 2 and all(len(p.split()) <= 4 for p in parts)
+    candidates = [p for p in parts if p.split()[0] not in _ATTACHED_WORDS]  # `X, on the coast` is one answer
+    return len(candidates) >= 2 and all(len(p.split()) <= 4 for p in candidates)
 
 
 def _same_number(pred: float, gold: float, gold_text: str) -> bool:
@@ -327,6 +329,9 @@ def grade(prediction: str | None, aliases: list[str] | str) -> Grade:
         return make(INCORRECT, "several candidates")
     if hedged:
         return make(INCORRECT, "hedged")
+    gold_units = set().union(*(g.units for _, g in golds))
+    if pred.units and gold_units and not pred.units & gold_units and any(g.numbers for _, g in golds):
+        return make(INCORRECT, "different unit")
     for alias, gold in golds:
         verdict = _numeric_grade(pred, gold)
         if verdict is not None:

@@ -18,7 +18,7 @@ from ..adapters.export import label_fields
 from ..cli.verify import check_row
 from ..errors import RowError
 from ..verdict import Verdict
-from .grouping import GroupBuffer, Outcome
+from ..adapters.buffer import GroupBuffer, Outcome
 from .models import RewardRequest, RewardResponse
 
 

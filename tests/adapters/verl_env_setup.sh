@@ -21,6 +21,6 @@ if [[ "$TORCH" == *+cpu ]]; then
 else
   "${PIP[@]}" torch --index-url https://download.pytorch.org/whl/cpu
 fi
-"${PIP[@]}" "verl==0.9.1" pytest pytest-timeout "pydantic>=2.5" "httpx>=0.25" "tqdm>=4.60"
+"${PIP[@]}" "verl==0.9.1" cachetools fastapi uvicorn pytest pytest-timeout "pydantic>=2.5" "httpx>=0.25" "tqdm>=4.60"
 "${PIP[@]}" --no-deps --no-build-isolation -e "$REPO"
 "$VENV/bin/python" -c "import verl, envsdk; print('verl', verl.__version__, 'ready in', '$VENV')"

@@ -1,4 +1,4 @@
-"""Buffers a server's samples by prompt until a whole group has arrived, so transforms see groups.
+"""Buffers samples that arrive one by one (server requests, verl reward-loop calls) until a whole group is in.
 
 OpenRLHF sends samples as they finish, one request per sample or per small batch, so the n samples of
 one prompt arrive in separate requests. A group that does not fill within `timeout_s` of its first
@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from ..adapters._scoring import BatchScorer, sample_key
+from ._scoring import BatchScorer, sample_key
 from ..verdict import Verdict
 
 
@@ -39,9 +39,12 @@ class GroupBuffer:
         self._pending: dict[str, _Pending] = {}
         self._tasks: set[asyncio.Task] = set()
 
-    async def submit(self, row: dict, completion: str) -> Outcome:
-        """Wait for this sample's group to fill (or time out) and return the sample's outcome."""
-        key = sample_key({}, [row.get("prompt"), {k: v for k, v in row.items() if k != "prompt"}])
+    async def submit(self, row: dict, completion: str, key: str | None = None) -> Outcome:
+        """Wait for this sample's group to fill (or time out) and return the sample's outcome.
+
+        `key` names the group (verl's `uid`); by default the prompt and the row's other fields.
+        """
+        key = key or sample_key({}, [row.get("prompt"), {k: v for k, v in row.items() if k != "prompt"}])
         loop = asyncio.get_running_loop()
         pending = self._pending.get(key)
         if pending is None:

@@ -1,0 +1,118 @@
+"""verl's hooks called the way verl 0.9.1 calls them, with verl's own objects (DataProto, its config,
+its loaders). Runs only inside the verl venv (tests/adapters/verl_env_setup.sh), via test_verl.py."""
+
+import asyncio
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import verl
+from omegaconf import OmegaConf
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+from transformers import PreTrainedTokenizerFast
+from verl import DataProto
+from verl.trainer.ppo.core_algos import AdvantageEstimator
+from verl.trainer.ppo.ray_trainer import compute_advantage
+from verl.trainer.ppo.reward import get_custom_reward_fn, load_reward_manager
+
+CHARS = "abcdefghijklmnopqrstuvwxyz ?"
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    """A character-level tokenizer built locally (no download)."""
+    vocab = {"<pad>": 0, "<eos>": 1, **{c: i + 2 for i, c in enumerate(CHARS)}}
+    tok = Tokenizer(models.WordLevel(vocab, unk_token="?"))
+    tok.pre_tokenizer = pre_tokenizers.Split("", "isolated")
+    tok.decoder = decoders.Fuse()
+    return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", eos_token="<eos>")
+
+
+def _config(**reward_kwargs):
+    base = OmegaConf.load(Path(verl.__file__).parent / "trainer/config/_generated_ppo_trainer.yaml")
+    overrides = OmegaConf.create({
+        "actor_rollout_ref": {"rollout": {"n": 3}},
+        "algorithm": {"norm_adv_by_std_in_grpo": reward_kwargs.pop("norm_by_std", False)},
+        "reward": {
+            "custom_reward_function": {"path": "pkg://envsdk.adapters.verl", "name": "compute_score",
+                                       "reward_kwargs": reward_kwargs},
+            "reward_manager": {"source": "importlib", "name": "EnvsdkRewardManager",
+                               "module": {"path": "pkg://envsdk.adapters.verl_manager"}},
+        },
+    })
+    return OmegaConf.merge(base, overrides)
+
+
+def _batch(tokenizer, samples):
+    """A DataProto shaped like the reward loop's input: (uid, answer, response) per sample."""
+    prompt_ids = torch.tensor([tokenizer.encode("say")] * len(samples))
+    encoded = [tokenizer.encode(r) + [tokenizer.eos_token_id] for _, _, r in samples]
+    width = max(map(len, encoded))
+    responses = torch.tensor([e + [0] * (width - len(e)) for e in encoded])
+    mask = torch.cat([torch.ones_like(prompt_ids), (responses != 0).long()], dim=1)
+    return DataProto.from_dict(
+        tensors={"prompts": prompt_ids, "responses": responses, "attention_mask": mask,
+                 "response_mask": (responses != 0).long()},
+        non_tensors={
+            "data_source": np.array(["adapters-flaky"] * len(samples), dtype=object),
+            "reward_model": np.array([{"ground_truth": a} for _, a, _ in samples], dtype=object),
+            "extra_info": np.array([{} for _ in samples], dtype=object),
+            "uid": np.array([u for u, _, _ in samples], dtype=object),
+        },
+    )
+
+
+def _run_reward_loop(manager, data):
+    """What verl's RewardLoopWorker.compute_score_batch does: run_single on each one-row slice, concurrently."""
+    async def go():
+        return await asyncio.gather(*(manager.run_single(data[i : i + 1]) for i in range(len(data))))
+    return asyncio.run(go())
+
+
+def test_custom_reward_function_loads_by_module_path_and_scores():
+    fn = get_custom_reward_fn(_config())
+    result = fn(data_source="adapters-flaky", solution_str="apple", ground_truth="apple", extra_info={})
+    assert result["score"] == 1.0 and result["envsdk_error"] == 0.0
+
+
+def test_verifier_error_scores_zero_with_a_flag():
+    fn = get_custom_reward_fn(_config())
+    result = fn(data_source="adapters-flaky", solution_str="raise", ground_truth="apple", extra_info={})
+    assert result["score"] == 0.0 and result["envsdk_error"] == 1.0
+
+
+def test_reward_manager_scores_each_sample(tokenizer):
+    manager = load_reward_manager(_config(), tokenizer)
+    data = _batch(tokenizer, [("u1", "apple", "apple"), ("u1", "apple", "river"), ("u1", "apple", "raise")])
+    out = _run_reward_loop(manager, data)
+    assert [o["reward_score"] for o in out] == [1.0, 0.0, 0.0]
+    assert [o["reward_extra_info"]["envsdk_error"] for o in out] == [0.0, 0.0, 1.0]
+
+
+def test_group_transform_runs_on_whole_uid_groups(tokenizer):
+    from tests.adapters.envs import RankTransform
+
+    RankTransform.seen_sizes.clear()
+    manager = load_reward_manager(_config(transforms=["rank"]), tokenizer)
+    samples = [("u1", "apple", "apple"), ("u2", "river", "x"), ("u1", "apple", "x"),
+               ("u2", "river", "river"), ("u1", "apple", "yy"), ("u2", "river", "zz")]
+    out = _run_reward_loop(manager, _batch(tokenizer, samples))
+    assert [o["reward_score"] for o in out] == [2.0, 0.0, 0.0, 2.0, 1.0, 1.0]
+    assert RankTransform.seen_sizes == [3, 3]
+
+
+def test_transform_needing_unscaled_advantages_refuses_std_normalisation(tokenizer):
+    manager = load_reward_manager(_config(transforms=["rank"], norm_by_std=True), tokenizer)
+    with pytest.raises(ValueError, match="norm_adv_by_std_in_grpo=False"):
+        _run_reward_loop(manager, _batch(tokenizer, [("u1", "apple", "apple")] * 3))
+
+
+def test_rewards_flow_into_verl_grpo_advantages(tokenizer):
+    manager = load_reward_manager(_config(), tokenizer)
+    data = _batch(tokenizer, [("u1", "apple", "apple"), ("u1", "apple", "x"), ("u1", "apple", "y")])
+    scores = [o["reward_score"] for o in _run_reward_loop(manager, data)]
+    data.batch["token_level_rewards"] = manager.assemble_rm_scores(data, scores)
+    data = compute_advantage(data, AdvantageEstimator.GRPO, norm_adv_by_std_in_grpo=False)
+    first_token = data.batch["advantages"][:, 0].tolist()
+    assert first_token == pytest.approx([2 / 3, -1 / 3, -1 / 3])

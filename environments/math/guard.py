@@ -16,7 +16,7 @@ _NUM = r"(?:\d+|§\d+§)"  # a literal, or §D§: an already evaluated integer w
 _POW = re.compile(rf"({_NUM})\s*\^\s*(?:\{{\s*({_NUM})\s*\}}|(\d))")
 _FACT = re.compile(rf"(?<![\d.§])({_NUM})\s*!")
 _GROUPED = re.compile(rf"[({{]\s*({_NUM})\s*[)}}]")
-_EXPONENT = re.compile(rf"\^\s*\{{\s*({_NUM})\s*\}}|\^\s*(\d)")
+_EXPONENT = re.compile(rf"\^\s*\{{\s*({_NUM})\s*\}}|\^\s*(§\d+§|\d)")
 
 
 class GuardError(ValueError):

@@ -143,7 +143,7 @@ def verify_answer(
 ) -> MathResult:
     """Judge one completion against a gold answer (LaTeX allowed in both)."""
     if len(completion) > max_completion_chars:
-        error = f"completion is {len(completion)} characters (limit {max_completion_chars}); not verified"
+        error = f"completion too long: {len(completion)} characters (limit {max_completion_chars}); not verified"
         return MathResult(False, "not_attempted", "completion too long", None, error=error)
     extraction = extract_answer(completion)
     answer = extraction.answer

@@ -23,7 +23,7 @@ def admitted(remainder: int) -> list[str]:
 
 
 def prompt_for(remainder: int) -> str:
-    return f"Reply with an even number from 10 to 98 that leaves remainder {remainder} when divided by 9."
+    return f"Reply with an even number from 10 to 98 whose remainder mod 9 is {remainder}"
 
 
 @reward

@@ -10,6 +10,9 @@ from typing import Any
 
 _EXPORTS = {
     "policy_loss": "envsdk.train.loss",
+    "GRPOConfig": "envsdk.train.config",
+    "GRPOTrainer": "envsdk.train.trainer",
+    "TinyConfig": "envsdk.train.tiny",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,0 +1,138 @@
+"""Local sampling from a transformers causal LM: batched, KV-cached, seeded; also a ChatClient.
+
+The trainer calls `sample` for n completions per prompt: each prompt is prefilled once and its cache
+shared by its n samples. `chat` makes the same model usable by `Environment.rollout`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import inspect
+
+import torch
+
+from .chat import ChatReply
+
+
+@dataclass
+class Samples:
+    """Token ids of a sampled batch: prompts left-padded, completions right-padded.
+
+    `completion_mask` covers each completion up to and including its first EOS; rows are grouped
+    prompt by prompt (n consecutive rows per prompt).
+    """
+
+    prompt_ids: torch.Tensor
+    prompt_mask: torch.Tensor
+    completion_ids: torch.Tensor
+    completion_mask: torch.Tensor
+    texts: list[str]
+    finished: torch.Tensor
+
+
+def top_p_filter(logits: torch.Tensor, top_p: float) -> torch.Tensor:
+    """Keep the smallest set of tokens whose probability reaches top_p (the most likely token always stays)."""
+    if top_p >= 1.0:
+        return logits
+    sorted_logits, order = torch.sort(logits, descending=True, dim=-1)
+    cumulative = torch.softmax(sorted_logits, dim=-1).cumsum(-1)
+    remove = cumulative - torch.softmax(sorted_logits, dim=-1) >= top_p
+    sorted_logits = sorted_logits.masked_fill(remove, float("-inf"))
+    return torch.full_like(logits, float("-inf")).scatter(-1, order, sorted_logits)
+
+
+class HFGenerator:
+    """Samples from `model` with `tokenizer` (pad and EOS tokens required)."""
+
+    def __init__(self, model, tokenizer, *, seed: int = 0):
+        self.model = model
+        self.tokenizer = tokenizer
+        if tokenizer.pad_token_id is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        self.generator = torch.Generator(device="cpu").manual_seed(seed)
+
+        # transformers 5 renamed `past_key_values` to `cache`; accept both generations of the API
+        params = inspect.signature(model.forward).parameters
+        self._cache_arg = "cache" if "cache" in params else "past_key_values"
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+    def render(self, messages: list[dict[str, Any]]) -> str:
+        """Chat messages as model input: the tokenizer's chat template, else the contents one per line."""
+        if getattr(self.tokenizer, "chat_template", None):
+            return self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        return "\n".join(str(m.get("content") or "") for m in messages) + "\n"
+
+    def encode_prompts(self, prompts: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Left-padded ids and attention mask."""
+        encoded = [self.tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
+        width = max(len(e) for e in encoded)
+        pad = self.tokenizer.pad_token_id
+        ids = torch.tensor([[pad] * (width - len(e)) + e for e in encoded], dtype=torch.long)
+        mask = torch.tensor([[0] * (width - len(e)) + [1] * len(e) for e in encoded], dtype=torch.long)
+        return ids.to(self.device), mask.to(self.device)
+
+    def _pick(self, logits: torch.Tensor, temperature: float, top_p: float) -> torch.Tensor:
+        if temperature <= 0:
+            return logits.argmax(-1)
+        probs = torch.softmax(top_p_filter(logits.float() / temperature, top_p), dim=-1)
+        return torch.multinomial(probs.cpu(), 1, generator=self.generator).squeeze(1).to(logits.device)
+
+    @torch.no_grad()
+    def sample(
+        self, prompts: list[str], n: int = 1, *, temperature: float = 1.0, top_p: float = 1.0, max_tokens: int = 64
+    ) -> Samples:
+        """n completions for each prompt, in prompt order; decoding stops at EOS or `max_tokens`."""
+        was_training = self.model.training
+        self.model.eval()
+        prompt_ids, prompt_mask = self.encode_prompts(prompts)
+        positions = (prompt_mask.cumsum(-1) - 1).clamp(min=0)
+        out = self.model(input_ids=prompt_ids, attention_mask=prompt_mask, position_ids=positions, use_cache=True)
+        cache = self._cache_of(out)
+        if n > 1:
+            cache.batch_repeat_interleave(n)
+        prompt_ids, prompt_mask = prompt_ids.repeat_interleave(n, 0), prompt_mask.repeat_interleave(n, 0)
+        logits = out.logits[:, -1].repeat_interleave(n, 0)
+        position = positions[:, -1:].repeat_interleave(n, 0)
+        eos, pad = self.tokenizer.eos_token_id, self.tokenizer.pad_token_id
+        finished = torch.zeros(len(prompt_ids), dtype=torch.bool, device=self.device)
+        attention, tokens = prompt_mask, []
+        for step in range(max_tokens):
+            token = torch.where(finished, torch.full_like(finished, pad, dtype=torch.long), self._pick(logits, temperature, top_p))
+            tokens.append(token)
+            finished = finished | (token == eos)
+            if bool(finished.all()) or step == max_tokens - 1:
+                break
+            attention = torch.cat([attention, torch.ones_like(attention[:, :1])], dim=1)
+            position = position + 1
+            out = self.model(input_ids=token[:, None], attention_mask=attention, position_ids=position,
+                             use_cache=True, **{self._cache_arg: cache})
+            cache, logits = self._cache_of(out), out.logits[:, -1]
+        self.model.train(was_training)
+        completion_ids = torch.stack(tokens, dim=1)
+        is_eos = (completion_ids == eos).long()
+        before_first_eos = (is_eos.cumsum(1) - is_eos) == 0
+        completion_mask = before_first_eos.long()
+        texts = self.tokenizer.batch_decode(completion_ids * completion_mask + pad * (1 - completion_mask),
+                                            skip_special_tokens=True)
+        return Samples(prompt_ids, prompt_mask, completion_ids, completion_mask, texts, finished)
+
+    def _cache_of(self, out):
+        return out.cache if self._cache_arg == "cache" else out.past_key_values
+
+    async def chat(self, messages: list[dict[str, Any]], **sampling: Any) -> ChatReply:
+        """One assistant reply (ChatClient protocol): `temperature`, `top_p`, `max_tokens` are honoured."""
+        samples = self.sample(
+            [self.render(messages)],
+            temperature=sampling.get("temperature", 1.0),
+            top_p=sampling.get("top_p", 1.0),
+            max_tokens=sampling.get("max_tokens") or 256,
+        )
+        length = int(samples.completion_mask.sum())
+        usage = {"prompt_tokens": int(samples.prompt_mask.sum()), "completion_tokens": length}
+        return ChatReply({"role": "assistant", "content": samples.texts[0]}, usage,
+                         "stop" if bool(samples.finished[0]) else "length")

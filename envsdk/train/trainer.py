@@ -1,0 +1,331 @@
+"""The built-in GRPO loop: sample, verify, transform groups, one advantage step, μ clipped updates.
+
+env rows → `HFGenerator.sample` (n per prompt) → `Executor` verdicts → `Group`s → group transforms →
+`compute_advantages` → `policy_loss` (TRL 1.16.0 semantics) → AdamW. Writes `DIR/metrics.jsonl`,
+`DIR/run.json` and checkpoints; `resume=True` continues from the newest checkpoint with identical results.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import math
+import random
+import time
+from contextlib import nullcontext
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import torch
+
+import envsdk
+from envsdk.clients.hf_generator import HFGenerator, Samples
+from envsdk.executor import Executor
+from envsdk.group import Group
+from envsdk.runmeta import run_metadata, write_metadata
+from envsdk.transforms import check_scale
+
+from . import checkpoint
+from .config import GRPOConfig
+from .evaluate import is_correct, summarize
+from .loss import policy_loss
+from .tiny import char_tokenizer, tiny_model, warm_start
+
+
+def token_logps(model, samples: Samples, rows: torch.Tensor | slice, temperature: float) -> torch.Tensor:
+    """Per-token log-probs of the sampled completions under `model`, from logits ÷ temperature (as TRL)."""
+    prompt_ids, completion_ids = samples.prompt_ids[rows], samples.completion_ids[rows]
+    attention = torch.cat([samples.prompt_mask[rows], samples.completion_mask[rows]], dim=1)
+    positions = (attention.cumsum(-1) - 1).clamp(min=0)
+    ids = torch.cat([prompt_ids, completion_ids], dim=1)
+    width = completion_ids.shape[1]
+    logits = model(input_ids=ids, attention_mask=attention, position_ids=positions, logits_to_keep=width + 1).logits
+    logits = logits[:, -width - 1 : -1].float() / temperature
+    return torch.log_softmax(logits, dim=-1).gather(-1, completion_ids.unsqueeze(-1)).squeeze(-1)
+
+
+def _schedule(kind: str, total: int, warmup: int):
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        progress = (step - warmup) / max(total - warmup, 1)
+        if kind == "constant":
+            return 1.0
+        if kind == "cosine":
+            return 0.5 * (1 + math.cos(math.pi * progress))
+        return max(0.0, 1.0 - progress)
+
+    return factor
+
+
+class GRPOTrainer:
+    """Trains a causal LM on one single-turn environment with GRPO (and optional group transforms)."""
+
+    def __init__(self, config: GRPOConfig):
+        self.config = c = config
+        if c.threads:
+            torch.set_num_threads(c.threads)
+        self.out = Path(c.output_dir)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.env = envsdk.load_environment(c.env, **c.env_kwargs)
+        self.transforms = [envsdk.load_transform(name, **c.transform_kwargs.get(name, {})) for name in c.transforms]
+        required = next((t.required_scale for t in self.transforms if t.required_scale), None)
+        self.scale = check_scale(self.transforms, c.scale_rewards or required or "group")
+        self.device = torch.device(c.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.bf16 = c.bf16 if c.bf16 is not None else (self.device.type == "cuda" and torch.cuda.is_bf16_supported())
+        self.model, self.tokenizer, self.warm_start_loss = self._policy()
+        self.model.to(self.device)
+        self.ref = copy.deepcopy(self.model).eval().requires_grad_(False) if c.beta else None
+        self.generator = HFGenerator(self.model, self.tokenizer, seed=c.seed)
+        self.max_tokens = c.max_completion_length or self.env.sampling_args.get("max_tokens") or 256
+        lr = c.learning_rate if c.learning_rate is not None else (1e-6 if c.model else 3e-3)
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=lr, weight_decay=c.weight_decay)
+        updates = c.max_steps * c.num_iterations
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, _schedule(c.lr_scheduler_type, updates, int(c.warmup_ratio * updates))
+        )
+        self.shuffle = torch.Generator().manual_seed(c.seed + 1)
+        self.order_rng = random.Random(c.seed)
+        self.order: list[int] = []
+        self.step = 0
+        self.loop = asyncio.new_event_loop()
+        self.executor = Executor(self.env, workers=c.verify_workers, timeout_s=c.verify_timeout_s)
+
+    # ---- set-up ------------------------------------------------------------------------------
+    def _policy(self):
+        """The policy: `--model` from Hugging Face, else the tiny local one (warm-started when the env says how)."""
+        c = self.config
+        torch.manual_seed(c.seed)
+        if c.model:
+            from transformers import AutoModelForCausalLM, AutoTokenizer
+
+            tokenizer = AutoTokenizer.from_pretrained(c.model, padding_side="left")
+            return AutoModelForCausalLM.from_pretrained(c.model), tokenizer, None
+        tokenizer = char_tokenizer()
+        model = tiny_model(tokenizer, c.tiny, c.seed)
+        sampler = getattr(self.env, "warm_start", None)
+        if sampler is None:
+            return model, tokenizer, None
+        loss = warm_start(model, tokenizer, sampler, c.tiny, c.seed, HFGenerator(model, tokenizer).render)
+        return model, tokenizer, loss
+
+    def _autocast(self):
+        return torch.autocast(self.device.type, dtype=torch.bfloat16) if self.bf16 else nullcontext()
+
+    # ---- one step ----------------------------------------------------------------------------
+    def _next_rows(self) -> list[dict]:
+        """The next prompts, in a seeded order reshuffled every epoch."""
+        rows = self.env.rows("train")
+        picked = []
+        for _ in range(self.config.prompts_per_step):
+            if not self.order:
+                self.order = self.order_rng.sample(range(len(rows)), len(rows))
+            picked.append(rows[self.order.pop()])
+        return picked
+
+    def _score(self, rows: list[dict], samples: Samples, n: int) -> list[Group]:
+        """Verdicts through the core executor, one group per prompt instance."""
+        chunks = [([row] * n, samples.texts[i * n : (i + 1) * n]) for i, row in enumerate(rows)]
+        verdicts = self.loop.run_until_complete(self.executor.score_groups(chunks))
+        return [
+            Group.from_verdicts(prompt=row.get("prompt"), completions=texts, verdicts=v, env=self.env.name,
+                                example_id=row["id"], answer=row.get("answer"), on_error=self.config.on_error)
+            for row, (_, texts), v in zip(rows, chunks, verdicts)
+        ]
+
+    def _update(self, samples: Samples, advantages: torch.Tensor) -> dict[str, float]:
+        """μ optimizer updates on one generation batch, each accumulated over GA shuffled micro-batches."""
+        c = self.config
+        mask = samples.completion_mask.float()
+        total = len(advantages)
+        ga = c.gradient_accumulation_steps
+        with torch.no_grad(), self._autocast():
+            old = token_logps(self.model, samples, slice(None), c.temperature) if c.num_iterations > 1 else None
+            ref = token_logps(self.ref, samples, slice(None), c.temperature) if self.ref is not None else None
+        losses, stats = [], []
+        self.model.train()
+        for _ in range(c.num_iterations):
+            order = torch.randperm(total, generator=self.shuffle)
+            for part in order.chunk(ga):
+                part = part.to(self.device)
+                with self._autocast():
+                    logps = token_logps(self.model, samples, part, c.temperature)
+                loss, metrics = policy_loss(
+                    logps, None if old is None else old[part], None if ref is None else ref[part],
+                    advantages[part], mask[part], loss_type=c.loss_type, beta=c.beta, epsilon_low=c.epsilon,
+                    epsilon_high=c.epsilon_high, max_completion_length=self.max_tokens,
+                    kl_bias_correction=c.kl_bias_correction, num_items_in_batch=mask.sum(),
+                    gradient_accumulation_steps=ga, steps_per_generation=ga,
+                )
+                loss.backward()
+                losses.append(float(loss.detach()))
+                stats.append(metrics)
+            grad_norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), c.max_grad_norm)
+            self.optimizer.step()
+            self.scheduler.step()
+            self.optimizer.zero_grad(set_to_none=True)
+        out = {k: sum(s[k] for s in stats) / len(stats) for k in stats[0]}
+        return {"loss": sum(losses) / c.num_iterations, "grad_norm": float(grad_norm), **out}
+
+    def train_step(self) -> dict[str, Any]:
+        """One generation round and its updates; returns the metrics line."""
+        c, n = self.config, self.config.num_generations
+        started = time.perf_counter()
+        rows = self._next_rows()
+        prompts = [self.generator.render(self.env.format_prompt(r)) for r in rows]
+        samples = self.generator.sample(prompts, n, temperature=c.temperature, top_p=c.top_p, max_tokens=self.max_tokens)
+        generated = time.perf_counter()
+        groups = self._score(rows, samples, n)
+        scored = time.perf_counter()
+        transformed = envsdk.compute_advantages(envsdk.apply_transforms(groups, self.transforms), self.scale)
+        advantages = torch.tensor([a for g in transformed for a in g.advantages], device=self.device)
+        ready = time.perf_counter()
+        update = self._update(samples, advantages)
+        done = time.perf_counter()
+        self.step += 1
+        return {
+            "step": self.step,
+            **_reward_stats(groups, transformed, samples),
+            **update,
+            "learning_rate": self.scheduler.get_last_lr()[0],
+            "step_s": done - started,
+            "generate_s": generated - started,
+            "reward_s": scored - generated,
+            "transform_s": ready - scored,
+            "train_s": done - ready,
+        }
+
+    # ---- evaluation --------------------------------------------------------------------------
+    def evaluate(self) -> dict[str, Any]:
+        """pass@k, distinct correct answers and coverage@k on the eval split (`eval_samples` per row)."""
+        c, n = self.config, self.config.eval_samples
+        rows = self.env.rows("eval")[: c.eval_limit]
+        started = time.perf_counter()
+        texts = []
+        for row in rows:  # one prompt at a time keeps memory flat for large n
+            prompt = self.generator.render(self.env.format_prompt(row))
+            texts.append(self.generator.sample([prompt], n, temperature=c.temperature, top_p=c.top_p,
+                                               max_tokens=self.max_tokens).texts)
+        chunks = [([row] * n, t) for row, t in zip(rows, texts)]
+        verdicts = self.loop.run_until_complete(self.executor.score_groups(chunks))
+        ks = [k for k in c.eval_k if k <= n]
+        line = {"step": self.step, **summarize(rows, texts, verdicts, ks, getattr(self.env, "answer_space", None))}
+        line["eval_s"] = time.perf_counter() - started
+        return line
+
+    # ---- the run -----------------------------------------------------------------------------
+    def train(self) -> dict[str, Any]:
+        """Run to `max_steps` (resuming if asked), evaluating and checkpointing as configured; returns the final eval."""
+        c = self.config
+        metrics_path = self.out / "metrics.jsonl"
+        if c.resume and (path := checkpoint.latest(self.out)) is not None:
+            self._restore(path)
+            _truncate(metrics_path, self.step, c.max_steps)
+        elif metrics_path.exists():
+            metrics_path.unlink()
+        self._write_run_json()
+        progress = _progress(c, self.step)
+        with metrics_path.open("a") as log:
+            if c.eval_at_start and self.step == 0:
+                _emit(log, self.evaluate())
+            while self.step < c.max_steps:
+                line = self.train_step()
+                _emit(log, line)
+                progress.update(1)
+                progress.set_postfix(reward=f"{line['reward_mean']:.3f}", loss=f"{line['loss']:.4f}")
+                if c.eval_every and self.step % c.eval_every == 0 and self.step < c.max_steps:
+                    _emit(log, self.evaluate())
+                if c.save_every and self.step % c.save_every == 0:
+                    self.save()
+            progress.close()
+            final = self.evaluate()
+            _emit(log, final)
+        self.save()
+        self.close()
+        return final
+
+    def save(self) -> Path:
+        rng = {"sampler": self.generator.generator.get_state(), "shuffle": self.shuffle.get_state(),
+               "order": (self.order_rng.getstate(), list(self.order))}
+        return checkpoint.save(self.out, self.step, self.model, self.tokenizer, self.optimizer, self.scheduler, rng)
+
+    def _restore(self, path: Path) -> None:
+        state = checkpoint.load(path, self.model, self.optimizer, self.scheduler)
+        self.step = state["step"]
+        self.generator.generator.set_state(state["rng"]["sampler"])
+        self.shuffle.set_state(state["rng"]["shuffle"])
+        order_state, self.order = state["rng"]["order"]
+        self.order_rng.setstate(order_state)
+
+    def _write_run_json(self) -> None:
+        c = self.config
+        meta = run_metadata(
+            "train", c.env, c.env_kwargs, seed=c.seed, config=asdict(c), transforms=c.transforms,
+            advantage_scale=self.scale, device=str(self.device), bf16=self.bf16, threads=torch.get_num_threads(),
+            model=c.model or "tiny-gpt2 (built locally)", parameters=sum(p.numel() for p in self.model.parameters()),
+            warm_start_loss=self.warm_start_loss,
+        )
+        write_metadata(self.out / "run.json", meta)
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.executor.aclose())
+        self.loop.run_until_complete(self.env.aclose())
+        self.loop.close()
+
+
+def _reward_stats(groups: list[Group], transformed: list[Group], samples: Samples) -> dict[str, float]:
+    """The per-step reward, verification and transform metrics (TRL names where TRL has them)."""
+    verdicts = [v for g in groups for v in g.verdicts]
+    rewards = [v.reward for v in verdicts]
+    mean = sum(rewards) / len(rewards)
+    std = math.sqrt(sum((r - mean) ** 2 for r in rewards) / max(len(rewards) - 1, 1))
+    zero_std = [g.n for g in groups if max(g.rewards) - min(g.rewards) < 1e-12]
+    lengths = samples.completion_mask.sum(1).float()
+    out = {
+        "reward_mean": mean,
+        "reward_std": std,
+        "correct_rate": sum(is_correct(v) for v in verdicts) / len(verdicts),
+        "frac_reward_zero_std": sum(zero_std) / len(verdicts),
+        "completion_len_mean": float(lengths.mean()),
+        "completions/clipped_ratio": float((~samples.finished).float().mean()),
+        "distinct_correct": sum(len({t for t, v in zip(g.completions, g.verdicts) if is_correct(v)}) for g in groups)
+        / len(groups),
+        "verify/error_rate": sum(v.error is not None for v in verdicts) / len(verdicts),
+        "verify/timeout_rate": sum(v.timed_out for v in verdicts) / len(verdicts),
+    }
+    for name in sorted({k for v in verdicts for k in v.components}):
+        values = [v.components.get(name, 0.0) for v in verdicts]
+        out[f"rewards/{name}/mean"] = sum(values) / len(values)
+    for key in sorted({k for g in transformed for k in g.metrics}):
+        values = [g.metrics[key] for g in transformed if key in g.metrics]
+        out[key] = sum(values) / len(values)
+    final = [r for g in transformed for r in g.rewards]
+    if transformed and final != rewards:
+        out["transformed_reward_mean"] = sum(final) / len(final)
+    return out
+
+
+def _emit(log, line: dict[str, Any]) -> None:
+    log.write(json.dumps(line, sort_keys=True) + "\n")
+    log.flush()
+
+
+def _truncate(path: Path, step: int, final_step: int) -> None:
+    """Keep the metric lines the resumed checkpoint had seen (up to `step`), except a final eval: it is redone."""
+    if not path.exists():
+        return
+    keep = []
+    for text in path.read_text().splitlines():
+        line = json.loads(text)
+        if line["step"] < step or (line["step"] == step and not (line.get("eval") and step >= final_step)):
+            keep.append(text + "\n")
+    path.write_text("".join(keep))
+
+
+def _progress(config: GRPOConfig, start: int):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=config.max_steps, initial=start, desc=f"train {config.env}", disable=not config.progress,
+                unit="step", dynamic_ncols=True)

@@ -125,11 +125,15 @@ class Canon:
         return {t for t in self.tokens if t in UNITS}
 
 
-def fold(text: str) -> str:
-    """Lowercase, accents and special letters folded to ASCII, markup removed."""
+def _plain(text: str) -> str:
+    """Markup removed, accents and special letters folded to ASCII; case kept."""
     text = re.sub(r"<[^>]+>", " ", text).translate(_FOLD)
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return text.lower().replace("&", " and ")
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def fold(text: str) -> str:
+    """Lowercase plain text with `&` spelled out."""
+    return _plain(text).lower().replace("&", " and ")
 
 
 @lru_cache(maxsize=4096)
@@ -270,9 +274,7 @@ def _numeric_grade(pred: Canon, gold: Canon) -> bool | None:
 
 def _light_tokens(text: str) -> list[str]:
     """Words in their original case (accents folded), for checks that need capitals."""
-    text = re.sub(r"<[^>]+>", " ", text).translate(_FOLD)
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return re.findall(r"[\w.]+", text)
+    return re.findall(r"[\w.]+", _plain(text))
 
 
 def _extends_a_name(prediction: str, alias: str) -> bool:

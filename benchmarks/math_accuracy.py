@@ -1,4 +1,5 @@
-"""Accuracy on the frozen labelled equivalence set: envsdk's math verifier vs plain math-verify vs verl's rule.
+"""Accuracy on the frozen labelled equivalence set: envsdk's math verifier vs plain math-verify
+(`verify(parse(gold), parse(completion))`), math-verify with the gold wrapped in `$…$`, and verl's rule.
 
 Run: python benchmarks/math_accuracy.py [--show-errors]
 """
@@ -25,9 +26,16 @@ def math_verify_plain(gold: str, completion: str) -> bool:
     return verify(parse(gold), parse(completion))
 
 
+def math_verify_wrapped(gold: str, completion: str) -> bool:
+    from math_verify import parse, verify
+
+    return verify(parse(f"${gold}$"), parse(completion))
+
+
 GRADERS = {
     "envsdk": lambda c: verify_answer(c["gold"], c["completion"], c.get("question")).correct,
     "math-verify": lambda c: math_verify_plain(c["gold"], c["completion"]),
+    "mv-$gold$": lambda c: math_verify_wrapped(c["gold"], c["completion"]),
     "verl": lambda c: verl_math_reward(c["gold"], c["completion"]),
 }
 

@@ -7,8 +7,10 @@ from .environment import EnvSpec, Environment, RolloutResult, SingleTurnEnv
 from .env_group import EnvGroup
 from .errors import EnvsdkError, MissingExtraError, RowError, UnknownNameError
 from .group import Group, Rollout, make_group_id
+from .multiturn import MultiTurnEnv, ToolEnv, stop
 from .registry import load_environment, load_transform, register_environment, register_transform
 from .rubric import Rubric, reward
+from .tools import Tool, ToolError, tool_schema
 from .transforms import GroupTransform, apply_transforms, compute_advantages
 from .verdict import Verdict
 
@@ -22,11 +24,15 @@ __all__ = [
     "Group",
     "GroupTransform",
     "MissingExtraError",
+    "MultiTurnEnv",
     "Rollout",
     "RolloutResult",
     "RowError",
     "Rubric",
     "SingleTurnEnv",
+    "Tool",
+    "ToolEnv",
+    "ToolError",
     "UnknownNameError",
     "Verdict",
     "apply_transforms",
@@ -37,4 +43,6 @@ __all__ = [
     "register_environment",
     "register_transform",
     "reward",
+    "stop",
+    "tool_schema",
 ]

@@ -25,16 +25,8 @@ LABEL = "envsdk.sandbox"
 # pid 1 of each warm container: reaps the orphans that runs leave behind.
 REAPER = ("import os, signal\ndef reap(*_):\n    try:\n        while os.waitpid(-1, os.WNOHANG)[0]: pass\n"
           "    except ChildProcessError: pass\nsignal.signal(signal.SIGCHLD, reap)\nwhile True: signal.pause()\n")
-# First step of every exec: read the payload (length-prefixed JSON) from stdin unbuffered, write the
-# files into /work, then replace itself with the program, which inherits the rest of stdin.
-BOOT = ("import os, sys, json, struct\n"
-        "def read(n):\n    out = b''\n    while len(out) < n:\n        c = os.read(0, n - len(out))\n"
-        "        if not c: raise SystemExit(125)\n        out += c\n    return out\n"
-        "p = json.loads(read(struct.unpack('!Q', read(8))[0]))\nfor name, data in p['files'].items():\n"
-        "    path = os.path.normpath(os.path.join('/work', name))\n    assert path.startswith('/work/'), name\n"
-        "    os.makedirs(os.path.dirname(path), exist_ok=True)\n"
-        "    open(path, 'wb').write(data.encode('latin-1'))\nos.chdir('/work')\n"
-        "os.execv(sys.executable, [sys.executable, '-E', '-s', 'main.py'] + p['argv'])\n")
+# The boot program: _linux.py (for install_seccomp) followed by _docker_boot.py, run with `python3 -c`.
+BOOT = "\n".join(Path(__file__).with_name(n).read_text() for n in ("_linux.py", "_docker_boot.py"))
 # Between runs: kill every process of the sandbox uid except pid 1, then empty /work and /tmp.
 CLEAN = ("import os, shutil, signal\ntry: os.kill(-1, signal.SIGKILL)\nexcept OSError: pass\n"
          "for d in ('/work', '/tmp', '/dev/shm'):\n    for n in os.listdir(d) if os.path.isdir(d) else []:\n"
@@ -59,6 +51,9 @@ class DockerBackend:
         self._containers: list = []
         self._lock = threading.Lock()
         self._shape: dict[tuple, list] = {}
+        from ._seccomp import compile_filter
+
+        self.bpf = compile_filter()
 
     def _default_image(self) -> str:
         from docker.errors import ImageNotFound
@@ -74,11 +69,12 @@ class DockerBackend:
 
     # -- containers ----------------------------------------------------------------------------
     def _create(self, limits: Limits):
-        tmpfs = f"rw,nosuid,nodev,size={limits.tmpfs_mb}m"
+        # uid= rather than mode=: Docker copies the image directory's mode onto the tmpfs.
+        tmpfs = f"rw,nosuid,nodev,size={limits.tmpfs_mb}m,uid=65534,gid=65534"
         return self.client.containers.run(
             self.image, ["python3", "-c", REAPER], detach=True, auto_remove=False,
             network_mode="none", read_only=True, user=USER, working_dir="/work",
-            tmpfs={"/work": tmpfs + ",mode=1777", "/tmp": tmpfs + ",mode=1777", "/dev/shm": tmpfs + ",mode=1777"},
+            tmpfs={"/work": tmpfs, "/tmp": tmpfs, "/dev/shm": tmpfs},
             mem_limit=f"{limits.memory_mb}m", memswap_limit=f"{limits.memory_mb}m", pids_limit=limits.pids + 1,
             nano_cpus=1_000_000_000, cap_drop=["ALL"], security_opt=["no-new-privileges"],
             ulimits=_ulimits(limits), environment={}, labels={LABEL: str(os.getpid())},
@@ -105,7 +101,7 @@ class DockerBackend:
             return
         with self._lock:
             if len(self._shape.get(key, [])) < self.pool_size:
-                self._shape[key].append(container)
+                self._shape.setdefault(key, []).append(container)
                 return
         self._discard(container)
 
@@ -125,7 +121,7 @@ class DockerBackend:
         limits = limits or Limits()
         key, container = self._acquire(limits)
         oom_before = _oom_kills(container.id)
-        payload = json.dumps({"argv": list(argv or []), "files": {
+        payload = json.dumps({"argv": list(argv or []), "bpf": self.bpf.hex(), "files": {
             name: _latin1(data) for name, data in {"main.py": code, **(files or {})}.items()}}).encode()
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/work", "TMPDIR": "/tmp", "LANG": "C.UTF-8"}
         exec_id = self.client.api.exec_create(container.id, ["python3", "-E", "-s", "-c", BOOT], stdin=True,
@@ -174,11 +170,13 @@ class _Relay:
         finally:
             for fd in (self.in_r, self.out_w, self.err_w):
                 _close(fd)
-            if reason:
-                self._clean_now()
             code = None if reason else self.backend.client.api.exec_inspect(self.exec_id).get("ExitCode")
+            if code is None or code > 128:
+                # The boot process may not have swept (it was killed, or the run was): clean now,
+                # before reporting, so nothing outlives the result.
+                self._clean_now()
             if code is not None and code > 128:
-                code = -(code - 128)  # the exec reports a signal as 128 + n
+                code = -(code - 128)  # a signal n is reported as 128 + n
             self._oom = _oom_kills(self.container.id) > self.oom_before
             msg = {"reason": reason} if reason else {"exit": code}
             try:

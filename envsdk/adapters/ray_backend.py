@@ -1,0 +1,107 @@
+"""Verification over a Ray actor pool: the executor's interface, scaled past one machine.
+
+Each actor (one CPU) rebuilds the environment from its EnvSpec and runs a local inline executor, so a
+verdict is what the local pool gives. A task (one group, or a chunk of rows) that overruns its
+deadline gets timed-out verdicts and its actor is killed and replaced, as the local pool kills a worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from typing import Any, Callable, Sequence
+
+from ..environment import Environment, EnvSpec
+from ..errors import require
+from ..executor import ExecutorConfig
+from ..messages import Text
+from ..registry import adhoc_factory
+from ..verdict import Verdict
+
+
+class _VerifierActor:
+    """Runs on a Ray worker: one environment, scored on the actor's own event loop."""
+
+    def __init__(self, spec: EnvSpec, factory: Callable | None, timeout_s: float):
+        from ..executor import Executor
+        from ._scoring import _rebuild_env
+
+        self.executor = Executor(_rebuild_env(spec, factory), mode="inline", timeout_s=timeout_s)
+
+    async def score(self, rows: list[dict], completions: list[Text], states: list[dict]) -> list[dict]:
+        verdicts = await self.executor.score_group(rows, completions, states)
+        return [v.model_dump() for v in verdicts]
+
+
+class RayExecutor:
+    """`Executor`'s interface (score_group / score_groups / score_rows) on `num_actors` Ray actors.
+
+    Connects to a running Ray (or starts one with `ray_init` kwargs); tests start it on loopback:
+    `ray.init(_node_ip_address="127.0.0.1", include_dashboard=False, num_cpus=2)`.
+    """
+
+    def __init__(
+        self,
+        env: Environment,
+        config: ExecutorConfig | None = None,
+        *,
+        num_actors: int | None = None,
+        ray_init: dict[str, Any] | None = None,
+        **overrides: Any,
+    ):
+        self.ray = require("ray", "ray")
+        if not self.ray.is_initialized():
+            self.ray.init(**(ray_init or {}))
+        if env.spec is None:
+            raise RuntimeError("Ray actors rebuild the environment from env.spec: load it with envsdk.load_environment")
+        self.env = env
+        self.config = config or ExecutorConfig(**overrides)
+        self._remote = self.ray.remote(num_cpus=1)(_VerifierActor)
+        self._args = (env.spec, adhoc_factory(env.spec.name), self.config.timeout_s)
+        self._actors = [self._remote.remote(*self._args) for _ in range(num_actors or self.config.workers)]
+        self._next = itertools.cycle(range(len(self._actors)))
+        self._free = asyncio.Semaphore(len(self._actors))
+
+    async def score_group(
+        self, rows: Sequence[dict], completions: Sequence[Text], states: Sequence[dict] | None = None
+    ) -> list[Verdict]:
+        """Verdicts for one group, scored whole on one actor."""
+        states = list(states) if states is not None else [{} for _ in completions]
+        async with self._free:
+            slot = next(self._next)
+            ref = self._actors[slot].score.remote(list(rows), list(completions), states)
+            deadline = self.config.timeout_s * max(len(rows), 1) + 30.0  # + actor start-up
+            try:
+                dumped = await asyncio.wait_for(asyncio.wrap_future(ref.future()), deadline)
+            except asyncio.TimeoutError:
+                self._replace(slot)
+                return [Verdict.from_error(f"verification timed out after {deadline:g}s", timed_out=True)] * len(rows)
+            except self.ray.exceptions.RayError as exc:
+                self._replace(slot)
+                return [Verdict.from_error(f"verification crashed: {type(exc).__name__}: {exc}")] * len(rows)
+        return [Verdict.model_validate(d) for d in dumped]
+
+    async def score_groups(self, groups: Sequence[tuple[Sequence[dict], Sequence[Text]]]) -> list[list[Verdict]]:
+        """Many groups concurrently over the pool; results in input order."""
+        return list(await asyncio.gather(*(self.score_group(r, c) for r, c in groups)))
+
+    async def score_rows(self, rows: Sequence[dict], completions: Sequence[Text]) -> list[Verdict]:
+        """Independent rows in chunks of `rows_per_task`."""
+        size = 1 if self.env.rubric.has_group_funcs else max(1, self.config.rows_per_task)
+        chunks = [(rows[i : i + size], completions[i : i + size]) for i in range(0, len(rows), size)]
+        return [v for chunk in await self.score_groups(chunks) for v in chunk]
+
+    def _replace(self, slot: int) -> None:
+        self.ray.kill(self._actors[slot], no_restart=True)
+        self._actors[slot] = self._remote.remote(*self._args)
+
+    async def aclose(self) -> None:
+        for actor in self._actors:
+            self.ray.kill(actor, no_restart=True)
+        self._actors = []
+
+    async def __aenter__(self) -> RayExecutor:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

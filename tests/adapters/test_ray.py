@@ -1,0 +1,42 @@
+"""Ray on loopback with 2 CPUs gives the same verdicts as the local process pool."""
+
+import asyncio
+
+import envsdk
+import pytest
+from envsdk.executor import Executor
+
+ray = pytest.importorskip("ray")
+from envsdk.adapters.ray_backend import RayExecutor  # noqa: E402
+
+ROWS = [{"id": "a", "answer": "4"}, {"id": "b", "answer": "\\frac{1}{2}"}, {"id": "c", "answer": "10"}]
+COMPLETIONS = ["so \\boxed{4}", "it is \\boxed{0.5}", "\\boxed{11}"]
+
+
+@pytest.fixture(scope="module")
+def ray_local():
+    ray.init(_node_ip_address="127.0.0.1", include_dashboard=False, num_cpus=2, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+def _comparable(verdicts):
+    return [v.model_dump(exclude={"duration_s"}) for v in verdicts]
+
+
+async def _both(env_name, rows, completions):
+    env = envsdk.load_environment(env_name)
+    async with Executor(env, workers=2, mode="pool") as local, RayExecutor(env, workers=2) as remote:
+        return await local.score_rows(rows, completions), await remote.score_rows(rows, completions)
+
+
+def test_ray_pool_gives_the_local_pool_verdicts_for_math(ray_local):
+    local, remote = asyncio.run(_both("math", ROWS, COMPLETIONS))
+    assert [v.reward for v in remote] == [1.0, 1.0, 0.0]
+    assert _comparable(remote) == _comparable(local)
+
+
+def test_ray_pool_flags_a_raising_verifier_like_the_local_pool(ray_local):
+    local, remote = asyncio.run(_both("adapters-flaky", [{"answer": "apple"}] * 2, ["apple", "raise"]))
+    assert remote[1].error is not None and remote[1].reward == 0.0
+    assert _comparable(remote) == _comparable(local)

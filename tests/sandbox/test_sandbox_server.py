@@ -1,0 +1,102 @@
+"""The sandbox HTTP server over a real loopback uvicorn: SandboxFusion /run_code, /run, /health,
+bearer tokens, body caps, unsupported languages, and the non-loopback refusal."""
+
+from __future__ import annotations
+
+import base64
+import socket
+import threading
+
+import httpx
+import pytest
+import uvicorn
+
+from envsdk_sandbox import Sandbox
+from envsdk_sandbox.server import create_app, serve
+
+TOKEN = "test-token-123"
+
+
+def _start(app) -> tuple[uvicorn.Server, threading.Thread, str]:
+    """Serve on a socket that already listens, so requests queue until uvicorn accepts them."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="error"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    return server, thread, f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with Sandbox(fast=True) as sb:
+        yield sb
+
+
+@pytest.fixture(scope="module")
+def open_url(sandbox):
+    server, thread, url = _start(create_app(sandbox, max_concurrency=2, max_body_bytes=4096))
+    yield url
+    server.should_exit = True
+    thread.join()
+
+
+@pytest.fixture(scope="module")
+def locked_url(sandbox):
+    server, thread, url = _start(create_app(sandbox, token=TOKEN))
+    yield url
+    server.should_exit = True
+    thread.join()
+
+
+def test_health_reports_backend_and_tier(open_url):
+    assert httpx.get(f"{open_url}/health").json() == {"status": "ok", "backend": "embedded", "tier": "1-fast"}
+
+
+def test_run_code_speaks_sandboxfusion(open_url):
+    body = {"code": "import sys; print(open('in.txt').read() + sys.stdin.read())", "language": "python",
+            "stdin": "!", "files": {"in.txt": base64.b64encode(b"hello").decode()}, "run_timeout": 5}
+    res = httpx.post(f"{open_url}/run_code", json=body, timeout=30).json()
+    assert res["status"] == "Success"
+    assert res["run_result"]["status"] == "Finished" and res["run_result"]["stdout"] == "hello!\n"
+    assert res["run_result"]["return_code"] == 0
+
+
+def test_run_code_reports_time_limit_exceeded(open_url):
+    body = {"code": "while True: pass", "language": "python", "run_timeout": 0.5}
+    res = httpx.post(f"{open_url}/run_code", json=body, timeout=30).json()
+    assert res["status"] == "Failed" and res["run_result"]["status"] == "TimeLimitExceeded"
+
+
+def test_unsupported_language_is_a_clear_error(open_url):
+    res = httpx.post(f"{open_url}/run_code", json={"code": "int main(){}", "language": "cpp"})
+    assert res.status_code == 400
+    assert res.json()["status"] == "SandboxError" and "unsupported language 'cpp'" in res.json()["message"]
+
+
+def test_run_returns_our_result_model(open_url):
+    body = {"code": "import sys; print(sys.argv[1:])", "argv": ["x"], "limits": {"timeout_s": 5}}
+    res = httpx.post(f"{open_url}/run", json=body, timeout=30).json()
+    assert (res["status"], res["stdout"], res["tier"]) == ("ok", "['x']\n", "1-fast")
+
+
+def test_oversized_body_is_refused(open_url):
+    res = httpx.post(f"{open_url}/run", json={"code": "x = 1\n" * 2000})
+    assert res.status_code == 413
+
+
+def test_token_is_required_when_configured(locked_url):
+    assert httpx.post(f"{locked_url}/run", json={"code": "print(1)"}).status_code == 401
+
+
+def test_correct_token_is_accepted(locked_url):
+    res = httpx.post(f"{locked_url}/run", json={"code": "print(1)"},
+                     headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
+    assert res.json()["stdout"] == "1\n"
+
+
+def test_non_loopback_address_without_token_is_refused(monkeypatch, capsys):
+    monkeypatch.delenv("ENVSDK_SANDBOX_TOKEN", raising=False)
+    assert serve(host="0.0.0.0", port=0) == 2
+    assert "bearer token" in capsys.readouterr().err

@@ -208,9 +208,13 @@ class BatchScorer:
         """
         rows = [{**row, "prompt": row.get("prompt", prompt)} for row, prompt in zip(rows, prompts)]
         index_groups = self.split_groups(rows, prompts, group_size)
-        results = await self.executor.score_groups(
-            [([rows[i] for i in idx], [completions[i] for i in idx]) for idx in index_groups]
-        )
+        if self.needs_whole_groups:
+            results = await self.executor.score_groups(
+                [([rows[i] for i in idx], [completions[i] for i in idx]) for idx in index_groups]
+            )
+        else:  # independent rows: the executor chunks them into few tasks
+            flat = await self.executor.score_rows(rows, list(completions))
+            results = [[flat[i] for i in idx] for idx in index_groups]
         groups = [
             Group.from_verdicts(
                 prompt=prompts[idx[0]],

@@ -85,3 +85,55 @@ class GroupBuffer:
         for future, reward, verdict in zip(pending.futures, scored.rewards, scored.verdicts):
             if not future.done():
                 future.set_result(Outcome(reward, verdict, partial))
+
+
+class RowBatcher:
+    """Coalesces rows from concurrent requests into executor batches (no transforms involved).
+
+    At most `slots` batches are in flight; rows arriving meanwhile wait and leave together as the next
+    batch, so per-task overhead is paid once per batch under load and an idle server adds no delay.
+    """
+
+    def __init__(self, scorer: BatchScorer, slots: int, max_rows: int = 256):
+        self.scorer, self.max_rows = scorer, max_rows
+        self._slots = asyncio.Semaphore(max(1, slots))
+        self._queue: list[tuple[dict, str, asyncio.Future]] = []
+        self._wakeup: asyncio.Event | None = None
+        self._runner: asyncio.Task | None = None
+        self._tasks: set[asyncio.Task] = set()
+
+    async def submit(self, row: dict, completion: str) -> Outcome:
+        if self._runner is None:
+            self._wakeup = asyncio.Event()
+            self._runner = asyncio.get_running_loop().create_task(self._run())
+        future = asyncio.get_running_loop().create_future()
+        self._queue.append((row, completion, future))
+        self._wakeup.set()
+        return await future
+
+    async def _run(self) -> None:
+        while True:
+            await self._wakeup.wait()
+            await self._slots.acquire()
+            batch, self._queue = self._queue[: self.max_rows], self._queue[self.max_rows :]
+            if not self._queue:
+                self._wakeup.clear()
+            task = asyncio.get_running_loop().create_task(self._score(batch))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _score(self, batch: list[tuple[dict, str, asyncio.Future]]) -> None:
+        try:
+            rows = [r for r, _, _ in batch]
+            scored = await self.scorer.score(rows, [r.get("prompt") for r in rows], [c for _, c, _ in batch])
+            for (_, _, future), reward, verdict in zip(batch, scored.rewards, scored.verdicts):
+                future.done() or future.set_result(Outcome(reward, verdict, False))
+        except Exception as exc:  # every waiter learns of the failure
+            for _, _, future in batch:
+                future.done() or future.set_exception(exc)
+        finally:
+            self._slots.release()
+
+    async def aclose(self) -> None:
+        if self._runner is not None:
+            self._runner.cancel()

@@ -18,7 +18,7 @@ from ..adapters.export import label_fields
 from ..cli.verify import check_row
 from ..errors import RowError
 from ..verdict import Verdict
-from ..adapters.buffer import GroupBuffer, Outcome
+from ..adapters.buffer import GroupBuffer, RowBatcher
 from .models import RewardRequest, RewardResponse
 
 
@@ -47,7 +47,10 @@ def create_app(
 ) -> FastAPI:
     """An app scoring with `scorer`; group transforms buffer samples by prompt until a group is whole."""
     limits = limits or ServerLimits()
-    buffer = GroupBuffer(scorer, scorer.group_size, limits.group_timeout_s) if scorer.needs_whole_groups else None
+    if scorer.needs_whole_groups:
+        buffer: GroupBuffer | RowBatcher = GroupBuffer(scorer, scorer.group_size, limits.group_timeout_s)
+    else:
+        buffer = RowBatcher(scorer, slots=scorer.executor.config.workers)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI):
@@ -55,6 +58,8 @@ def create_app(
         if on_ready is not None:
             on_ready()
         yield
+        if isinstance(buffer, RowBatcher):
+            await buffer.aclose()
         await scorer.aclose()
 
     app = FastAPI(title="envsdk reward server", lifespan=lifespan)
@@ -96,11 +101,7 @@ def create_app(
         labels = req.labels or [""] * len(req.query)
         rows = [{"prompt": p, **label_fields(scorer.env, label)} for p, label in zip(prompts, labels)]
         completions = [response_text(q, p) for q, p in zip(req.query, prompts)]
-        if buffer is not None:
-            outcomes = await asyncio.gather(*(buffer.submit(r, c) for r, c in zip(rows, completions)))
-        else:
-            scored = await scorer.score(rows, prompts, completions)
-            outcomes = [Outcome(r, v, False) for r, v in zip(scored.rewards, scored.verdicts)]
+        outcomes = await asyncio.gather(*(buffer.submit(r, c) for r, c in zip(rows, completions)))
         return JSONResponse(_reward_response(outcomes).model_dump())
 
     @app.post("/verify")
@@ -135,7 +136,7 @@ def create_app(
     return app
 
 
-def _reward_response(outcomes: list[Outcome]) -> RewardResponse:
+def _reward_response(outcomes: list) -> RewardResponse:
     """Failed verdicts score 0 (OpenRLHF cannot abstain) and show in `extra_logs`."""
     verdicts = [o.verdict for o in outcomes]
     logs = batch_metrics(verdicts, [])

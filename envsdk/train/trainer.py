@@ -190,6 +190,7 @@ class GRPOTrainer:
             **_reward_stats(groups, transformed, samples),
             **update,
             "learning_rate": self.scheduler.get_last_lr()[0],
+            "num_tokens": int(samples.prompt_mask.sum() + samples.completion_mask.sum()),
             "step_s": done - started,
             "generate_s": generated - started,
             "reward_s": scored - generated,

@@ -1,0 +1,127 @@
+"""DARLING vs GRPO in miniature: same warm-started policy, same seed, two runs per toy task, one plot.
+
+For each task the warm-started tiny policy is saved once as the base; GRPO and DARLING then train from
+it with identical settings. The base, GRPO and DARLING evals go to `DIR/summary.json` and a
+pass@k / coverage@k plot to `DIR/darling_vs_grpo.png`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .config import GRPOConfig
+
+
+@dataclass
+class ExperimentConfig:
+    """What the experiment runs; the defaults finish in a few minutes on a 2-core CPU."""
+
+    output_dir: str
+    tasks: tuple[str, ...] = ("toy-even", "toy-even-mod")
+    seed: int = 0
+    max_steps: int = 200
+    learning_rate: float = 1e-3
+    threads: int | None = 1
+    progress: bool = True
+    overrides: dict[str, dict[str, Any]] = field(default_factory=lambda: {
+        "toy-even": {"num_generations": 64, "prompts_per_step": 1},
+        "toy-even-mod": {"num_generations": 16, "prompts_per_step": 4, "eval_samples": 64},
+    })
+
+
+def _base_policy(task: str, config: ExperimentConfig, directory: Path) -> Path:
+    """Warm-start the tiny policy for `task` once and save it (both runs start from this copy)."""
+    from .trainer import GRPOTrainer
+
+    path = directory / "base"
+    if not (path / "config.json").exists():
+        trainer = GRPOTrainer(GRPOConfig(output_dir=str(directory), env=task, seed=config.seed,
+                                         threads=config.threads, max_steps=0, progress=False))
+        trainer.model.save_pretrained(path)
+        trainer.tokenizer.save_pretrained(path)
+        trainer.close()
+    return path
+
+
+def _run(task: str, method: str, base: Path, config: ExperimentConfig, directory: Path) -> list[dict]:
+    """Train one method from `base`; returns its eval lines (the first is the base policy's)."""
+    from .trainer import GRPOTrainer
+
+    train_config = GRPOConfig(
+        output_dir=str(directory / method), env=task, model=str(base), seed=config.seed,
+        max_steps=config.max_steps, learning_rate=config.learning_rate, threads=config.threads,
+        transforms=["darling"] if method == "darling" else [],
+        transform_kwargs={"darling": {"classifier": None}},  # toy answers are ≤ 5 words: the short-answer rule
+        eval_at_start=True, progress=config.progress,
+    )
+    train_config = replace(train_config, **config.overrides.get(task, {}))
+    GRPOTrainer(train_config).train()
+    lines = [json.loads(t) for t in (directory / method / "metrics.jsonl").read_text().splitlines()]
+    return [line for line in lines if line.get("eval")]
+
+
+def run_experiment(config: ExperimentConfig) -> dict[str, Any]:
+    """Train GRPO and DARLING on every task, write summary.json and the plot; returns the summary."""
+    out = Path(config.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    summary: dict[str, Any] = {"seed": config.seed, "max_steps": config.max_steps, "tasks": {}}
+    for task in config.tasks:
+        directory = out / task
+        base = _base_policy(task, config, directory)
+        evals = {method: _run(task, method, base, config, directory) for method in ("grpo", "darling")}
+        result = {"base": evals["grpo"][0], "grpo": evals["grpo"][-1], "darling": evals["darling"][-1]}
+        result["verdict"] = _verdict(result)
+        summary["tasks"][task] = result
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    plot(summary, out / "darling_vs_grpo.png")
+    return summary
+
+
+def _ks(line: dict, prefix: str) -> list[int]:
+    return sorted(int(k.split("@")[1]) for k in line if k.startswith(prefix + "@"))
+
+
+def _verdict(result: dict) -> dict[str, Any]:
+    """The headline comparisons: distinct correct answers, pass@1, and pass@k at the largest k."""
+    grpo, darling, base = result["grpo"], result["darling"], result["base"]
+    k = _ks(grpo, "pass")[-1]
+    return {
+        "distinct_correct_ratio": darling["distinct_correct"] / max(grpo["distinct_correct"], 1e-9),
+        "pass@1_ratio": darling["pass@1"] / max(grpo["pass@1"], 1e-9),
+        "largest_k": k,
+        f"pass@{k}": {"base": base[f"pass@{k}"], "grpo": grpo[f"pass@{k}"], "darling": darling[f"pass@{k}"]},
+        "darling_wins_largest_k": darling[f"pass@{k}"] > grpo[f"pass@{k}"],
+    }
+
+
+def plot(summary: dict[str, Any], path: Path) -> None:
+    """pass@k vs k and coverage@k vs k, one row per task, base / GRPO / DARLING lines."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tasks = summary["tasks"]
+    fig, axes = plt.subplots(len(tasks), 2, figsize=(10, 3.6 * len(tasks)), squeeze=False)
+    styles = {"base": ("grey", "--"), "grpo": ("tab:red", "-"), "darling": ("tab:blue", "-")}
+    for row, (task, result) in zip(axes, tasks.items()):
+        for ax, metric in zip(row, ("pass", "coverage")):
+            for method, (color, dash) in styles.items():
+                line = result[method]
+                ks = _ks(line, metric)
+                label = f"{method.upper() if method != 'base' else 'base'} (distinct correct {line['distinct_correct']:.1f})"
+                ax.plot(ks, [line[f"{metric}@{k}"] for k in ks], dash, color=color, marker="o", ms=3, label=label)
+            ax.set_xscale("log", base=2)
+            ax.set_xlabel("k (samples)")
+            ax.set_ylabel(f"{metric}@k")
+            ax.set_title(f"{task}: {metric}@k")
+            ax.grid(alpha=0.3)
+        row[0].legend(fontsize=8, loc="lower right")
+    fig.suptitle(f"DARLING vs GRPO from the same warm-started policy (seed {summary['seed']}, "
+                 f"{summary['max_steps']} steps)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -60,6 +60,7 @@ class FunctionalRun:
         life = settings.timeout_s * (spec.count + 2) + 5  # the sandbox's own backstop; the host cuts earlier
         self.limits = limits_cls(timeout_s=life, memory_mb=settings.memory_mb)
         self.procs: list[Any] = []
+        self.ended: set[int] = set()  # procs killed or ending on their own: never signalled (again)
         self.candidate: _Child | None = None
         self.exposed: set[str] = set()
         self.start_message: dict = {}
@@ -102,25 +103,38 @@ class FunctionalRun:
             ready = child.recv(deadline)
         except ChannelTimeout:
             why = "the candidate's module took longer than the per-test timeout to load"
-        except (ChannelClosed, ChannelOverflow, DecodeError):
+        except ChannelClosed:
             why = "the candidate's process ended while loading its module"
+            self._ending(child.proc)
+        except (ChannelOverflow, DecodeError):
+            why = "the candidate broke the channel while loading its module"
         else:
+            self._ending(child.proc)  # unless it is ready, the driver exits by itself after this message
             if ready.get("op") == "ready" and ready.get("ok") is True:
                 funcs, classes = _names(ready.get("funcs")), _names(ready.get("classes"))
+                self.ended.discard(id(child.proc))
                 self.candidate, self.exposed = child, set(funcs) | set(classes)
                 self.start_message = self.start_message or {"op": "start", "funcs": funcs, "classes": classes}
                 return
             error = ready.get("error") if isinstance(ready.get("error"), dict) else {}
             why = f"{str(error.get('raised'))[:100]}: {str(error.get('msg'))[:300]}"
-        child.proc.kill()
+        self._kill(child.proc)
         if outcome is not None:
             outcome.import_error = why
         self.death, self.death_test = why, self.index
 
+    def _ending(self, proc: Any) -> None:
+        self.ended.add(id(proc))
+
+    def _kill(self, proc: Any) -> None:
+        if id(proc) not in self.ended:
+            self.ended.add(id(proc))
+            proc.kill()
+
     def _close(self, outcome: Outcome) -> None:
         for proc in self.procs:
-            proc.kill()
-        results = [proc.wait(5) for proc in self.procs]
+            self._kill(proc)
+        results = [proc.wait(self.settings.timeout_s + 5) for proc in self.procs]
         if results:
             outcome.sandbox = {"backend": results[0].backend, "tier": results[0].tier}
             outcome.stderr = results[-1].stderr[-2000:] if len(results) > 1 else ""
@@ -142,8 +156,11 @@ class FunctionalRun:
                 outcome.tests[self.index].status = "timeout"
                 outcome.tests[self.index].error = f"the test ran longer than {self.settings.timeout_s:g}s"
                 return
-            except (ChannelClosed, ChannelOverflow, DecodeError):
+            except ChannelClosed:
+                self._ending(checker.proc)
                 return  # the remaining tests are marked not_run
+            except (ChannelOverflow, DecodeError):
+                return
             op = message.get("op")
             if op == "call":
                 calls += 1
@@ -156,10 +173,13 @@ class FunctionalRun:
                 self._judge(test, message, calls, spoiled)
                 self.index += 1
                 calls, spoiled, deadline = 0, None, time.monotonic() + self.settings.timeout_s
-                if not test.passed and self.settings.stop_on_first_failure:
+                if self.index == len(outcome.tests):
+                    self._ending(checker.proc)  # it sends "done" and exits
+                elif not test.passed and self.settings.stop_on_first_failure:
                     outcome.finish("skipped", "not run: stop_on_first_failure", self.index)
                     return
             elif op == "fatal":
+                self._ending(checker.proc)
                 outcome.verifier_error = str(message.get("error"))[:1000]
                 return
             else:
@@ -207,6 +227,7 @@ class FunctionalRun:
                 status, why = "timeout", f"a call ran past the {self.settings.timeout_s:g}s test timeout"
             except ChannelClosed:
                 why = "the candidate's process exited during a call"
+                self._ending(child.proc)
             except (ChannelOverflow, DecodeError) as exc:
                 why = f"the candidate broke the channel: {exc}"
             else:
@@ -214,7 +235,7 @@ class FunctionalRun:
                     why = "the candidate's reply did not answer the call"
                 else:
                     return _forward(reply)
-        child.proc.kill()
+        self._kill(child.proc)
         self.candidate, self.death, self.death_test = None, why, self.index
         return {"dead": why}, (status, why)
 

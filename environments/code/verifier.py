@@ -17,6 +17,12 @@ from .stdio import run_stdio
 RewardMode = Literal["all", "fraction"]
 
 
+def _sandbox_module() -> Any:
+    from envsdk.errors import require
+
+    return require("envsdk_sandbox", "code")
+
+
 class CodeVerifier:
     """Scores code completions against unit tests in the sandbox.
 
@@ -28,28 +34,28 @@ class CodeVerifier:
 
     def __init__(self, *, backend: str = "embedded", tier: int | str | None = None, timeout_s: float = 10.0,
                  memory_mb: int = 512, reward_mode: RewardMode = "all", stop_on_first_failure: bool = False,
-                 fast: bool = True, sandbox: Any = None, limits_cls: Any = None):
+                 fast: bool = True, sandbox: Any = None):
         if reward_mode not in ("all", "fraction"):
             raise ValueError(f"reward_mode must be 'all' or 'fraction', not {reward_mode!r}")
         self.backend, self.tier, self.fast = backend, tier, fast
         self.settings = Settings(timeout_s=timeout_s, memory_mb=memory_mb,
                                  stop_on_first_failure=stop_on_first_failure)
         self.reward_mode = reward_mode
-        self._sandbox, self._limits_cls = sandbox, limits_cls
+        self._sandbox = sandbox
+        self._owns_sandbox = sandbox is None
 
     @property
     def sandbox(self) -> Any:
+        """The `envsdk_sandbox.Sandbox` programs run in (created on first use)."""
         if self._sandbox is None:
-            from envsdk.errors import require
-
-            module = require("envsdk_sandbox", "code")
-            self._sandbox = module.Sandbox(backend=self.backend, tier=self.tier, fast=self.fast)
-            self._limits_cls = module.Limits
+            self._sandbox = _sandbox_module().Sandbox(backend=self.backend, tier=self.tier, fast=self.fast)
         return self._sandbox
 
     def close(self) -> None:
-        if self._sandbox is not None and hasattr(self._sandbox, "close"):
+        """Stop the sandbox's warm servers, if this verifier started them."""
+        if self._owns_sandbox and self._sandbox is not None:
             self._sandbox.close()
+            self._sandbox = None
 
     def verify(self, tests: Any, completion: Text) -> Verdict:
         """The verdict for one completion; a bad `tests` field gives a flagged (error) verdict."""
@@ -68,9 +74,9 @@ class CodeVerifier:
             details[key] = program.problem
             outcome.finish("not_run", program.problem)
         elif isinstance(spec, StdioTests):
-            outcome = run_stdio(self.sandbox, self._limits_cls, spec, program.code, self.settings)
+            outcome = run_stdio(self.sandbox, _sandbox_module().Limits, spec, program.code, self.settings)
         else:
-            outcome = FunctionalRun(self.sandbox, self._limits_cls, spec, program.code, self.settings).run()
+            outcome = FunctionalRun(self.sandbox, _sandbox_module().Limits, spec, program.code, self.settings).run()
         return self._verdict(outcome, details, time.perf_counter() - started)
 
     def _verdict(self, outcome: Outcome, details: dict[str, Any], duration: float) -> Verdict:

@@ -39,7 +39,7 @@ def classify(report: Report, stderr: str) -> tuple[Status, int | None]:
         return "output_limit", None
     if report.timed_out_by_caller or msg.get("reason") == "timeout":
         return "timeout", None
-    code = msg.get("exit", msg.get("init_status"))
+    code = msg.get("exit")
     if report.oom:
         return "memory_exceeded", code
     if report.killed_by_caller or msg.get("reason") == "killed" or code is None:

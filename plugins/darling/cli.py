@@ -1,0 +1,133 @@
+"""`envsdk darling score` (contract §7) and `envsdk darling train-classifier`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from .classifier import Classifier
+from .scoring import DarlingConfig, DarlingScorer
+
+
+class GroupLine(BaseModel):
+    """One input line of `darling score`: quality rewards plus an explicit partition or the texts."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    rewards: list[float]
+    partition: list[Any] | None = None
+    completions: list[str] | None = None
+    prompt: str = ""
+
+    @model_validator(mode="after")
+    def _one_source(self) -> GroupLine:
+        source = self.partition if self.partition is not None else self.completions
+        if source is None:
+            raise ValueError("needs 'partition' or 'completions'")
+        if len(source) != len(self.rewards):
+            raise ValueError(f"{len(self.rewards)} rewards but {len(source)} partition labels/completions")
+        return self
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="envsdk darling", description="DARLING diversity-aware rewards")
+    sub = parser.add_subparsers(dest="command", required=True)
+    score = sub.add_parser("score", help="DARLING rewards and advantages for groups (one JSON group per line)")
+    score.add_argument("--input", required=True, help="GROUPS.jsonl ('-' for stdin)")
+    score.add_argument("--output", help="write here instead of stdout")
+    score.add_argument("--classifier", default="minilm-pair", help="classifier name (default: minilm-pair)")
+    score.add_argument("--classifier-options", default="{}", help="JSON object of classifier constructor options")
+    score.add_argument("--options", default="{}", help="JSON object of DarlingConfig fields, e.g. '{\"shift_quality\": true}'")
+    train = sub.add_parser("train-classifier", help="fine-tune the MiniLM pair classifier on labelled pairs")
+    train.add_argument("--input", required=True, help="JSONL with generation_0, generation_1, similar (0/1), optional id/prompt")
+    train.add_argument("--output", required=True, help="directory for minilm-pair.safetensors and minilm-pair.json")
+    train.add_argument("--heldout-ids", help="JSON file with 'heldout_ids' (a fixed split); else a seeded fraction")
+    train.add_argument("--heldout-fraction", type=float, default=0.25)
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--epochs", type=int, default=3)
+    train.add_argument("--layers", type=int, default=1, help="top encoder layers to fine-tune (0 = head only)")
+    train.add_argument("--chunk-tokens", type=int, default=256)
+    train.add_argument("--max-windows", type=int, default=1, help="windows per response seen in training (0 = all)")
+    train.add_argument("--max-tokens", type=int, default=128, help="tokens per training window (0 = the chunk size)")
+    train.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    return parser
+
+
+def _score(args: argparse.Namespace, out: TextIO) -> int:
+    config = DarlingConfig(**json.loads(args.options))
+    source = sys.stdin if args.input == "-" else open(args.input)
+    classifier: Classifier | None = None
+    with source:
+        for number, raw in enumerate(source, start=1):
+            if not raw.strip():
+                continue
+            try:
+                line = GroupLine.model_validate_json(raw)
+            except ValidationError as exc:
+                print(f"envsdk darling score: line {number}: {exc}", file=sys.stderr)
+                return 2
+            if line.partition is None and classifier is None and config.diversity != "ngram":
+                from .classifiers import load_classifier
+
+                classifier = load_classifier(args.classifier, **json.loads(args.classifier_options))
+            scorer = DarlingScorer(config, classifier)
+            s = scorer.score(line.rewards, completions=line.completions, prompt=line.prompt, partition=line.partition)
+            record = {
+                "classes": s.classes,
+                "diversity": s.diversity,
+                "rewards": s.rewards,
+                "advantages": s.advantages,
+                "classifier_s": s.classifier_s,
+            }
+            out.write(json.dumps(record) + "\n")
+            out.flush()
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    import torch
+
+    from .minilm_pair import PairModelSpec
+    from .pairs import load_pairs, split_pairs
+    from .train import TrainSettings, train_classifier
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    pairs = load_pairs(args.input)
+    held_ids = json.loads(Path(args.heldout_ids).read_text())["heldout_ids"] if args.heldout_ids else None
+    train, heldout = split_pairs(pairs, held_ids, args.heldout_fraction, args.seed)
+    spec = PairModelSpec(trainable_layers=args.layers, chunk_tokens=args.chunk_tokens)
+    settings = TrainSettings(
+        epochs=args.epochs, seed=args.seed, max_windows=args.max_windows or None, max_tokens=args.max_tokens or None
+    )
+    output = Path(args.output)
+    output.mkdir(parents=True, exist_ok=True)
+    with open(output / "train.log", "w") as log:
+
+        def report(message: str) -> None:
+            print(message, flush=True)
+            log.write(message + "\n")
+            log.flush()
+
+        train_classifier(train, heldout, output, spec, settings, report)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `envsdk darling ...` (argv excludes the word `darling`)."""
+    args = _parser().parse_args(argv)
+    if args.command == "score":
+        if args.output:
+            with open(args.output, "w") as out:
+                return _score(args, out)
+        return _score(args, sys.stdout)
+    return _train(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -46,6 +46,9 @@ def _load(path):
         exec(compile(source, "solution.py", "exec", optimize=0), namespace)
     except BaseException as exc:  # SystemExit, KeyboardInterrupt included: the import failed
         return None, _describe(exc)
+    finally:  # drop the candidate's tracing hooks inline (a helper call would itself be traced)
+        sys.settrace(None)
+        sys.setprofile(None)
     return namespace, None
 
 
@@ -88,6 +91,8 @@ def main():
         except BaseException as exc:  # the call's own failure, SystemExit included
             reply.update(_describe(exc))
         else:
+            sys.settrace(None)
+            sys.setprofile(None)
             try:
                 reply["ok"] = encode(result)  # noqa: F821
             except (EncodeError, RecursionError) as exc:  # noqa: F821

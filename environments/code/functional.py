@@ -21,7 +21,8 @@ from .results import Outcome, Settings, TestResult
 from .specs import AssertsTests, HumanEvalTests
 
 MAX_LINE = 16 << 20
-CHECKER_GRACE_S = 2.0  # the trusted checker may take this long past a test's deadline to report it
+CHECKER_GRACE_S = 2.0
+EXIT_GRACE_S = 1.0  # the trusted checker may take this long past a test's deadline to report it
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _HERE = Path(__file__).parent
 
@@ -110,15 +111,18 @@ class FunctionalRun:
         except (ChannelOverflow, DecodeError):
             why = "the candidate broke the channel while loading its module"
         else:
-            self._ending(child.proc)  # unless it is ready, the driver exits by itself after this message
+            if ready.get("op") == "ready" and ready.get("ok") is False:
+                self._ending(child.proc)  # the driver exits by itself after this message
             if ready.get("op") == "ready" and ready.get("ok") is True:
                 funcs, classes = _names(ready.get("funcs")), _names(ready.get("classes"))
-                self.ended.discard(id(child.proc))
                 self.candidate, self.exposed = child, set(funcs) | set(classes)
                 self.start_message = self.start_message or {"op": "start", "funcs": funcs, "classes": classes}
                 return
-            error = ready.get("error") if isinstance(ready.get("error"), dict) else {}
-            why = f"{str(error.get('raised'))[:100]}: {str(error.get('msg'))[:300]}"
+            error = ready.get("error")
+            if ready.get("op") == "ready" and isinstance(error, dict):
+                why = f"{str(error.get('raised'))[:100]}: {str(error.get('msg'))[:300]}"
+            else:
+                why = "the candidate wrote something other than the driver's ready message on its channel"
         self._kill(child.proc)
         if outcome is not None:
             outcome.import_error = why
@@ -133,9 +137,13 @@ class FunctionalRun:
             proc.kill()
 
     def _close(self, outcome: Outcome) -> None:
+        ending = [id(proc) in self.ended for proc in self.procs]
         for proc in self.procs:
             self._kill(proc)
-        results = [proc.wait(self.settings.timeout_s + 5) for proc in self.procs]
+        # A process said to be exiting gets a short grace before wait() kills it (a forged message costs
+        # its sender this much, no more); a killed one is only reaped.
+        results = [proc.wait(EXIT_GRACE_S if end else self.settings.timeout_s + 5)
+                   for proc, end in zip(self.procs, ending)]
         if results:
             outcome.sandbox = {"backend": results[0].backend, "tier": results[0].tier}
             outcome.stderr = results[-1].stderr[-2000:] if len(results) > 1 else ""

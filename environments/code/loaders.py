@@ -17,6 +17,10 @@ from typing import Any, Callable, Iterable
 from envsdk.errors import require
 
 INSTRUCTION = "Reply with your solution in a single ```python code block."
+# What LeetCode-style judges provide without an import: prepended to call-based programs (and run in the
+# checker, harmlessly) so a solution that uses `List[int]` or `heapq` without importing them still loads.
+JUDGE_IMPORTS = ("from typing import *\nimport bisect, collections, functools, heapq, itertools, math, re, string\n"
+                 "from collections import *\nfrom functools import *\nfrom itertools import *\n")
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,7 @@ def apps_row(record: dict) -> dict:
     starter = record.get("starter_code") or ""
     prompt = record["question"] + (f"\n\nStart from:\n```python\n{starter}\n```" if starter else "")
     if io_spec.get("fn_name"):
-        tests = {"kind": "asserts",
+        tests = {"kind": "asserts", "prompt": JUDGE_IMPORTS,
                  "asserts": _call_asserts(io_spec["fn_name"], starter, io_spec["inputs"], io_spec["outputs"])}
     else:
         cases = [{"input": _text(i), "output": _text(o)} for i, o in zip(io_spec["inputs"], io_spec["outputs"])]
@@ -150,7 +154,7 @@ def livecodebench_row(record: dict) -> dict:
         for case in cases:
             args = [json.loads(line) for line in case["input"].split("\n") if line.strip()]
             asserts.append(f"assert {call}(*{args!r}) == {json.loads(case['output'])!r}")
-        tests = {"kind": "asserts", "asserts": asserts}
+        tests = {"kind": "asserts", "asserts": asserts, "prompt": JUDGE_IMPORTS}
         prompt += f"\n\nStart from:\n```python\n{starter}\n```"
     else:
         tests = {"kind": "stdio", "cases": [{"input": c["input"], "output": c["output"]} for c in cases]}

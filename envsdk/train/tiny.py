@@ -76,6 +76,7 @@ def warm_start(model, tokenizer, sampler, config: TinyConfig, seed: int, render)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+    model.zero_grad(set_to_none=True)
     return float(loss.detach())
 
 

@@ -146,6 +146,7 @@ class GRPOTrainer:
             ref = token_logps(self.ref, samples, slice(None), c.temperature) if self.ref is not None else None
         losses, stats = [], []
         self.model.train()
+        self.optimizer.zero_grad(set_to_none=True)
         for _ in range(c.num_iterations):
             order = torch.randperm(total, generator=self.shuffle)
             for part in order.chunk(ga):

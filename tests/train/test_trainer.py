@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -59,13 +60,11 @@ def test_same_seed_gives_identical_metrics(tmp_path):
 
 
 def test_resume_continues_exactly_where_the_checkpoint_left_off(tmp_path):
-    GRPOTrainer(_config(tmp_path / "full", max_steps=4)).train()
-    GRPOTrainer(_config(tmp_path / "cut", max_steps=2)).train()
+    GRPOTrainer(_config(tmp_path / "full", max_steps=4, save_every=2)).train()
+    shutil.copytree(tmp_path / "full", tmp_path / "cut")
+    shutil.rmtree(tmp_path / "cut" / "checkpoint-4")  # as if the run had died after step 2's checkpoint
     GRPOTrainer(_config(tmp_path / "cut", max_steps=4, resume=True)).train()
-    full, resumed = _lines(tmp_path / "full"), _lines(tmp_path / "cut")
-    assert [l["step"] for l in resumed] == [1, 2, 3, 4, 4]
-    strip = lambda lines: [l for l in _without_times(lines) if not l.get("eval")]  # noqa: E731
-    assert strip(full) == strip(resumed)
+    assert _without_times(_lines(tmp_path / "cut")) == _without_times(_lines(tmp_path / "full"))
 
 
 def test_checkpoint_is_save_pretrained_plus_trainer_state(tmp_path):

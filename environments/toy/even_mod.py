@@ -59,7 +59,7 @@ def skewed_sampler(seed: int, valid_share: float, exponent: float):
 
 
 def load_environment(size: int = 720, eval_size: int = 90, seed: int = 0, accept: int = 2,
-                     valid_share: float = 0.5, zipf_exponent: float = 1.5) -> ToyEnvironment:
+                     valid_share: float = 0.9, zipf_exponent: float = 1.5) -> ToyEnvironment:
     """An even number with a given remainder mod 9 (toy; each instance accepts a hidden few: pass@k)."""
     if not 1 <= accept <= 5:
         raise ValueError(f"accept must be between 1 and 5 (each prompt admits 5 answers), got {accept}")

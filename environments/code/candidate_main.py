@@ -1,4 +1,4 @@
-"""Runs inside the candidate's sandbox: load the candidate's module, then answer call requests.
+"""Runs inside the candidate's sandbox: receive the candidate's module, load it, answer call requests.
 
 Shipped after codec.py as one program. The protocol channel is a private duplicate of stdin/stdout taken
 before the candidate's code runs; fds 0 and 1 are then pointed at /dev/null and stderr, so prints cannot
@@ -37,12 +37,10 @@ def _describe(exc):
     return {"raised": type(exc).__name__, "msg": text[:500], "base": not isinstance(exc, Exception)}
 
 
-def _load(path):
+def _load(source):
     """Execute the candidate's module; returns (namespace, None) or (None, error)."""
     namespace = {"__name__": "solution", "__builtins__": builtins}
     try:
-        with open(path, encoding="utf-8") as fh:
-            source = fh.read()
         exec(compile(source, "solution.py", "exec", optimize=0), namespace)
     except BaseException as exc:  # SystemExit, KeyboardInterrupt included: the import failed
         return None, _describe(exc)
@@ -76,7 +74,11 @@ def _call(namespace, request):
 def main():
     sys.set_int_max_str_digits(0)
     reader, send = _channel()
-    namespace, error = _load("solution.py")
+    send({"op": "hello"})
+    first = reader.readline()  # the process may have been started before its sample was chosen
+    if not first:
+        return
+    namespace, error = _load(loads(first)["code"])  # noqa: F821
     if namespace is None:
         send({"op": "ready", "ok": False, "error": error})
         return

@@ -1,12 +1,11 @@
 """Runs inside the checker's sandbox: the trusted test code, calling the candidate only through the host.
 
-Shipped after codec.py as one program, with the test spec in `spec.json`. The candidate lives in another
+Shipped after codec.py as one program; each sample's spec arrives as a message. The candidate lives in another
 process; here it is a proxy whose calls become `call` messages that the host relays. Every value that comes
 back is decoded from the closed encoding, so comparisons below only ever see built-in data.
 """
 
 import builtins
-import json
 import os
 import sys
 import time
@@ -147,17 +146,17 @@ def _bind(channel, namespace, asserts, funcs, classes):
                 namespace[name] = make(channel, name)
 
 
-def main():
-    sys.set_int_max_str_digits(0)
-    channel = Channel()
-    with open("spec.json", encoding="utf-8") as fh:
-        spec = json.load(fh)
+def _verify_one(channel, spec):
+    """One sample: load its tests in a fresh namespace, wait for the candidate's names, run, report."""
     try:
         namespace, asserts = _load(spec)
     except BaseException as exc:
         channel.send({"op": "fatal", "error": f"test code failed to load: {type(exc).__name__}: {exc}"[:1000]})
         return
+    channel.send({"op": "loaded"})
     start = channel.recv()
+    if start.get("op") != "start":  # the candidate did not load: nothing to run
+        return
     if spec["kind"] == "humaneval":
         proxy = _function_proxy(channel, spec["entry_point"])
         namespace[spec["entry_point"]] = proxy
@@ -167,6 +166,14 @@ def main():
         for index, code in enumerate(asserts):
             _run_test(channel, index, lambda code=code: exec(code, namespace))
     channel.send({"op": "done"})
+
+
+def main():
+    sys.set_int_max_str_digits(0)
+    channel = Channel()
+    channel.send({"op": "hello"})
+    while True:  # the host reuses this process for later samples while it stays in step
+        _verify_one(channel, channel.recv()["spec"])
 
 
 if __name__ == "__main__":

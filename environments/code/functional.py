@@ -1,28 +1,31 @@
 """Function-style tests (humaneval, asserts): a sandboxed checker calls a separately sandboxed candidate.
 
-The host spawns both, relays each `call` from the checker to the candidate and the reply back, counts the
-calls per test, and records each test result itself. Nothing the candidate prints, exits with or writes can
-become a pass: a test passes only when the checker reports it passed, the host relayed at least one call
-during it, and no call in it ended the candidate (exit, kill, timeout, BaseException, unencodable value).
+The host hands the spec to a checker process and the program to a fresh candidate process, relays each
+`call` from the checker to the candidate and the reply back, counts the calls per test, and records each
+test result itself. Nothing the candidate prints, exits with or writes can become a pass: a test passes
+only when the checker reports it passed, the host relayed at least one call during it, and no call in it
+ended the candidate (exit, kill, timeout, BaseException, a value outside the closed encoding).
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import re
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from .codec import DecodeError, dumps, loads
-from .lines import ChannelClosed, ChannelOverflow, ChannelTimeout, LineReader, write_all
+from .codec import DecodeError
+from .lines import ChannelClosed, ChannelOverflow, ChannelTimeout
 from .results import Outcome, Settings, TestResult
 from .specs import AssertsTests, HumanEvalTests
+from .warm import Child, WarmPool
 
-MAX_LINE = 16 << 20
-CHECKER_GRACE_S = 2.0
-EXIT_GRACE_S = 1.0  # the trusted checker may take this long past a test's deadline to report it
+CHECKER_GRACE_S = 2.0  # the trusted checker may take this long past a test's deadline to report it
+EXIT_GRACE_S = 1.0  # a process that should be exiting by itself gets this long before it is killed
+CHECKER_LIFE_S = 1800.0  # sandbox backstops; the host's own deadlines are much shorter
+CANDIDATE_LIFE_S = 900.0
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _HERE = Path(__file__).parent
 
@@ -33,18 +36,23 @@ def driver(name: str) -> str:
     return (_HERE / "codec.py").read_text() + "\n\n" + (_HERE / f"{name}.py").read_text()
 
 
-class _Child:
-    """One spawned sandbox process and its framed channel."""
+class Drivers:
+    """The warm checker and candidate processes of one verifier."""
 
-    def __init__(self, proc: Any):
-        self.proc = proc
-        self.reader = LineReader(proc.stdout.fileno(), MAX_LINE)
+    def __init__(self, sandbox: Any, limits_cls: Any, memory_mb: int):
+        def spawner(name: str):
+            return lambda life: sandbox.spawn(driver(name), limits=limits_cls(timeout_s=life, memory_mb=memory_mb))
 
-    def send(self, message: dict, deadline: float) -> bool:
-        return write_all(self.proc.stdin.fileno(), dumps(message), deadline)
+        self.checkers = WarmPool(spawner("checker_main"), CHECKER_LIFE_S)
+        self.candidates = WarmPool(spawner("candidate_main"), CANDIDATE_LIFE_S)
 
-    def recv(self, deadline: float) -> dict:
-        return loads(self.reader.readline(deadline))
+    def refill(self) -> None:
+        self.candidates.refill()
+        self.checkers.refill()
+
+    def close(self) -> None:
+        self.candidates.close()
+        self.checkers.close()
 
 
 def _names(value: Any) -> list[str]:
@@ -54,16 +62,16 @@ def _names(value: Any) -> list[str]:
 
 
 class FunctionalRun:
-    """One verification: spawn, handshake, relay, judge. Use `run()` once."""
+    """One verification: hand out spec and program, handshake, relay, judge. Use `run()` once."""
 
-    def __init__(self, sandbox: Any, limits_cls: Any, spec: HumanEvalTests | AssertsTests, program: str,
-                 settings: Settings):
-        self.sandbox, self.spec, self.program, self.settings = sandbox, spec, program, settings
-        life = settings.timeout_s * (spec.count + 2) + 5  # the sandbox's own backstop; the host cuts earlier
-        self.limits = limits_cls(timeout_s=life, memory_mb=settings.memory_mb)
-        self.procs: list[Any] = []
-        self.ended: set[int] = set()  # procs killed or ending on their own: never signalled (again)
-        self.candidate: _Child | None = None
+    def __init__(self, drivers: Drivers, spec: HumanEvalTests | AssertsTests, program: str, settings: Settings):
+        self.drivers, self.spec, self.program, self.settings = drivers, spec, program, settings
+        self.needed_s = settings.timeout_s * (spec.count + 2) + 5
+        self.checker: Child | None = None
+        self.checker_in_step = False
+        self.candidates: list[Child] = []
+        self.ended: set[int] = set()  # candidates killed or ending on their own: never signalled (again)
+        self.candidate: Child | None = None
         self.exposed: set[str] = set()
         self.start_message: dict = {}
         self.death: str | None = None
@@ -76,10 +84,14 @@ class FunctionalRun:
         names = ["check"] if isinstance(self.spec, HumanEvalTests) else [f"asserts[{i}]" for i in range(self.spec.count)]
         outcome = Outcome(tests=[TestResult(name) for name in names])
         try:
-            checker = _Child(self._spawn("checker_main", {"spec.json": json.dumps(self._checker_spec())}))
-            self._start_candidate(time.monotonic() + self.settings.timeout_s, outcome)
-            if self.candidate is not None:
-                self._relay(checker, outcome)
+            self.checker = self.drivers.checkers.take(self.needed_s)
+            deadline = time.monotonic() + self.settings.timeout_s
+            spec = {**self.spec.model_dump(), "prompt": _checker_prompt(self.spec.prompt)}
+            if not self.checker.send({"op": "spec", "spec": spec}, deadline):
+                raise RuntimeError("the checker stopped reading")
+            self._start_candidate(deadline, outcome)
+            if self._checker_loaded(outcome, deadline + CHECKER_GRACE_S):
+                self._relay(outcome)
         except (OSError, RuntimeError) as exc:
             outcome.verifier_error = f"sandbox failure: {type(exc).__name__}: {exc}"
         finally:
@@ -89,87 +101,104 @@ class FunctionalRun:
         outcome.finish("not_run", "the checker stopped before reporting this test")
         return outcome
 
-    def _checker_spec(self) -> dict:
-        return {**self.spec.model_dump(), "prompt": _checker_prompt(self.spec.prompt)}
-
-    def _spawn(self, name: str, files: dict[str, str]) -> Any:
-        proc = self.sandbox.spawn(driver(name), files=files, limits=self.limits)
-        self.procs.append(proc)
-        return proc
+    def _checker_loaded(self, outcome: Outcome, deadline: float) -> bool:
+        """Read the checker's load report; start it if the candidate is up, else tell it to skip."""
+        try:
+            message = self.checker.recv(deadline)
+        except (ChannelClosed, ChannelTimeout, ChannelOverflow, DecodeError) as exc:
+            outcome.verifier_error = f"the checker did not load the tests ({type(exc).__name__})"
+            return False
+        if message.get("op") == "fatal":
+            self.checker_in_step = True  # it is back waiting for the next spec
+            outcome.verifier_error = str(message.get("error"))[:1000]
+            return False
+        if message.get("op") != "loaded":
+            outcome.verifier_error = f"checker protocol error: unexpected message {str(message)[:200]}"
+            return False
+        if self.candidate is None:
+            self.checker_in_step = self.checker.send({"op": "skip"}, deadline)
+            return False
+        return True
 
     def _start_candidate(self, deadline: float, outcome: Outcome | None = None) -> None:
-        """Spawn the candidate and wait until its module has loaded; on failure record why (and, for the
-        first start, the import error in `outcome`)."""
-        child = _Child(self._spawn("candidate_main", {"solution.py": self.program}))
-        try:
-            ready = child.recv(deadline)
-        except ChannelTimeout:
-            why = "the candidate's module took longer than the per-test timeout to load"
-        except ChannelClosed:
-            why = "the candidate's process ended while loading its module"
-            self._ending(child.proc)
-        except (ChannelOverflow, DecodeError):
-            why = "the candidate broke the channel while loading its module"
-        else:
-            if ready.get("op") == "ready" and ready.get("ok") is False:
-                self._ending(child.proc)  # the driver exits by itself after this message
-            if ready.get("op") == "ready" and ready.get("ok") is True:
-                funcs, classes = _names(ready.get("funcs")), _names(ready.get("classes"))
-                self.candidate, self.exposed = child, set(funcs) | set(classes)
-                self.start_message = self.start_message or {"op": "start", "funcs": funcs, "classes": classes}
-                return
-            error = ready.get("error")
-            if ready.get("op") == "ready" and isinstance(error, dict):
-                why = f"{str(error.get('raised'))[:100]}: {str(error.get('msg'))[:300]}"
+        """Hand the program to a fresh candidate and wait until its module has loaded; on failure record
+        why (and, for the first start, the import error in `outcome`)."""
+        child = self.drivers.candidates.take(self.needed_s)
+        self.candidates.append(child)
+        why = "the candidate stopped reading its channel"
+        if child.send({"op": "load", "code": self.program}, deadline):
+            try:
+                ready = child.recv(deadline)
+            except ChannelTimeout:
+                why = "the candidate's module took longer than the per-test timeout to load"
+            except ChannelClosed:
+                why = "the candidate's process ended while loading its module"
+                self.ended.add(id(child))
+            except (ChannelOverflow, DecodeError):
+                why = "the candidate broke the channel while loading its module"
             else:
-                why = "the candidate wrote something other than the driver's ready message on its channel"
-        self._kill(child.proc)
+                if ready.get("op") == "ready" and ready.get("ok") is True:
+                    funcs, classes = _names(ready.get("funcs")), _names(ready.get("classes"))
+                    self.candidate, self.exposed = child, set(funcs) | set(classes)
+                    self.start_message = self.start_message or {"op": "start", "funcs": funcs, "classes": classes}
+                    return
+                error = ready.get("error")
+                if ready.get("op") == "ready" and isinstance(error, dict):
+                    self.ended.add(id(child))  # the driver exits by itself after this message
+                    why = f"{str(error.get('raised'))[:100]}: {str(error.get('msg'))[:300]}"
+                else:
+                    why = "the candidate wrote something other than the driver's ready message on its channel"
+        self._kill(child)
         if outcome is not None:
             outcome.import_error = why
         self.death, self.death_test = why, self.index
 
-    def _ending(self, proc: Any) -> None:
-        self.ended.add(id(proc))
-
-    def _kill(self, proc: Any) -> None:
-        if id(proc) not in self.ended:
-            self.ended.add(id(proc))
-            proc.kill()
+    def _kill(self, child: Child) -> None:
+        if id(child) not in self.ended:
+            self.ended.add(id(child))
+            child.proc.kill()
 
     def _close(self, outcome: Outcome) -> None:
-        ending = [id(proc) in self.ended for proc in self.procs]
-        for proc in self.procs:
-            self._kill(proc)
-        # A process said to be exiting gets a short grace before wait() kills it (a forged message costs
-        # its sender this much, no more); a killed one is only reaped.
-        results = [proc.wait(EXIT_GRACE_S if end else self.settings.timeout_s + 5)
-                   for proc, end in zip(self.procs, ending)]
-        if results:
-            outcome.sandbox = {"backend": results[0].backend, "tier": results[0].tier}
-            outcome.stderr = results[-1].stderr[-2000:] if len(results) > 1 else ""
+        if self.checker is not None:
+            if self.checker_in_step:
+                self.drivers.checkers.give_back(self.checker)
+            else:
+                self.checker.proc.kill()
+        ending = [id(c) in self.ended for c in self.candidates]
+        for child in self.candidates:
+            self._kill(child)
+        if self.candidates:
+            outcome.sandbox = {"backend": self.candidates[0].proc.backend, "tier": self.candidates[0].proc.tier}
+        waits = [(c.proc, EXIT_GRACE_S if end else self.settings.timeout_s + 5) for c, end in zip(self.candidates, ending)]
+        if outcome.verifier_error is None and all(t.passed for t in outcome.tests):
+            threading.Thread(target=_reap, args=(waits,), daemon=True).start()  # nothing to learn from them
+        else:
+            results = _reap(waits)
+            if results:
+                outcome.stderr = results[-1].stderr[-2000:]
             broken = [r.stderr[-300:] for r in results if r.status == "sandbox_error"]
             if broken and outcome.verifier_error is None:
                 outcome.verifier_error = f"sandbox error: {broken[0]}"
+        self.drivers.refill()
 
     # ---- relay ----------------------------------------------------------------------------
-    def _relay(self, checker: _Child, outcome: Outcome) -> None:
+    def _relay(self, outcome: Outcome) -> None:
+        checker = self.checker
         deadline = time.monotonic() + self.settings.timeout_s
         if not checker.send(self.start_message, deadline):
             outcome.verifier_error = "the checker exited before the tests started"
             return
         calls, spoiled = 0, None
-        while self.index < len(outcome.tests):
+        while True:
             try:
                 message = checker.recv(deadline + CHECKER_GRACE_S)
             except ChannelTimeout:
-                outcome.tests[self.index].status = "timeout"
-                outcome.tests[self.index].error = f"the test ran longer than {self.settings.timeout_s:g}s"
+                if self.index < len(outcome.tests):
+                    outcome.tests[self.index].status = "timeout"
+                    outcome.tests[self.index].error = f"the test ran longer than {self.settings.timeout_s:g}s"
                 return
-            except ChannelClosed:
-                self._ending(checker.proc)
+            except (ChannelClosed, ChannelOverflow, DecodeError):
                 return  # the remaining tests are marked not_run
-            except (ChannelOverflow, DecodeError):
-                return
             op = message.get("op")
             if op == "call":
                 calls += 1
@@ -177,19 +206,16 @@ class FunctionalRun:
                 spoiled = spoiled or spoil
                 if not checker.send(reply, deadline + CHECKER_GRACE_S):
                     return
-            elif op == "test" and message.get("index") == self.index:
+            elif op == "test" and message.get("index") == self.index < len(outcome.tests):
                 test = outcome.tests[self.index]
                 self._judge(test, message, calls, spoiled)
                 self.index += 1
                 calls, spoiled, deadline = 0, None, time.monotonic() + self.settings.timeout_s
-                if self.index == len(outcome.tests):
-                    self._ending(checker.proc)  # it sends "done" and exits
-                elif not test.passed and self.settings.stop_on_first_failure:
+                if not test.passed and self.settings.stop_on_first_failure and self.index < len(outcome.tests):
                     outcome.finish("skipped", "not run: stop_on_first_failure", self.index)
                     return
-            elif op == "fatal":
-                self._ending(checker.proc)
-                outcome.verifier_error = str(message.get("error"))[:1000]
+            elif op == "done" and self.index == len(outcome.tests):
+                self.checker_in_step = True
                 return
             else:
                 outcome.verifier_error = f"checker protocol error: unexpected message {str(message)[:200]}"
@@ -226,27 +252,29 @@ class FunctionalRun:
         self.call_id += 1
         request = {"id": self.call_id, "fn": fn, "method": message.get("method"), "init": message.get("init"),
                    "args": message.get("args"), "kwargs": message.get("kwargs")}
-        status, why = "failed", None
-        if not child.send(request, deadline):
-            why = "the candidate stopped reading its calls"
-        else:
+        status, why = "failed", "the candidate stopped reading its calls"
+        if child.send(request, deadline):
             try:
                 reply = child.recv(deadline)
             except ChannelTimeout:
                 status, why = "timeout", f"a call ran past the {self.settings.timeout_s:g}s test timeout"
             except ChannelClosed:
                 why = "the candidate's process exited during a call"
-                self._ending(child.proc)
+                self.ended.add(id(child))
             except (ChannelOverflow, DecodeError) as exc:
                 why = f"the candidate broke the channel: {exc}"
             else:
-                if reply.get("id") != self.call_id:
-                    why = "the candidate's reply did not answer the call"
-                else:
+                if reply.get("id") == self.call_id:
                     return _forward(reply)
-        self._kill(child.proc)
+                why = "the candidate's reply did not answer the call"
+        self._kill(child)
         self.candidate, self.death, self.death_test = None, why, self.index
         return {"dead": why}, (status, why)
+
+
+def _reap(waits: list[tuple[Any, float]]) -> list[Any]:
+    """Wait for (and so release) finished or killed processes; their results."""
+    return [proc.wait(timeout) for proc, timeout in waits]
 
 
 def _forward(reply: dict) -> tuple[dict, tuple[str, str] | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any, Literal
 
@@ -9,7 +10,7 @@ from envsdk import RowError, Verdict
 from envsdk.messages import Text, completion_text
 
 from .extract import build_program
-from .functional import FunctionalRun
+from .functional import Drivers, FunctionalRun
 from .results import Outcome, Settings, TestResult
 from .specs import StdioTests, parse_tests
 from .stdio import run_stdio
@@ -43,6 +44,8 @@ class CodeVerifier:
         self.reward_mode = reward_mode
         self._sandbox = sandbox
         self._owns_sandbox = sandbox is None
+        self._drivers: Drivers | None = None
+        self._lock = threading.Lock()
 
     @property
     def sandbox(self) -> Any:
@@ -51,8 +54,19 @@ class CodeVerifier:
             self._sandbox = _sandbox_module().Sandbox(backend=self.backend, tier=self.tier, fast=self.fast)
         return self._sandbox
 
+    @property
+    def drivers(self) -> Drivers:
+        """The warm checker/candidate processes (started on first use)."""
+        with self._lock:
+            if self._drivers is None:
+                self._drivers = Drivers(self.sandbox, _sandbox_module().Limits, self.settings.memory_mb)
+            return self._drivers
+
     def close(self) -> None:
-        """Stop the sandbox's warm servers, if this verifier started them."""
+        """Stop the warm processes, and the sandbox's servers if this verifier started them."""
+        if self._drivers is not None:
+            self._drivers.close()
+            self._drivers = None
         if self._owns_sandbox and self._sandbox is not None:
             self._sandbox.close()
             self._sandbox = None
@@ -76,7 +90,7 @@ class CodeVerifier:
         elif isinstance(spec, StdioTests):
             outcome = run_stdio(self.sandbox, _sandbox_module().Limits, spec, program.code, self.settings)
         else:
-            outcome = FunctionalRun(self.sandbox, _sandbox_module().Limits, spec, program.code, self.settings).run()
+            outcome = FunctionalRun(self.drivers, spec, program.code, self.settings).run()
         return self._verdict(outcome, details, time.perf_counter() - started)
 
     def _verdict(self, outcome: Outcome, details: dict[str, Any], duration: float) -> Verdict:

@@ -1,0 +1,105 @@
+"""Sandboxed driver processes started ahead of need, so a verification never waits for a sandbox to boot.
+
+A candidate process is used once: it is started before its sample is known, holds nothing but the driver
+until the host sends the program, and is killed after that sample. A checker process (trusted test code
+only) is reused while it stays in step with the host, and replaced after an error or when it gets old.
+Every driver says hello first, so a process that died while idle is told apart from a candidate that
+exits on purpose.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Callable
+
+from .codec import DecodeError, dumps, loads
+from .lines import ChannelClosed, ChannelOverflow, ChannelTimeout, LineReader, write_all
+
+MAX_LINE = 16 << 20
+BOOT_TIMEOUT_S = 20.0
+
+
+class Child:
+    """One spawned sandbox process and its framed channel."""
+
+    def __init__(self, proc: Any, life_s: float):
+        self.proc = proc
+        self.reader = LineReader(proc.stdout.fileno(), MAX_LINE)
+        self.expires = time.monotonic() + life_s
+        self.greeted = False
+
+    def send(self, message: dict, deadline: float) -> bool:
+        return write_all(self.proc.stdin.fileno(), dumps(message), deadline)
+
+    def recv(self, deadline: float) -> dict:
+        return loads(self.reader.readline(deadline))
+
+    def greet(self) -> bool:
+        """Consume the driver's hello (True) or find the process dead or mute (False)."""
+        try:
+            self.greeted = self.recv(time.monotonic() + BOOT_TIMEOUT_S).get("op") == "hello"
+        except (ChannelClosed, ChannelTimeout, ChannelOverflow, DecodeError):
+            self.greeted = False
+        return self.greeted
+
+
+class WarmPool:
+    """Keeps up to `size` started, idle processes of one driver.
+
+    `life_s` is the sandbox's wall-clock limit per process (a backstop; the host enforces per-test
+    deadlines); a process is handed out only while the caller's `needed_s` of its life remains.
+    """
+
+    def __init__(self, spawn: Callable[[float], Any], life_s: float, size: int = 1):
+        self._spawn, self.life_s, self.size = spawn, life_s, size
+        self._idle: list[Child] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def take(self, needed_s: float) -> Child:
+        """A greeted process with `needed_s` of life left: an idle one, else a new one."""
+        now = time.monotonic()
+        with self._lock:
+            idle, self._idle = self._idle, []
+        fresh = [c for c in idle if c.expires - now > needed_s]
+        for child in idle:
+            if child not in fresh:
+                child.proc.kill()
+        for child in fresh:
+            if child.greeted or child.greet():
+                for spare in fresh[fresh.index(child) + 1 :]:
+                    self.give_back(spare)
+                return child
+            child.proc.kill()
+        child = Child(self._spawn(self.life_s), self.life_s)
+        if not child.greet():
+            child.proc.kill()
+            result = child.proc.wait(5)
+            raise RuntimeError(f"a sandboxed driver failed to start ({result.status}): {result.stderr[-500:]}")
+        return child
+
+    def give_back(self, child: Child) -> None:
+        """Return a reusable process (checkers only); extra or late ones are killed."""
+        with self._lock:
+            if not self._closed and len(self._idle) < self.size:
+                self._idle.append(child)
+                return
+        child.proc.kill()
+
+    def refill(self) -> None:
+        """Start processes until `size` are idle; their boot overlaps whatever the caller does next."""
+        while True:
+            with self._lock:
+                if self._closed or len(self._idle) >= self.size:
+                    return
+            child = Child(self._spawn(self.life_s), self.life_s)
+            with self._lock:
+                self._idle.append(child)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for child in idle:
+            child.proc.kill()

@@ -198,18 +198,21 @@ class Supervisor:
             ready, _, _ = select.select([pidfd, self.ctl], [], [], left)
             if pidfd in ready:
                 break
-            if self.ctl in ready and self.ctl.recv(64) in (b"", b"K"):
+            if self.ctl in ready and self.ctl.recv(64)[-1:] in (b"", b"K"):
                 reason = "killed"
                 break
         if reason:
             os.kill(pid, signal.SIGKILL)
-        _, status = os.waitpid(pid, 0)
+        _, status, usage = os.wait4(pid, 0)
         if sweep:
             kill_descendants()
         if reason:
             _send(self.ctl, reason=reason)
         else:
-            _send(self.ctl, exit=os.waitstatus_to_exitcode(status))
+            # RLIMIT_CPU's SIGXCPU is ignored by a namespace's pid 1, which then gets SIGKILL: say so.
+            cpu_limit = self.hdr["rlimits"]["CPU"][0]
+            _send(self.ctl, exit=os.waitstatus_to_exitcode(status),
+                  cpu_exceeded=usage.ru_utime + usage.ru_stime >= cpu_limit - 0.05)
 
     def exec_program(self, work: str, landlock_work: str | None) -> None:
         """Final child: limits, confinement, then the program itself (never returns)."""

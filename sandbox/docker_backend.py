@@ -54,6 +54,14 @@ class DockerBackend:
         from ._seccomp import compile_filter
 
         self.bpf = compile_filter()
+        self._remove_orphans()
+
+    def _remove_orphans(self) -> None:
+        """Remove warm containers left by sandbox processes that died without closing."""
+        for container in self.client.containers.list(all=True, filters={"label": LABEL}):
+            owner = container.labels.get(LABEL, "")
+            if owner.isdigit() and not os.path.exists(f"/proc/{owner}"):
+                _remove(container)
 
     def _default_image(self) -> str:
         from docker.errors import ImageNotFound
@@ -82,7 +90,7 @@ class DockerBackend:
 
     def _acquire(self, limits: Limits):
         """A clean container whose limits match `limits` (containers are keyed by their limits)."""
-        key = (limits.memory_mb, limits.pids, limits.tmpfs_mb, limits.file_size_mb, limits.cpu_s, limits.timeout_s)
+        key = (limits.memory_mb, limits.pids, limits.tmpfs_mb, limits.file_size_mb, limits.cpu_s)
         with self._lock:
             idle = self._shape.setdefault(key, [])
             if idle:
@@ -109,10 +117,7 @@ class DockerBackend:
         with self._lock:
             if container in self._containers:
                 self._containers.remove(container)
-        try:
-            container.remove(force=True)
-        except Exception:  # noqa: BLE001 - already gone
-            pass
+        _remove(container)
 
     # -- runs --------------------------------------------------------------------------------
     def spawn(self, code: str | bytes, *, files: dict[str, bytes | str] | None = None,
@@ -142,11 +147,11 @@ class DockerBackend:
     def close(self) -> None:
         with self._lock:
             containers, self._containers, self._shape = list(self._containers), [], {}
-        for container in containers:
-            try:
-                container.remove(force=True)
-            except Exception:  # noqa: BLE001
-                pass
+        removers = [threading.Thread(target=_remove, args=(c,)) for c in containers]
+        for thread in removers:
+            thread.start()
+        for thread in removers:
+            thread.join()
 
 
 class _Relay:
@@ -170,22 +175,31 @@ class _Relay:
         finally:
             for fd in (self.in_r, self.out_w, self.err_w):
                 _close(fd)
+            if reason:
+                self._kill_container()
+            self.sock.close()
             code = None if reason else self.backend.client.api.exec_inspect(self.exec_id).get("ExitCode")
-            if code is None or code > 128:
-                # The boot process may not have swept (it was killed, or the run was): clean now,
-                # before reporting, so nothing outlives the result.
-                self._clean_now()
+            reusable = code is not None and code <= 128
+            if not reusable:
+                # The boot process may not have swept (it was killed, or the run was): kill the whole
+                # container before reporting, so nothing outlives the result; it is not reused.
+                self._oom = _oom_kills(self.container.id) > self.oom_before
+                if not reason:
+                    self._kill_container()
             if code is not None and code > 128:
                 code = -(code - 128)  # a signal n is reported as 128 + n
-            self._oom = _oom_kills(self.container.id) > self.oom_before
+            if reusable:
+                self._oom = _oom_kills(self.container.id) > self.oom_before
             msg = {"reason": reason} if reason else {"exit": code}
             try:
                 self.ctl.sendall(json.dumps(msg).encode() + b"\n")
             except OSError:
                 pass
             self.ctl.close()
-            self.sock.close()
-            self.backend._release(self.key, self.container)
+            if reusable:
+                self.backend._release(self.key, self.container)
+            else:
+                self.backend._discard(self.container)
 
     def _pump(self) -> str | None:
         sel = selectors.DefaultSelector()
@@ -200,7 +214,7 @@ class _Relay:
                 return "timeout"
             for key, _ in sel.select(left):
                 if key.data == "ctl":
-                    if self.ctl.recv(64) in (b"", b"K"):
+                    if self.ctl.recv(64)[-1:] in (b"", b"K"):
                         return "killed"
                 elif key.data == "stdin":
                     chunk = os.read(self.in_r, 1 << 16)
@@ -229,21 +243,31 @@ class _Relay:
             except BrokenPipeError:
                 pass
 
-    def _clean_now(self) -> None:
-        api = self.backend.client.api
+    def _kill_container(self) -> None:
+        """SIGKILL the container's init (so every process in it), draining the exec's output
+        meanwhile: Docker does not finish the kill while that stream is blocked."""
+        killer = threading.Thread(target=_kill, args=(self.container,))
+        killer.start()
+        self.sock.settimeout(30)
         try:
-            api.exec_start(api.exec_create(self.container.id, ["python3", "-c", CLEAN], user=USER)["Id"])
-        except Exception:  # noqa: BLE001 - _release discards a container it cannot clean
+            while self.sock.recv(1 << 16):
+                pass
+        except OSError:
             pass
+        killer.join()
 
 
 def _ulimits(limits: Limits) -> list:
+    """Container-wide rlimits; CPU only when asked for (the relay enforces the wall clock)."""
     from docker.types import Ulimit
 
-    cpu = int(limits.cpu_s or limits.timeout_s) + 1
     fsize = limits.file_size_mb << 20
-    return [Ulimit(name="cpu", soft=cpu, hard=cpu + 1), Ulimit(name="fsize", soft=fsize, hard=fsize),
-            Ulimit(name="nofile", soft=256, hard=256), Ulimit(name="core", soft=0, hard=0)]
+    out = [Ulimit(name="fsize", soft=fsize, hard=fsize), Ulimit(name="nofile", soft=256, hard=256),
+           Ulimit(name="core", soft=0, hard=0)]
+    if limits.cpu_s:
+        cpu = int(limits.cpu_s + 0.999)
+        out.append(Ulimit(name="cpu", soft=cpu, hard=cpu + 1))
+    return out
 
 
 def _oom_kills(container_id: str) -> int:
@@ -259,6 +283,20 @@ def _oom_kills(container_id: str) -> int:
         except OSError:
             continue
     return 0
+
+
+def _kill(container) -> None:
+    try:
+        container.kill()
+    except Exception:  # noqa: BLE001 - already stopped; it is discarded either way
+        pass
+
+
+def _remove(container) -> None:
+    try:
+        container.remove(force=True)
+    except Exception:  # noqa: BLE001 - already gone
+        pass
 
 
 def _latin1(data: str | bytes) -> str:

@@ -46,7 +46,7 @@ def classify(report: Report, stderr: str) -> tuple[Status, int | None]:
         return "killed", code
     if code == 0:
         return "ok", 0
-    if code == -signal.SIGXCPU:
+    if code == -signal.SIGXCPU or (code < 0 and msg.get("cpu_exceeded")):
         return "timeout", code
     if code < 0:
         return "killed", code

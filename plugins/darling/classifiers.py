@@ -79,12 +79,39 @@ CLASSIFIERS: dict[str, Callable[..., Classifier]] = {
 }
 
 
-def load_classifier(classifier: str | Classifier, **options: Any) -> Classifier:
-    """A classifier from its registered name and constructor options (an instance passes through)."""
+class LazyClassifier(Classifier):
+    """A named classifier built on its first use, so groups that never need one (short answers,
+    explicit partitions) never load a model."""
+
+    def __init__(self, name: str, **options: Any):
+        if name not in CLASSIFIERS:
+            raise ValueError(f"unknown DARLING classifier {name!r}; known: {', '.join(sorted(CLASSIFIERS))}")
+        self.name, self.options = name, options
+        self._loaded: Classifier | None = None
+
+    @property
+    def loaded(self) -> Classifier:
+        if self._loaded is None:
+            self._loaded = CLASSIFIERS[self.name](**self.options)
+        return self._loaded
+
+    @property
+    def threshold(self) -> float:  # type: ignore[override]
+        return self.loaded.threshold
+
+    def same_probs(self, prompt, texts, pairs):
+        return self.loaded.same_probs(prompt, texts, pairs)
+
+    def describe(self) -> dict[str, Any]:
+        return self.loaded.describe() if self._loaded is not None else {"name": self.name, **self.options}
+
+
+def load_classifier(classifier: str | Classifier, *, lazy: bool = False, **options: Any) -> Classifier:
+    """A classifier from its registered name and constructor options (an instance passes through);
+    `lazy=True` defers building it to its first use."""
     if isinstance(classifier, Classifier):
         if options:
             raise ValueError("classifier options were given with a ready Classifier instance")
         return classifier
-    if classifier not in CLASSIFIERS:
-        raise ValueError(f"unknown DARLING classifier {classifier!r}; known: {', '.join(sorted(CLASSIFIERS))}")
-    return CLASSIFIERS[classifier](**options)
+    built = LazyClassifier(classifier, **options)
+    return built if lazy else built.loaded

@@ -31,7 +31,9 @@ class DarlingTransform(envsdk.GroupTransform):
     ):
         self.config = DarlingConfig(**options)
         needs_classifier = self.config.diversity != "ngram" and classifier is not None
-        self.classifier = load_classifier(classifier, **(classifier_options or {})) if needs_classifier else None
+        self.classifier = (
+            load_classifier(classifier, lazy=True, **(classifier_options or {})) if needs_classifier else None
+        )
         self.scorer = DarlingScorer(self.config, self.classifier)
 
     def score_group(self, group: envsdk.Group) -> GroupScore:

@@ -88,6 +88,13 @@ def test_load_transform_passes_options_and_declares_scale_none():
     assert t.required_scale == "none" and t.config.floor == 0.2 and t.classifier.threshold == 0.3
 
 
+def test_the_classifier_is_built_only_when_a_group_needs_it():
+    t = envsdk.load_transform("darling", classifier="lexical")
+    group = envsdk.Group.from_verdicts(prompt="p", completions=["42", "42"], verdicts=[envsdk.Verdict(reward=1)] * 2)
+    t.apply([group])
+    assert t.classifier._loaded is None
+
+
 def test_abstained_rollouts_are_left_out_of_diversity_and_keep_their_reward():
     verdicts = [envsdk.Verdict(reward=1), envsdk.Verdict(reward=1), envsdk.Verdict.from_error("boom")]
     group = envsdk.Group.from_verdicts(prompt="p", completions=["x", "y", "x"], verdicts=verdicts, env="t")

@@ -6,12 +6,11 @@ import pytest
 
 import envsdk
 
-from .conftest import build_tiny_classifier
-
 
 @pytest.fixture(scope="module")
-def tiny_rm(tmp_path_factory):
-    return build_tiny_classifier(tmp_path_factory.mktemp("rm"), "bert", num_labels=1)
+def tiny_rm(tiny_bert_classifier):
+    """The tiny sequence classifier stands in for a reward model (its first logit is the score)."""
+    return tiny_bert_classifier
 
 
 def test_rm_environment_loads_by_name_with_bundled_prompts_and_no_download():

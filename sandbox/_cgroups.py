@@ -99,6 +99,7 @@ class CgroupPool:
                 bases = [ROOT / c / BASE_NAME for c in V1_CONTROLLERS]
                 for b in bases:
                     b.mkdir(exist_ok=True)
+                    _remove_orphans(b)
                 return cls(bases, 1), "cgroup v1"
             return None, "no cgroup v1 memory/pids/cpu hierarchy and no cgroup v2 mount"
         except OSError as exc:
@@ -111,6 +112,7 @@ class CgroupPool:
             raise OSError(95, "the cgroup v2 root lacks the memory/pids/cpu controllers")
         base = ROOT / BASE_NAME
         base.mkdir(exist_ok=True)
+        _remove_orphans(base)
         for ctrl in wanted:
             _try_write(ROOT / "cgroup.subtree_control", f"+{ctrl}")
         _write(base / "cgroup.subtree_control", " ".join(f"+{c}" for c in sorted(wanted)))
@@ -160,6 +162,17 @@ class CgroupPool:
                     d.rmdir()
                 except OSError:
                     pass
+
+
+def _remove_orphans(base: Path) -> None:
+    """rmdir the empty cgroups of processes that exited without closing their pool."""
+    for d in base.iterdir():
+        owner = d.name.split("-")[1] if d.name.count("-") >= 2 else ""
+        if d.is_dir() and owner.isdigit() and not Path(f"/proc/{owner}").exists():
+            try:
+                d.rmdir()
+            except OSError:
+                pass  # still has processes, or not ours to remove
 
 
 def _write(path: Path, value: object) -> None:

@@ -95,6 +95,8 @@ class ForkServer:
 
     def close(self) -> None:
         self.sock.close()
+        if self.owner != os.getpid():
+            return  # inherited through fork(): the server belongs to the parent process
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()

@@ -123,3 +123,20 @@ def test_no_isolation_backend_reports_tier_3():
 def test_unknown_backend_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown backend"):
         Sandbox(backend="firecracker")
+
+
+def test_forked_caller_gets_its_own_server_and_leaves_the_parents_alone(box):
+    import os
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: a worker process forked from a caller that already owns a sandbox
+        os.close(read_end)
+        os.write(write_end, box.run("print(1)").status.encode())
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end) as f:
+        child_status = f.read()
+    os.waitpid(pid, 0)
+    assert child_status == "ok"
+    assert box.run("print(1)").status == "ok"

@@ -10,7 +10,9 @@ ended the candidate (exit, kill, timeout, BaseException, a value outside the clo
 from __future__ import annotations
 
 import functools
+import marshal
 import re
+import sys
 import threading
 import time
 from pathlib import Path
@@ -26,14 +28,30 @@ CHECKER_GRACE_S = 2.0  # the trusted checker may take this long past a test's de
 EXIT_GRACE_S = 1.0  # a process that should be exiting by itself gets this long before it is killed
 CHECKER_LIFE_S = 1800.0  # sandbox backstops; the host's own deadlines are much shorter
 CANDIDATE_LIFE_S = 900.0
+CANDIDATES_AHEAD = 2  # candidate processes booting ahead of need (each is used for one sample only)
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _HERE = Path(__file__).parent
 
 
+_LOADER = """import marshal, sys
+if sys.hexversion == {hexversion}:
+    with open("driver.bin", "rb") as fh:
+        code = marshal.loads(fh.read())
+else:
+    with open("driver.py", encoding="utf-8") as fh:
+        code = compile(fh.read(), "driver.py", "exec")
+exec(code, {{"__name__": "__main__", "__builtins__": __builtins__}})
+"""
+
+
 @functools.cache
-def driver(name: str) -> str:
-    """The program run in a sandbox: the codec, then the named driver script."""
-    return (_HERE / "codec.py").read_text() + "\n\n" + (_HERE / f"{name}.py").read_text()
+def driver(name: str) -> tuple[str, dict[str, bytes]]:
+    """The program run in a sandbox (the codec, then the named driver script) as a tiny loader plus files:
+    the code precompiled for this interpreter (compiling it at every boot would cost more than the
+    rest of the boot), and its source for any other interpreter."""
+    source = (_HERE / "codec.py").read_text() + "\n\n" + (_HERE / f"{name}.py").read_text()
+    compiled = marshal.dumps(compile(source, "driver.py", "exec", optimize=0))
+    return _LOADER.format(hexversion=sys.hexversion), {"driver.bin": compiled, "driver.py": source.encode()}
 
 
 class Drivers:
@@ -41,10 +59,11 @@ class Drivers:
 
     def __init__(self, sandbox: Any, limits_cls: Any, memory_mb: int):
         def spawner(name: str):
-            return lambda life: sandbox.spawn(driver(name), limits=limits_cls(timeout_s=life, memory_mb=memory_mb))
+            code, files = driver(name)
+            return lambda life: sandbox.spawn(code, files=files, limits=limits_cls(timeout_s=life, memory_mb=memory_mb))
 
         self.checkers = WarmPool(spawner("checker_main"), CHECKER_LIFE_S)
-        self.candidates = WarmPool(spawner("candidate_main"), CANDIDATE_LIFE_S)
+        self.candidates = WarmPool(spawner("candidate_main"), CANDIDATE_LIFE_S, size=CANDIDATES_AHEAD)
 
     def refill(self) -> None:
         self.candidates.refill()
@@ -124,6 +143,7 @@ class FunctionalRun:
         """Hand the program to a fresh candidate and wait until its module has loaded; on failure record
         why (and, for the first start, the import error in `outcome`)."""
         child = self.drivers.candidates.take(self.needed_s)
+        self.drivers.candidates.refill()  # the next sample's process boots while this one runs
         self.candidates.append(child)
         why = "the candidate stopped reading its channel"
         if child.send({"op": "load", "code": self.program}, deadline):

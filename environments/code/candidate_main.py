@@ -86,21 +86,29 @@ def main():
     send({"op": "ready", "ok": True, "funcs": funcs, "classes": classes})
     for line in reader:
         request = loads(line)  # noqa: F821
-        reply = {"id": request["id"]}
-        started = time.perf_counter()
-        try:
-            result = _call(namespace, request)
-        except BaseException as exc:  # the call's own failure, SystemExit included
-            reply.update(_describe(exc))
+        if "batch" in request:
+            send({"id": request["id"], "batch": [_answer(namespace, call) for call in request["batch"]]})
         else:
-            sys.settrace(None)
-            sys.setprofile(None)
-            try:
-                reply["ok"] = encode(result)  # noqa: F821
-            except (EncodeError, RecursionError) as exc:  # noqa: F821
-                reply["bad"] = str(exc)
-        reply["t"] = time.perf_counter() - started
-        send(reply)
+            send({"id": request["id"], **_answer(namespace, request)})
+
+
+def _answer(namespace, request):
+    """Make one call; its result in the closed encoding, or how it failed."""
+    reply = {}
+    started = time.perf_counter()
+    try:
+        result = _call(namespace, request)
+    except BaseException as exc:  # the call's own failure, SystemExit included
+        reply.update(_describe(exc))
+    else:
+        sys.settrace(None)
+        sys.setprofile(None)
+        try:
+            reply["ok"] = encode(result)  # noqa: F821
+        except (EncodeError, RecursionError) as exc:  # noqa: F821
+            reply["bad"] = str(exc)
+    reply["t"] = time.perf_counter() - started
+    return reply
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ process; here it is a proxy whose calls become `call` messages that the host rel
 back is decoded from the closed encoding, so comparisons below only ever see built-in data.
 """
 
+import ast
 import builtins
 import os
 import sys
@@ -38,6 +39,7 @@ class Channel:
         os.dup2(2, 1)
         os.close(null)
         self.aborted = None  # why the candidate aborted during the current test, if it did
+        self.prefetched = {}  # request key -> replies fetched ahead in one batch, consumed in order
 
     def abort(self, why):
         self.aborted = self.aborted or why
@@ -54,14 +56,32 @@ class Channel:
             raise SystemExit(0)  # the host hung up: nothing left to report
         return loads(line)  # noqa: F821
 
-    def call(self, fn, method, init, args, kwargs):
-        try:
-            request = {"op": "call", "fn": fn, "method": method, "init": init,
-                       "args": encode(list(args)), "kwargs": encode(dict(kwargs))}  # noqa: F821
-        except EncodeError as exc:  # noqa: F821
-            raise TestArgumentError(f"test argument outside the closed encoding: {exc}") from None
-        self.send(request)
+    def prefetch(self, calls):
+        """Make these calls in one round trip; `call` then serves them from the results, in order."""
+        requests = []
+        for fn, method, init, args, kwargs in calls:
+            try:
+                requests.append(_request(fn, method, init, args, kwargs))
+            except TestArgumentError:
+                continue
+        if not requests:
+            return
+        self.send({"op": "batch", "calls": requests})
         reply = self.recv()
+        replies = reply.get("batch")
+        if not isinstance(replies, list) or len(replies) != len(requests):
+            replies = [{"dead": str(reply.get("dead", "the batch failed"))}] * len(requests)
+        for request, answer in zip(requests, replies):
+            self.prefetched.setdefault(dumps(request), []).append(answer)  # noqa: F821
+
+    def call(self, fn, method, init, args, kwargs):
+        request = _request(fn, method, init, args, kwargs)
+        waiting = self.prefetched.get(dumps(request))  # noqa: F821
+        if waiting:
+            reply = waiting.pop(0)
+        else:
+            self.send(request)
+            reply = self.recv()
         if "ok" in reply:
             try:
                 return decode(reply["ok"])  # noqa: F821
@@ -77,6 +97,73 @@ class Channel:
         if name in _MAPPED:
             raise getattr(builtins, name)(text)
         raise CandidateError(f"{name}: {text}")
+
+
+def _request(fn, method, init, args, kwargs):
+    try:
+        return {"op": "call", "fn": fn, "method": method, "init": init,
+                "args": encode(list(args)), "kwargs": encode(dict(kwargs))}  # noqa: F821
+    except EncodeError as exc:  # noqa: F821
+        raise TestArgumentError(f"test argument outside the closed encoding: {exc}") from None
+
+
+# Subtrees whose calls may run zero or several times, or later: never prefetched.
+_DEFERRED = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.BoolOp, ast.IfExp,
+             ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_SIMPLE = (ast.Assert, ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Import, ast.ImportFrom, ast.Pass)
+
+
+def _calls_in(node):
+    """Call nodes in evaluation order (arguments first), skipping conditional or deferred code."""
+    if isinstance(node, _DEFERRED):
+        return
+    if isinstance(node, ast.Assert):  # the message is evaluated only when the assert fails
+        yield from _calls_in(node.test)
+        return
+    for child in ast.iter_child_nodes(node):
+        yield from _calls_in(child)
+    if isinstance(node, ast.Call):
+        yield node
+
+
+def _literal_args(call):
+    args = []
+    for arg in call.args:
+        if isinstance(arg, ast.Starred):
+            value = ast.literal_eval(arg.value)
+            if not isinstance(value, (list, tuple)):
+                raise ValueError("starred non-sequence")
+            args.extend(value)
+        else:
+            args.append(ast.literal_eval(arg))
+    kwargs = {}
+    for keyword in call.keywords:
+        if keyword.arg is None:
+            kwargs.update(ast.literal_eval(keyword.value))
+        else:
+            kwargs[keyword.arg] = ast.literal_eval(keyword.value)
+    return args, kwargs
+
+
+def _static_calls(test_source, entry_point):
+    """The candidate calls with literal arguments among the leading simple statements of `check`: they
+    run in this order whenever the check gets that far, so they can be made in one batch up front."""
+    check = [n for n in ast.parse(test_source).body if isinstance(n, ast.FunctionDef) and n.name == "check"]
+    if not check or not check[-1].args.args:
+        return []
+    names = {check[-1].args.args[0].arg, entry_point}
+    calls = []
+    for statement in check[-1].body:
+        if not isinstance(statement, _SIMPLE):
+            break
+        for call in _calls_in(statement):
+            if isinstance(call.func, ast.Name) and call.func.id in names:
+                try:
+                    args, kwargs = _literal_args(call)
+                except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                    continue
+                calls.append((entry_point, None, None, args, kwargs))
+    return calls
 
 
 def _function_proxy(channel, name):
@@ -153,6 +240,7 @@ def _verify_one(channel, spec):
     except BaseException as exc:
         channel.send({"op": "fatal", "error": f"test code failed to load: {type(exc).__name__}: {exc}"[:1000]})
         return
+    channel.prefetched = {}
     channel.send({"op": "loaded"})
     start = channel.recv()
     if start.get("op") != "start":  # the candidate did not load: nothing to run
@@ -160,7 +248,13 @@ def _verify_one(channel, spec):
     if spec["kind"] == "humaneval":
         proxy = _function_proxy(channel, spec["entry_point"])
         namespace[spec["entry_point"]] = proxy
-        _run_test(channel, 0, lambda: namespace["check"](proxy))
+        calls = _static_calls(spec["test"], spec["entry_point"])
+
+        def check():
+            channel.prefetch(calls)
+            namespace["check"](proxy)
+
+        _run_test(channel, 0, check)
     else:
         _bind(channel, namespace, asserts, start["funcs"], start["classes"])
         for index, code in enumerate(asserts):

@@ -28,7 +28,8 @@ CHECKER_GRACE_S = 2.0  # the trusted checker may take this long past a test's de
 EXIT_GRACE_S = 1.0  # a process that should be exiting by itself gets this long before it is killed
 CHECKER_LIFE_S = 1800.0  # sandbox backstops; the host's own deadlines are much shorter
 CANDIDATE_LIFE_S = 900.0
-CANDIDATES_AHEAD = 2  # candidate processes booting ahead of need (each is used for one sample only)
+CANDIDATES_AHEAD = 2
+MAX_BATCH = 10_000  # candidate processes booting ahead of need (each is used for one sample only)
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _HERE = Path(__file__).parent
 
@@ -226,6 +227,11 @@ class FunctionalRun:
                 spoiled = spoiled or spoil
                 if not checker.send(reply, deadline + CHECKER_GRACE_S):
                     return
+            elif op == "batch":
+                reply, spoil, made = self._batch(message, deadline)
+                calls, spoiled = calls + made, spoiled or spoil
+                if not checker.send(reply, deadline + CHECKER_GRACE_S):
+                    return
             elif op == "test" and message.get("index") == self.index < len(outcome.tests):
                 test = outcome.tests[self.index]
                 self._judge(test, message, calls, spoiled)
@@ -261,19 +267,41 @@ class FunctionalRun:
 
     def _call(self, message: dict, deadline: float) -> tuple[dict, tuple[str, str] | None]:
         """Relay one call; returns the reply for the checker and, if the call spoiled the test, why."""
+        fn = message.get("fn")
+        if fn not in self.exposed:
+            return {"raised": "NameError", "msg": f"name {fn!r} is not defined by the candidate"}, None
+        reply, spoil = self._exchange({"fn": fn, **_call_fields(message)}, deadline)
+        return _forward(reply) if spoil is None else (reply, spoil)
+
+    def _batch(self, message: dict, deadline: float) -> tuple[dict, tuple[str, str] | None, int]:
+        """Relay a batch of calls the checker makes up front; also returns how many calls it holds."""
+        calls = message.get("calls")
+        if not isinstance(calls, list) or not 0 < len(calls) <= MAX_BATCH:
+            return {"dead": "malformed batch"}, ("failed", "malformed batch from the checker"), 0
+        requests = [{"fn": c.get("fn"), **_call_fields(c)} for c in calls if isinstance(c, dict)]
+        if len(requests) != len(calls) or any(r["fn"] not in self.exposed for r in requests):
+            return {"dead": "the batch names functions the candidate lacks"}, None, 0
+        reply, spoil = self._exchange({"batch": requests}, deadline)
+        if spoil is not None:
+            return reply, spoil, len(calls)
+        answers = reply.get("batch")
+        if not isinstance(answers, list) or len(answers) != len(calls):
+            return {"dead": "the candidate's reply did not answer the batch"}, ("failed", "bad batch reply"), len(calls)
+        forwarded = [_forward(a if isinstance(a, dict) else {}) for a in answers]
+        spoiled = next((why for _, why in forwarded if why is not None), None)
+        return {"batch": [r for r, _ in forwarded]}, spoiled, len(calls)
+
+    def _exchange(self, payload: dict, deadline: float) -> tuple[dict, tuple[str, str] | None]:
+        """Send one request to the candidate and read its reply; a dead/timed-out/garbled candidate is
+        killed, and the reply then says so (`dead`) with why the test is spoiled."""
         if self.candidate is None and self.death_test != self.index:
             self._start_candidate(deadline)  # it died in an earlier test: give later tests a fresh one
         child = self.candidate
         if child is None:
             return {"dead": self.death}, ("failed", f"the candidate is gone: {self.death}")
-        fn = message.get("fn")
-        if fn not in self.exposed:
-            return {"raised": "NameError", "msg": f"name {fn!r} is not defined by the candidate"}, None
         self.call_id += 1
-        request = {"id": self.call_id, "fn": fn, "method": message.get("method"), "init": message.get("init"),
-                   "args": message.get("args"), "kwargs": message.get("kwargs")}
         status, why = "failed", "the candidate stopped reading its calls"
-        if child.send(request, deadline):
+        if child.send({"id": self.call_id, **payload}, deadline):
             try:
                 reply = child.recv(deadline)
             except ChannelTimeout:
@@ -285,11 +313,15 @@ class FunctionalRun:
                 why = f"the candidate broke the channel: {exc}"
             else:
                 if reply.get("id") == self.call_id:
-                    return _forward(reply)
+                    return reply, None
                 why = "the candidate's reply did not answer the call"
         self._kill(child)
         self.candidate, self.death, self.death_test = None, why, self.index
         return {"dead": why}, (status, why)
+
+
+def _call_fields(message: dict) -> dict:
+    return {key: message.get(key) for key in ("method", "init", "args", "kwargs")}
 
 
 def _reap(waits: list[tuple[Any, float]]) -> list[Any]:

@@ -175,21 +175,16 @@ class _Relay:
         finally:
             for fd in (self.in_r, self.out_w, self.err_w):
                 _close(fd)
-            if reason:
-                self._kill_container()
-            self.sock.close()
             code = None if reason else self.backend.client.api.exec_inspect(self.exec_id).get("ExitCode")
+            self._oom = _oom_kills(self.container.id) > self.oom_before  # before a kill drops the cgroup
             reusable = code is not None and code <= 128
             if not reusable:
                 # The boot process may not have swept (it was killed, or the run was): kill the whole
                 # container before reporting, so nothing outlives the result; it is not reused.
-                self._oom = _oom_kills(self.container.id) > self.oom_before
-                if not reason:
-                    self._kill_container()
+                self._kill_container()
+            self.sock.close()
             if code is not None and code > 128:
                 code = -(code - 128)  # a signal n is reported as 128 + n
-            if reusable:
-                self._oom = _oom_kills(self.container.id) > self.oom_before
             msg = {"reason": reason} if reason else {"exit": code}
             try:
                 self.ctl.sendall(json.dumps(msg).encode() + b"\n")

@@ -99,3 +99,12 @@ def processes_named(name: str) -> list[psutil.Process]:
         if proc.info["name"] == name:
             found.append(proc)
     return found
+
+
+def pytest_collection_modifyitems(items):
+    """A crashed relay/supervisor thread is a bug here, not noise: turn its warning into a failure."""
+    here = Path(__file__).parent
+    mark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(mark)

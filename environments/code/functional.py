@@ -342,6 +342,7 @@ def _forward(reply: dict) -> tuple[dict, tuple[str, str] | None]:
     return {"bad": why}, ("failed", why)
 
 
+@functools.lru_cache(maxsize=1024)
 def _checker_prompt(prompt: str) -> str:
     """The prompt's helpers for the checker: as given, or with a stub body when it ends in a bare header."""
     for candidate in (prompt, prompt.rstrip() + "\n    pass\n"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Annotated, Any, Literal, Union
 
@@ -10,11 +11,20 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 from envsdk import RowError
 
 
-def _compiles(source: str, what: str) -> str:
+@functools.lru_cache(maxsize=4096)
+def _compile_error(source: str) -> str | None:
+    """Why `source` does not compile, or None; cached because every rollout of a problem repeats it."""
     try:
-        compile(source, what, "exec", optimize=0)
+        compile(source, "test.py", "exec", optimize=0)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-        raise ValueError(f"{what} does not compile: {type(exc).__name__}: {exc}") from None
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def _compiles(source: str, what: str) -> str:
+    error = _compile_error(source)
+    if error is not None:
+        raise ValueError(f"{what} does not compile: {error}")
     return source
 
 

@@ -1,32 +1,14 @@
 """Runs inside the candidate's sandbox: receive the candidate's module, load it, answer call requests.
 
-Shipped after codec.py as one program. The protocol channel is a private duplicate of stdin/stdout taken
-before the candidate's code runs; fds 0 and 1 are then pointed at /dev/null and stderr, so prints cannot
-reach the channel by accident. The candidate can still find and write the duplicate on purpose, but all it
+Shipped after codec.py and driver_channel.py as one program; the channel is taken before the candidate's
+code runs. The candidate can still find the channel's descriptors and write to them on purpose, but all it
 can say there is a value it could have returned anyway: the verdict is decided by the checker and the host.
 """
 
 import builtins
-import os
 import sys
 import time
 import types
-
-
-def _channel():
-    read_fd, write_fd = os.dup(0), os.dup(1)
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.dup2(2, 1)
-    os.close(null)
-    reader = os.fdopen(read_fd, "rb")
-
-    def send(message):
-        data = dumps(message)  # noqa: F821 (codec.py is prepended)
-        while data:
-            data = data[os.write(write_fd, data):]
-
-    return reader, send
 
 
 def _describe(exc):
@@ -73,23 +55,21 @@ def _call(namespace, request):
 
 def main():
     sys.set_int_max_str_digits(0)
-    reader, send = _channel()
-    send({"op": "hello"})
-    first = reader.readline()  # the process may have been started before its sample was chosen
-    if not first:
-        return
-    namespace, error = _load(loads(first)["code"])  # noqa: F821
+    channel = DriverChannel()  # noqa: F821
+    channel.send({"op": "hello"})
+    # the process may have been started before its sample was chosen: the program comes now
+    namespace, error = _load(channel.recv()["code"])
     if namespace is None:
-        send({"op": "ready", "ok": False, "error": error})
+        channel.send({"op": "ready", "ok": False, "error": error})
         return
     funcs, classes = _exposed(namespace)
-    send({"op": "ready", "ok": True, "funcs": funcs, "classes": classes})
-    for line in reader:
-        request = loads(line)  # noqa: F821
+    channel.send({"op": "ready", "ok": True, "funcs": funcs, "classes": classes})
+    while True:
+        request = channel.recv()
         if "batch" in request:
-            send({"id": request["id"], "batch": [_answer(namespace, call) for call in request["batch"]]})
+            channel.send({"id": request["id"], "batch": [_answer(namespace, call) for call in request["batch"]]})
         else:
-            send({"id": request["id"], **_answer(namespace, request)})
+            channel.send({"id": request["id"], **_answer(namespace, request)})
 
 
 def _answer(namespace, request):

@@ -1,13 +1,12 @@
 """Runs inside the checker's sandbox: the trusted test code, calling the candidate only through the host.
 
-Shipped after codec.py as one program; each sample's spec arrives as a message. The candidate lives in another
+Shipped after codec.py and driver_channel.py as one program; each sample's spec arrives as a message. The candidate lives in another
 process; here it is a proxy whose calls become `call` messages that the host relays. Every value that comes
 back is decoded from the closed encoding, so comparisons below only ever see built-in data.
 """
 
 import ast
 import builtins
-import os
 import sys
 import time
 
@@ -28,33 +27,17 @@ class TestArgumentError(Exception):
     """The test passed an argument outside the closed encoding."""
 
 
-class Channel:
-    """The private pipe pair to the host, taken before any test code runs."""
+class Channel(DriverChannel):  # noqa: F821 (driver_channel.py is prepended)
+    """The channel to the host, plus the proxy calls that go through it."""
 
     def __init__(self):
-        self.reader = os.fdopen(os.dup(0), "rb")
-        self.write_fd = os.dup(1)
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
-        os.dup2(2, 1)
-        os.close(null)
+        super().__init__()
         self.aborted = None  # why the candidate aborted during the current test, if it did
         self.prefetched = {}  # request key -> replies fetched ahead in one batch, consumed in order
 
     def abort(self, why):
         self.aborted = self.aborted or why
         raise CandidateAborted(why)
-
-    def send(self, message):
-        data = dumps(message)  # noqa: F821 (codec.py is prepended)
-        while data:
-            data = data[os.write(self.write_fd, data):]
-
-    def recv(self):
-        line = self.reader.readline()
-        if not line:
-            raise SystemExit(0)  # the host hung up: nothing left to report
-        return loads(line)  # noqa: F821
 
     def prefetch(self, calls):
         """Make these calls in one round trip; `call` then serves them from the results, in order."""

@@ -47,10 +47,10 @@ exec(code, {{"__name__": "__main__", "__builtins__": __builtins__}})
 
 @functools.cache
 def driver(name: str) -> tuple[str, dict[str, bytes]]:
-    """The program run in a sandbox (the codec, then the named driver script) as a tiny loader plus files:
+    """The program run in a sandbox (codec, channel, then the named driver) as a tiny loader plus files:
     the code precompiled for this interpreter (compiling it at every boot would cost more than the
     rest of the boot), and its source for any other interpreter."""
-    source = (_HERE / "codec.py").read_text() + "\n\n" + (_HERE / f"{name}.py").read_text()
+    source = "\n\n".join((_HERE / f"{part}.py").read_text() for part in ("codec", "driver_channel", name))
     compiled = marshal.dumps(compile(source, "driver.py", "exec", optimize=0))
     return _LOADER.format(hexversion=sys.hexversion), {"driver.bin": compiled, "driver.py": source.encode()}
 

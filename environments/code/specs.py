@@ -83,7 +83,6 @@ class StdioTests(_Spec):
 
     kind: Literal["stdio"]
     cases: list[StdioCase] = Field(min_length=1)
-    prompt: str = ""
 
     @property
     def count(self) -> int:

@@ -161,3 +161,107 @@ def test_check_config_asks_for_tool_rounds_within_max_turns():
         factory.check_config(args)
     args.max_tool_calling_iterations = factory.max_tool_rounds
     factory.check_config(args)
+
+
+# ---- a real GRPOTrainer run -----------------------------------------------------------------------------
+# A compact tool-calling chat template in the Qwen/Hermes shape (`<tool_call>{json}</tool_call>`), so the tiny
+# model's sequences stay short; TRL parses replies with its own Qwen3 response template.
+TOOL_TEMPLATE = (
+    "{%- if tools %}<|im_start|>system\n{% for t in tools %}{{ t.function.name }}"
+    "({{ t.function.parameters.properties | list | join(', ') }}): {{ t.function.description }}\n"
+    "{% endfor %}<|im_end|>\n{% endif %}"
+    "{%- for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}"
+    "{%- for c in m.tool_calls or [] %}<tool_call>{{ {'name': c.function.name, 'arguments': c.function.arguments}"
+    " | tojson }}</tool_call>{% endfor %}<|im_end|>\n{% endfor %}"
+    "{%- if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+TURN_TOKENS = ["<|im_start|>", "<|im_end|>", "<tool_call>", "</tool_call>"]
+PIECES = r"\w+|[^\w\s]|\s"
+
+
+def _tool_tokenizer(corpus=()):
+    """A word-level tokenizer over `corpus`, with turn and tool-call tokens and the tool template (no download)."""
+    import re
+
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+    from trl.chat_template_utils import qwen3_template
+
+    words = sorted({w for text in corpus for w in re.findall(PIECES, text)} - set(TURN_TOKENS))
+    core = Tokenizer(models.WordLevel({t: i for i, t in enumerate(["<pad>", "<unk>", *TURN_TOKENS, *words])},
+                                      unk_token="<unk>"))
+    core.pre_tokenizer = pre_tokenizers.Split(Regex(PIECES), behavior="isolated")
+    core.decoder = decoders.Fuse()
+    tok = PreTrainedTokenizerFast(tokenizer_object=core, pad_token="<pad>", unk_token="<unk>", eos_token="<|im_end|>",
+                                  padding_side="left", additional_special_tokens=TURN_TOKENS)
+    tok.chat_template = TOOL_TEMPLATE
+    tok.response_template = qwen3_template
+    return tok
+
+
+def _warm_start_pairs(factory, tok):
+    """(rendered context, target) pairs of the ideal episode: call lookup with the asked key, then say the code."""
+    episode = factory()
+    tools = [getattr(episode, name) for name in factory.env.tools]
+    pairs = []
+    for record in trl_records(factory.env):
+        key, prompt = record["id"], record["prompt"]
+        call = _tool_turn("lookup", key=key)
+        pairs.append((tok.apply_chat_template(prompt, tools=tools, add_generation_prompt=True, tokenize=False),
+                      f'<tool_call>{{"name": "lookup", "arguments": {{"key": "{key}"}}}}</tool_call>'))
+        result = {"role": "tool", "name": "lookup", "content": VAULT[key]}
+        pairs.append((tok.apply_chat_template(prompt + [call, result], tools=tools, add_generation_prompt=True,
+                                              tokenize=False), VAULT[key]))
+    return pairs
+
+
+def _tool_policy(factory):
+    """A tiny GPT-2 warm-started to call the tool and then answer, as a tool-tuned model would."""
+    from envsdk.train.tiny import TinyConfig, tiny_model, warm_start
+
+    pairs = _warm_start_pairs(factory, _tool_tokenizer())
+    tok = _tool_tokenizer([text for pair in pairs for text in pair])
+    pairs = _warm_start_pairs(factory, tok)
+    config = TinyConfig(n_embd=32, n_positions=256, warm_start_steps=150, warm_start_batch=8)
+    model = tiny_model(tok, config, seed=0)
+
+    def sample(rng):  # warm_start renders the "prompt" it gets back through `render`: here, a pair's index
+        index = rng.randrange(len(pairs))
+        return str(index), pairs[index][1]
+
+    warm_start(model, tok, sample, config, 0, lambda messages: pairs[int(messages[0]["content"])][0])
+    return model, tok
+
+
+@pytest.fixture
+def one_torch_thread():
+    """One intra-op thread: a tiny model gains nothing from two, and on a busy shared machine they contend."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_grpo_trainer_runs_tool_episodes_through_environment_factory(tmp_path, monkeypatch, one_torch_thread):
+    from trl import GRPOConfig, GRPOTrainer
+
+    monkeypatch.setenv("TRL_EXPERIMENTAL_SILENCE", "1")
+    factory = environment_factory("trl-vault")
+    model, tok = _tool_policy(factory)
+    args = GRPOConfig(
+        output_dir=str(tmp_path), max_steps=2, per_device_train_batch_size=4, num_generations=4,
+        max_completion_length=64, max_tool_calling_iterations=factory.max_tool_rounds, temperature=0.5,
+        use_cpu=True, bf16=False, report_to="none", logging_steps=1, save_strategy="no", dataloader_num_workers=0,
+    )
+    trainer = GRPOTrainer(model=model, reward_funcs=factory.reward_funcs(), args=args,
+                          train_dataset=to_trl_dataset(factory.env), processing_class=tok, environment_factory=factory)
+    trainer.train()
+    logs = [entry for entry in trainer.state.log_history if "loss" in entry]
+    assert len(logs) == 2 and all(math.isfinite(entry["loss"]) for entry in logs)
+    for entry in logs:  # TRL parsed and ran tool calls; the env's own state logged them; its rubric scored
+        assert entry["tools/call_frequency"] > 0 and entry["envsdk/episode/tool_calls_mean"] > 0
+        assert math.isfinite(entry["rewards/envsdk_trl-vault/mean"]) and entry["envsdk/verify/error_rate"] == 0.0
+        assert {"envsdk/rewards/answered/mean", "envsdk/rewards/right_key/mean"} <= set(entry)
+    assert all(ep.state["stop_reason"] for ep in trainer.environments)  # the last batch's episodes were finished

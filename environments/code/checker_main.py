@@ -7,6 +7,7 @@ back is decoded from the closed encoding, so comparisons below only ever see bui
 
 import ast
 import builtins
+import functools
 import sys
 import time
 
@@ -128,6 +129,7 @@ def _literal_args(call):
     return args, kwargs
 
 
+@functools.lru_cache(maxsize=512)
 def _static_calls(test_source, entry_point):
     """The candidate calls with literal arguments among the leading simple statements of `check`: they
     run in this order whenever the check gets that far, so they can be made in one batch up front."""
@@ -146,7 +148,7 @@ def _static_calls(test_source, entry_point):
                 except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
                     continue
                 calls.append((entry_point, None, None, args, kwargs))
-    return calls
+    return tuple(calls)
 
 
 def _function_proxy(channel, name):
@@ -173,7 +175,9 @@ def _class_proxy(channel, name):
     return Instance
 
 
+@functools.lru_cache(maxsize=512)
 def _compile(source, filename):
+    """Compiled test code, kept across samples: a problem's rollouts share it (code objects are immutable)."""
     return compile(source, filename, "exec", optimize=0)  # asserts are kept whatever the interpreter flags
 
 

@@ -199,10 +199,13 @@ class EnvironmentFactory:
         *,
         transforms: Sequence[TransformLike] = (),
         on_error: OnError = "abstain",
+        num_generations: int | None = None,
         executor: dict[str, Any] | None = None,
         **env_kwargs: Any,
     ):
-        self.scorer = BatchScorer(env, transforms=transforms, on_error=on_error, executor=executor, **env_kwargs)
+        self.scorer = BatchScorer(
+            env, transforms=transforms, on_error=on_error, group_size=num_generations, executor=executor, **env_kwargs
+        )
         _check_hostable(self.scorer.env)
         self.token = uuid.uuid4().hex
         self._episode_class: type[ToolEpisode] | None = None
@@ -263,8 +266,10 @@ def _check_hostable(env: Environment) -> None:
 
 
 def environment_factory(env: Environment | str, **kwargs: Any) -> EnvironmentFactory:
-    """An `EnvironmentFactory` for a ToolEnv or a registered name (`kwargs`: transforms, on_error, executor,
-    and the environment's own kwargs when `env` is a name)."""
+    """An `EnvironmentFactory` for a ToolEnv or a registered name.
+
+    `kwargs`: `transforms`, `on_error`, `num_generations` (default: the calling trainer's) and `executor` as
+    for `envsdk.adapters.trl.reward_funcs`, plus the environment's own kwargs when `env` is a name."""
     return EnvironmentFactory(env, **kwargs)
 
 
@@ -290,7 +295,7 @@ class EpisodeRewardFunc(RewardFunc):
     ) -> list[float | None]:
         episodes = columns.get("environments")
         if episodes is None:
-            raise ValueError("this reward function scores environment_factory episodes: pass the factory to GRPOTrainer")
+            raise ValueError("this reward function scores environment_factory episodes: pass the factory to the trainer")
         trainer = getattr(columns.get("log_metric"), "__self__", None)
         if trainer is not None and not self._checked:
             self.factory.check_config(trainer.args, strict=self.strict_scale)

@@ -163,6 +163,47 @@ def test_check_config_asks_for_tool_rounds_within_max_turns():
     factory.check_config(args)
 
 
+def test_async_reward_function_scores_the_same_way():
+    import asyncio
+
+    factory = environment_factory("trl-vault")
+    prompt = trl_records(factory.env)[0]["prompt"]
+    (func,) = factory.reward_funcs(asynchronous=True)
+    answer = [{"role": "assistant", "content": "4172"}]
+    assert asyncio.run(func([prompt], [answer], environments=[_episode(factory)])) == [1.0]
+
+
+def test_group_transforms_see_the_episodes_of_each_prompt_together(rank_sizes):
+    factory = environment_factory("trl-vault", transforms=["rank"], num_generations=2)
+    records = trl_records(factory.env)
+    episodes = [_episode(factory, 0), _episode(factory, 1), _episode(factory, 0), _episode(factory, 1)]
+    texts = ["4172", "no", "no", "9035"]
+    (func,) = factory.reward_funcs()
+    rewards = func([records[i]["prompt"] for i in (0, 1, 0, 1)], [[{"role": "assistant", "content": t}] for t in texts],
+                   environments=episodes)
+    assert rank_sizes == [2, 2]
+    assert rewards == [1.0, 0.0, 0.0, 1.0]
+
+
+def test_webqa_tools_run_through_episodes_and_its_rubric_grades_the_submission():
+    import asyncio
+
+    pytest.importorskip("envsdk_env_webqa")
+    factory = environment_factory("webqa", limit=1)
+    try:
+        episode = _episode(factory)
+        hits = episode.search(query="Orvane Observatory founded", k=2)
+        assert "orvane-observatory" in hits
+        assert "1879" in episode.open(id_or_url="orvane-observatory")
+        assert episode.submit(answer="1879") == "Answer submitted."
+        completion = [_tool_turn("submit", answer="1879"), {"role": "tool", "name": "submit", "content": "ok"}]
+        (func,) = factory.reward_funcs()
+        assert func([trl_records(factory.env)[0]["prompt"]], [completion], environments=[episode]) == [1.0]
+        assert episode.state["stop_reason"] == "done"
+    finally:
+        asyncio.run(factory.env.aclose())
+
+
 # ---- a real GRPOTrainer run -----------------------------------------------------------------------------
 # A compact tool-calling chat template in the Qwen/Hermes shape (`<tool_call>{json}</tool_call>`), so the tiny
 # model's sequences stay short; TRL parses replies with its own Qwen3 response template.

@@ -137,11 +137,14 @@ def test_reward_leaves_episodes_of_other_environments_to_their_own_function():
     assert func([prompt] * 2, [completion] * 2, environments=[_episode(mine), _episode(other)]) == [1.0, None]
 
 
-def test_factory_pickles_and_rebuilds_its_env_from_the_spec():
-    factory = pickle.loads(pickle.dumps(environment_factory("trl-vault", max_tool_calls=3)))
-    episode = _episode(factory)
-    assert factory.env.max_tool_calls == 3
+def test_factory_and_reward_function_pickle_and_rebuild_the_env_from_the_spec():
+    built = environment_factory("trl-vault", max_tool_calls=3)
+    factory, func = pickle.loads(pickle.dumps((built, built.reward_funcs()[0])))
+    episode = _episode(factory, 1)
+    assert factory.env.max_tool_calls == 3 and factory.env is not built.env
     assert episode.lookup(key="cobalt") == "9035"
+    assert func([trl_records(factory.env)[1]["prompt"]], [[{"role": "assistant", "content": "9035"}]],
+                environments=[episode]) == [1.0]
 
 
 def test_single_turn_and_text_format_envs_are_refused():

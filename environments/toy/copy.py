@@ -27,12 +27,21 @@ def make_rows(size: int, seed: int) -> list[dict]:
             for i, d in enumerate(rng.choice(DIGITS) for _ in range(size))]
 
 
-def random_digit(rng: random.Random) -> tuple[str, str]:
-    """Warm start: replies are single digits unrelated to the prompt, so copying is left to RL."""
-    return prompt_for(rng.choice(DIGITS)), rng.choice(DIGITS)
+def weak_copier(copy_share: float):
+    """Warm start: copy the digit `copy_share` of the time, else reply a random digit.
+
+    The fitted policy starts at about copy_share + (1 - copy_share)/10 success and already looks at the
+    prompt, so RL has a signal to sharpen; from replies unrelated to the prompt it first collapses.
+    """
+
+    def sample(rng: random.Random) -> tuple[str, str]:
+        digit = rng.choice(DIGITS)
+        return prompt_for(digit), digit if rng.random() < copy_share else rng.choice(DIGITS)
+
+    return sample
 
 
-def load_environment(size: int = 512, eval_size: int = 50, seed: int = 0) -> ToyEnvironment:
+def load_environment(size: int = 512, eval_size: int = 50, seed: int = 0, copy_share: float = 0.2) -> ToyEnvironment:
     """Copy a digit from the prompt (toy; plain learning within a minute)."""
     return ToyEnvironment(
         dataset=lambda: make_rows(size, seed),
@@ -41,6 +50,6 @@ def load_environment(size: int = 512, eval_size: int = 50, seed: int = 0) -> Toy
         required_fields=("answer",),
         sampling_args={"max_tokens": 3},
         description="Copy a digit from the prompt",
-        warm_start=random_digit,
+        warm_start=weak_copier(copy_share),
         answer_space=lambda row: [row["answer"]],
     )

@@ -6,10 +6,9 @@ shared by its n samples. `chat` makes the same model usable by `Environment.roll
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import Any
-
-import inspect
 
 import torch
 
@@ -30,6 +29,22 @@ class Samples:
     completion_mask: torch.Tensor
     texts: list[str]
     finished: torch.Tensor
+    n: int = 1  # completions per prompt
+
+    def prompt_rows(self, rows: torch.Tensor) -> torch.Tensor:
+        """The index of each row's prompt (rows are grouped n by n, in prompt order)."""
+        return torch.div(rows, self.n, rounding_mode="floor")
+
+
+def cache_argument(model) -> str:
+    """The forward argument that takes a KV cache: transformers 5 renamed `past_key_values` to `cache`."""
+    return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+
+
+def cache_of(output):
+    """The KV cache a forward pass returned, under either generation of the API."""
+    cache = getattr(output, "cache", None)
+    return cache if cache is not None else output.past_key_values
 
 
 def top_p_filter(logits: torch.Tensor, top_p: float) -> torch.Tensor:
@@ -52,10 +67,6 @@ class HFGenerator:
         if tokenizer.pad_token_id is None:
             tokenizer.pad_token = tokenizer.eos_token
         self.generator = torch.Generator(device="cpu").manual_seed(seed)
-
-        # transformers 5 renamed `past_key_values` to `cache`; accept both generations of the API
-        params = inspect.signature(model.forward).parameters
-        self._cache_arg = "cache" if "cache" in params else "past_key_values"
 
     @property
     def device(self) -> torch.device:
@@ -92,7 +103,7 @@ class HFGenerator:
         prompt_ids, prompt_mask = self.encode_prompts(prompts)
         positions = (prompt_mask.cumsum(-1) - 1).clamp(min=0)
         out = self.model(input_ids=prompt_ids, attention_mask=prompt_mask, position_ids=positions, use_cache=True)
-        cache = self._cache_of(out)
+        cache, cache_arg = cache_of(out), cache_argument(self.model)
         if n > 1:
             cache.batch_repeat_interleave(n)
         prompt_ids, prompt_mask = prompt_ids.repeat_interleave(n, 0), prompt_mask.repeat_interleave(n, 0)
@@ -110,8 +121,8 @@ class HFGenerator:
             attention = torch.cat([attention, torch.ones_like(attention[:, :1])], dim=1)
             position = position + 1
             out = self.model(input_ids=token[:, None], attention_mask=attention, position_ids=position,
-                             use_cache=True, **{self._cache_arg: cache})
-            cache, logits = self._cache_of(out), out.logits[:, -1]
+                             use_cache=True, **{cache_arg: cache})
+            cache, logits = cache_of(out), out.logits[:, -1]
         self.model.train(was_training)
         completion_ids = torch.stack(tokens, dim=1)
         is_eos = (completion_ids == eos).long()
@@ -119,10 +130,7 @@ class HFGenerator:
         completion_mask = before_first_eos.long()
         texts = self.tokenizer.batch_decode(completion_ids * completion_mask + pad * (1 - completion_mask),
                                             skip_special_tokens=True)
-        return Samples(prompt_ids, prompt_mask, completion_ids, completion_mask, texts, finished)
-
-    def _cache_of(self, out):
-        return out.cache if self._cache_arg == "cache" else out.past_key_values
+        return Samples(prompt_ids, prompt_mask, completion_ids, completion_mask, texts, finished, n)
 
     async def chat(self, messages: list[dict[str, Any]], **sampling: Any) -> ChatReply:
         """One assistant reply (ChatClient protocol): `temperature`, `top_p`, `max_tokens` are honoured."""

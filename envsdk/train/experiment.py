@@ -47,7 +47,7 @@ def _base_policy(task: str, config: ExperimentConfig, directory: Path) -> Path:
 
 
 def _run(task: str, method: str, base: Path, config: ExperimentConfig, directory: Path) -> list[dict]:
-    """Train one method from `base`; returns its eval lines (the first is the base policy's)."""
+    """Train one method from `base`; returns its eval lines (GRPO's first is the base policy's)."""
     from .trainer import GRPOTrainer
 
     train_config = GRPOConfig(
@@ -55,7 +55,7 @@ def _run(task: str, method: str, base: Path, config: ExperimentConfig, directory
         max_steps=config.max_steps, learning_rate=config.learning_rate, threads=config.threads,
         transforms=["darling"] if method == "darling" else [],
         transform_kwargs={"darling": {"classifier": None}},  # toy answers are ≤ 5 words: the short-answer rule
-        eval_at_start=True, progress=config.progress,
+        eval_at_start=method == "grpo", progress=config.progress,  # one base eval: it is seeded, the same for both
     )
     train_config = replace(train_config, **config.overrides.get(task, {}))
     GRPOTrainer(train_config).train()

@@ -30,20 +30,11 @@ from envsdk.transforms import check_scale
 from . import checkpoint
 from .config import GRPOConfig
 from .evaluate import is_correct, summarize
+from .logps import token_logps
 from .loss import policy_loss
 from .tiny import char_tokenizer, tiny_model, warm_start
 
-
-def token_logps(model, samples: Samples, rows: torch.Tensor | slice, temperature: float) -> torch.Tensor:
-    """Per-token log-probs of the sampled completions under `model`, from logits ÷ temperature (as TRL)."""
-    prompt_ids, completion_ids = samples.prompt_ids[rows], samples.completion_ids[rows]
-    attention = torch.cat([samples.prompt_mask[rows], samples.completion_mask[rows]], dim=1)
-    positions = (attention.cumsum(-1) - 1).clamp(min=0)
-    ids = torch.cat([prompt_ids, completion_ids], dim=1)
-    width = completion_ids.shape[1]
-    logits = model(input_ids=ids, attention_mask=attention, position_ids=positions, logits_to_keep=width + 1).logits
-    logits = logits[:, -width - 1 : -1].float() / temperature
-    return torch.log_softmax(logits, dim=-1).gather(-1, completion_ids.unsqueeze(-1)).squeeze(-1)
+EVAL_ROWS_PER_CALL = 2048  # sampled rows (prompts × n) per generator call during evaluation
 
 
 def _schedule(kind: str, total: int, warmup: int):
@@ -142,8 +133,8 @@ class GRPOTrainer:
         total = len(advantages)
         ga = c.gradient_accumulation_steps
         with torch.no_grad(), self._autocast():
-            old = token_logps(self.model, samples, slice(None), c.temperature) if c.num_iterations > 1 else None
-            ref = token_logps(self.ref, samples, slice(None), c.temperature) if self.ref is not None else None
+            old = token_logps(self.model, samples, None, c.temperature) if c.num_iterations > 1 else None
+            ref = token_logps(self.ref, samples, None, c.temperature) if self.ref is not None else None
         losses, stats = [], []
         self.model.train()
         self.optimizer.zero_grad(set_to_none=True)
@@ -205,11 +196,15 @@ class GRPOTrainer:
         c, n = self.config, self.config.eval_samples
         rows = self.env.rows("eval")[: c.eval_limit]
         started = time.perf_counter()
+        # its own sampler, seeded by (seed, step): evaluating never shifts the training samples, and the
+        # same policy at the same step gets the same eval samples in every run
+        sampler = HFGenerator(self.model, self.tokenizer, seed=c.seed * 1_000_003 + self.step)
+        per_call = max(1, EVAL_ROWS_PER_CALL // n)  # bounds the sampled batch, hence memory, for large n
         texts = []
-        for row in rows:  # one prompt at a time keeps memory flat for large n
-            prompt = self.generator.render(self.env.format_prompt(row))
-            texts.append(self.generator.sample([prompt], n, temperature=c.temperature, top_p=c.top_p,
-                                               max_tokens=self.max_tokens).texts)
+        for start in range(0, len(rows), per_call):
+            prompts = [sampler.render(self.env.format_prompt(row)) for row in rows[start : start + per_call]]
+            flat = sampler.sample(prompts, n, temperature=c.temperature, top_p=c.top_p, max_tokens=self.max_tokens).texts
+            texts.extend(flat[i : i + n] for i in range(0, len(flat), n))
         chunks = [([row] * n, t) for row, t in zip(rows, texts)]
         verdicts = self.loop.run_until_complete(self.executor.score_groups(chunks))
         ks = [k for k in c.eval_k if k <= n]

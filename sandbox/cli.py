@@ -20,6 +20,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--stdin", type=Path, help="file fed to the program's stdin")
     run.add_argument("--backend", default="embedded", choices=["embedded", "docker", "none"])
     run.add_argument("--tier", default=None, help="1, 2, 3, 1-fast or 2-fast (default: strongest available)")
+    run.add_argument("--python", default=None, help="interpreter to run the program with (default: this one)")
     serve = sub.add_parser("serve", help="HTTP server (SandboxFusion-compatible /run_code)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
@@ -39,7 +40,7 @@ def run_file(args: argparse.Namespace) -> RunResult:
         stdin = args.stdin.read_bytes() if args.stdin else b""
         from .sandbox import Sandbox
 
-        with Sandbox(backend=args.backend, tier=args.tier) as sb:
+        with Sandbox(backend=args.backend, tier=args.tier, python=args.python) as sb:
             return sb.run(code, stdin=stdin, limits=Limits(timeout_s=args.timeout, memory_mb=args.memory_mb))
     except Exception as exc:  # noqa: BLE001 - the contract promises one JSON object and exit 0
         return RunResult(status="sandbox_error", exit_code=None, stdout="", stderr=f"{type(exc).__name__}: {exc}",

@@ -64,6 +64,9 @@ class ForkServer:
             raise SandboxUnavailable(f"the sandbox fork server failed to start (python {python})")
         self.info = json.loads(reply)
         self.owner = os.getpid()
+        if "error" in self.info:
+            self.close()
+            raise SandboxUnavailable(f"the sandbox fork server failed to start: {self.info['error']}")
 
     def launch(self, header: dict, payload: dict) -> tuple[int, int, int, socket.socket]:
         """Start one run; returns our ends (stdin_w, stdout_r, stderr_r, ctl)."""

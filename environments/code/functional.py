@@ -194,7 +194,7 @@ class FunctionalRun:
         if outcome.verifier_error is None and all(t.passed for t in outcome.tests):
             threading.Thread(target=_reap, args=(waits,), daemon=True).start()  # nothing to learn from them
         else:
-            results = _reap(waits)
+            results = _reap_bounded(waits)
             if results:
                 outcome.stderr = results[-1].stderr[-2000:]
             broken = [r.stderr[-300:] for r in results if r.status == "sandbox_error"]
@@ -327,6 +327,16 @@ def _call_fields(message: dict) -> dict:
 def _reap(waits: list[tuple[Any, float]]) -> list[Any]:
     """Wait for (and so release) finished or killed processes; their results."""
     return [proc.wait(timeout) for proc, timeout in waits]
+
+
+def _reap_bounded(waits: list[tuple[Any, float]]) -> list[Any]:
+    """`_reap` in a helper thread, given up on after the waits' own timeouts: a sandbox whose wait()
+    outlives its timeout costs this verification its details, never a hang."""
+    results: list[Any] = []
+    helper = threading.Thread(target=lambda: results.extend(_reap(waits)), daemon=True)
+    helper.start()
+    helper.join(sum(timeout for _, timeout in waits) + 1)
+    return results if not helper.is_alive() else []
 
 
 def _forward(reply: dict) -> tuple[dict, tuple[str, str] | None]:

@@ -100,6 +100,7 @@ class CgroupPool:
                 for b in bases:
                     b.mkdir(exist_ok=True)
                     _remove_orphans(b)
+                    _probe_writable(b)
                 return cls(bases, 1), "cgroup v1"
             return None, "no cgroup v1 memory/pids/cpu hierarchy and no cgroup v2 mount"
         except OSError as exc:
@@ -113,6 +114,7 @@ class CgroupPool:
         base = ROOT / BASE_NAME
         base.mkdir(exist_ok=True)
         _remove_orphans(base)
+        _probe_writable(base)
         for ctrl in wanted:
             _try_write(ROOT / "cgroup.subtree_control", f"+{ctrl}")
         _write(base / "cgroup.subtree_control", " ".join(f"+{c}" for c in sorted(wanted)))
@@ -173,6 +175,13 @@ def _remove_orphans(base: Path) -> None:
                 d.rmdir()
             except OSError:
                 pass  # still has processes, or not ours to remove
+
+
+def _probe_writable(base: Path) -> None:
+    """Raise OSError unless we may create (and remove) cgroups under `base`."""
+    probe = base / f"probe-{os.getpid()}-{next(_names)}"
+    probe.mkdir()
+    probe.rmdir()
 
 
 def _write(path: Path, value: object) -> None:

@@ -288,6 +288,9 @@ def build_static_root(srv: Server, root: str) -> None:
     """Mount the parts of the new root that never change at `root` (in the current, private mount
     namespace): read-only system paths and interpreter, a few device nodes, /etc stubs, mount points."""
     L.mount(None, "/", None, L.MS_REC | L.MS_PRIVATE)
+    # Handles first: a source below `root` (a venv in /tmp) is hidden once the stage is mounted.
+    handles = {path: os.open(path, os.O_PATH | os.O_CLOEXEC) for path, kind, _ in srv.paths if kind != "link"}
+    handles.update({f"/dev/{d}": os.open(f"/dev/{d}", os.O_PATH | os.O_CLOEXEC) for d in DEVICES})
     L.mount("tmpfs", root, "tmpfs", L.MS_NOSUID | L.MS_NODEV, "size=4m,mode=755")
     for path, kind, ref in srv.paths:
         target = root + path
@@ -299,7 +302,7 @@ def build_static_root(srv: Server, root: str) -> None:
             os.makedirs(target, exist_ok=True)
         else:
             open(target, "w").close()
-        L.bind_readonly(path, target)
+        L.bind_readonly(f"/proc/self/fd/{handles[path]}", target)
     for name in ("etc", "dev", "proc", "work", "tmp", "dev/shm"):
         os.makedirs(f"{root}/{name}", exist_ok=True)
     _write(f"{root}/etc/passwd", PASSWD)
@@ -307,7 +310,9 @@ def build_static_root(srv: Server, root: str) -> None:
     _write(f"{root}/etc/hostname", "sandbox\n")
     for dev in DEVICES:
         open(f"{root}/dev/{dev}", "w").close()
-        L.mount(f"/dev/{dev}", f"{root}/dev/{dev}", None, L.MS_BIND)
+        L.mount(f"/proc/self/fd/{handles['/dev/' + dev]}", f"{root}/dev/{dev}", None, L.MS_BIND)
+    for fd in handles.values():
+        os.close(fd)
     for i, name in enumerate(("stdin", "stdout", "stderr")):
         os.symlink(f"/proc/self/fd/{i}", f"{root}/dev/{name}")
     os.symlink("/proc/self/fd", f"{root}/dev/fd")

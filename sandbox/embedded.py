@@ -31,6 +31,7 @@ SERVER_SCRIPT = Path(__file__).with_name("_zygote.py")
 NOBODY = 65534
 SYSTEM_RO_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32",
                    "/etc/ld.so.cache", "/etc/localtime")
+PRIVATE_DIRS = ("/tmp/", "/work/", "/dev/", "/proc/")
 BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
 
 
@@ -43,6 +44,12 @@ class ForkServer:
 
     def __init__(self, tier: int, python: str, bpf: bytes, uid: int | None) -> None:
         self.tier, self.python, self.uid = tier, python, uid
+        ro_paths = _ro_paths(python)
+        shadowed = [p for p in ro_paths if tier == 1 and p.startswith(PRIVATE_DIRS)]
+        if shadowed:
+            raise SandboxUnavailable(f"{shadowed[0]} lies under a directory the sandbox replaces with a "
+                                     "private one (/tmp, /work, /dev, /proc); install the interpreter "
+                                     "elsewhere or pass python=")
         self.workroot = None
         if tier != 1:
             self.workroot = tempfile.mkdtemp(prefix="envsdk-sandbox-")
@@ -56,7 +63,7 @@ class ForkServer:
         theirs.close()
         self.sock = ours
         config = {"tier": tier, "uid": uid, "gid": uid, "python": python, "bpf": bpf.hex(),
-                  "ro_paths": _ro_paths(python), "workroot": self.workroot}
+                  "ro_paths": ro_paths, "workroot": self.workroot}
         ours.send(json.dumps(config).encode())
         reply = ours.recv(1 << 16)
         if not reply:

@@ -51,7 +51,16 @@ def modernbert_base(directory: Path) -> Path:
     from envsdk_darling.cosine import minilm_path
 
     tokenizer = AutoTokenizer.from_pretrained(minilm_path())
-    config = ModernBertConfig(vocab_size=len(tokenizer), num_labels=2, pad_token_id=tokenizer.pad_token_id)
+    cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
+    config = ModernBertConfig(
+        vocab_size=len(tokenizer),
+        num_labels=2,
+        pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=cls,
+        eos_token_id=sep,
+        cls_token_id=cls,
+        sep_token_id=sep,
+    )
     AutoModelForSequenceClassification.from_config(config).save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     return directory

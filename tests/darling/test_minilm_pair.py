@@ -1,0 +1,69 @@
+"""The shipped default classifier and its training routine."""
+
+import json
+
+import pytest
+
+import envsdk
+from envsdk_darling import load_classifier
+from envsdk_darling.minilm_pair import WEIGHTS_DIR, MiniLMPairClassifier
+from envsdk_darling.pairs import LabelledPair, split_pairs, wilson_interval
+from envsdk_darling.train import TrainSettings, train_classifier
+
+STORY = "Once upon a time a lighthouse keeper found a bottle with a map inside it. " * 30
+OTHER = "To bake bread you need flour, water, salt and yeast, and a lot of patience. " * 30
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_classifier("minilm-pair")
+
+
+def test_shipped_weights_are_small_and_record_their_held_out_accuracy():
+    assert (WEIGHTS_DIR / "minilm-pair.safetensors").stat().st_size < 25e6
+    held = json.loads((WEIGHTS_DIR / "minilm-pair.json").read_text())["training"]["heldout"]
+    assert held["n"] >= 200
+
+
+def test_shipped_classifier_gives_symmetric_probabilities(shipped):
+    m = shipped.same_matrix("", [STORY, OTHER, STORY[:300]])
+    assert (m == m.T).all() and ((0 <= m) & (m <= 1)).all()
+
+
+def test_identical_long_responses_are_the_same_and_unrelated_ones_differ(shipped):
+    same, different = shipped.same_probs("", [STORY, STORY, OTHER], [(0, 1), (0, 2)])
+    assert same > shipped.threshold > different
+
+
+def test_long_responses_are_read_in_windows_not_truncated(shipped):
+    rows, owner, first = shipped.model.chunk([STORY])
+    assert len(rows) >= 2 and first == [True] + [False] * (len(rows) - 1)
+    changed_tail = STORY + OTHER
+    a, b = shipped.embed([STORY, changed_tail])
+    assert abs(a - b).max() > 1e-3
+
+
+def test_default_transform_uses_the_shipped_classifier():
+    t = envsdk.load_transform("darling")
+    group = envsdk.Group.from_verdicts(
+        prompt="Tell me a story.", completions=[STORY, STORY, OTHER], verdicts=[envsdk.Verdict(reward=1)] * 3
+    )
+    [out] = t.apply([group])
+    assert out.metrics["transform/darling/classifier_pairs"] == 3
+    assert out.metrics["transform/darling/classifier_s"] > 0
+
+
+def test_train_classifier_writes_loadable_weights(tmp_path):
+    pairs = [
+        LabelledPair(id=str(k), generation_0=STORY, generation_1=STORY if k % 2 else OTHER, similar=k % 2)
+        for k in range(6)
+    ]
+    train, heldout = split_pairs(pairs, fraction=1 / 3, seed=1)
+    accuracy = train_classifier(train, heldout, tmp_path, settings=TrainSettings(epochs=1, max_tokens=32), report=lambda m: None)
+    assert accuracy.n == 2
+    assert MiniLMPairClassifier(weights=tmp_path).same_probs("", [STORY, OTHER], [(0, 1)])
+
+
+def test_wilson_interval_brackets_the_proportion():
+    lo, hi = wilson_interval(80, 100)
+    assert lo < 0.8 < hi and hi - lo == pytest.approx(0.155, abs=0.01)

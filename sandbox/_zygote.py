@@ -449,6 +449,8 @@ def main() -> None:
         return
     sock.send(json.dumps({"pid": os.getpid(), "landlock_abi": L.landlock_abi()}).encode())
     server.serve()
+    if config.get("workroot"):  # the owner is gone (perhaps without closing): leave nothing behind
+        _rmtree(config["workroot"])
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import selectors
 import socket
 import struct
@@ -47,7 +46,6 @@ class DockerBackend:
         self.client.ping()
         self.image = image or os.environ.get("ENVSDK_SANDBOX_IMAGE") or self._default_image()
         self.pool_size = pool_size
-        self._idle: queue.SimpleQueue = queue.SimpleQueue()
         self._containers: list = []
         self._lock = threading.Lock()
         self._shape: dict[tuple, list] = {}

@@ -49,11 +49,11 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--heldout-ids", help="JSON file with 'heldout_ids' (a fixed split); else a seeded fraction")
     train.add_argument("--heldout-fraction", type=float, default=0.25)
     train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--epochs", type=int, default=3)
-    train.add_argument("--layers", type=int, default=1, help="top encoder layers to fine-tune (0 = head only)")
+    train.add_argument("--epochs", type=int, default=3, help="AdamW epochs before the head's L-BFGS refit")
+    train.add_argument("--layers", type=int, default=0, help="top encoder layers to fine-tune (0 = head only)")
     train.add_argument("--chunk-tokens", type=int, default=256)
-    train.add_argument("--max-windows", type=int, default=1, help="windows per response seen in training (0 = all)")
-    train.add_argument("--max-tokens", type=int, default=128, help="tokens per training window (0 = the chunk size)")
+    train.add_argument("--max-windows", type=int, default=0, help="windows per response seen in training (0 = all)")
+    train.add_argument("--max-tokens", type=int, default=0, help="tokens per training window (0 = the chunk size)")
     train.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     return parser
 

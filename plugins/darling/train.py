@@ -25,14 +25,14 @@ log = logging.getLogger("envsdk_darling.train")
 
 @dataclass
 class TrainSettings:
-    """Optimisation settings (defaults fit ~15 minutes on a 2-core CPU for 750 pairs)."""
+    """Optimisation settings of `train_classifier`."""
 
     epochs: int = 3
     batch_pairs: int = 16
     lr_encoder: float = 5e-5
     lr_head: float = 2e-2
-    max_windows: int | None = 1  # train on each response's first window only (inference reads all)
-    max_tokens: int | None = 128  # and cut that window to this many tokens (CPU budget)
+    max_windows: int | None = None  # e.g. 1: train on each response's first window only (cheaper)
+    max_tokens: int | None = None  # e.g. 128: cut training windows to this many tokens (cheaper)
     weight_decay: float = 0.01
     seed: int = 0
 
@@ -106,6 +106,33 @@ def _embed_cached(model, top, cache: _WindowCache, texts: Sequence[str]) -> torc
     return pool_windows([(out, mask, owner, first)], len(texts), model.spec.opening_tokens)
 
 
+def fit_head(model: MiniLMPairModel, top, cache: _WindowCache, train: Sequence[LabelledPair]) -> float:
+    """Refit the 3-parameter head to convergence (full-batch L-BFGS logistic regression) on the final
+    embeddings: SGD leaves it far from the optimum because the cosines span a narrow range."""
+    with torch.no_grad():
+        if top is not None:
+            top.eval()
+        emb = torch.cat(
+            [
+                _embed_cached(model, top, cache, [t for p in train[k : k + 64] for t in (p.generation_0, p.generation_1)])
+                for k in range(0, len(train), 64)
+            ]
+        )
+    labels = torch.tensor([float(p.similar) for p in train])
+    optimizer = torch.optim.LBFGS(model.head.parameters(), lr=1.0, max_iter=500, line_search_fn="strong_wolfe")
+    loss_fn = nn.BCEWithLogitsLoss()
+
+    def closure():
+        optimizer.zero_grad()
+        loss = loss_fn(model.head(emb[0::2], emb[1::2]), labels)
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    with torch.no_grad():
+        return loss_fn(model.head(emb[0::2], emb[1::2]), labels).item()
+
+
 def train_classifier(
     train: Sequence[LabelledPair],
     heldout: Sequence[LabelledPair],
@@ -133,7 +160,7 @@ def train_classifier(
     if encoder_params:
         groups.append({"params": encoder_params, "lr": settings.lr_encoder})
     optimizer = torch.optim.AdamW(groups, weight_decay=settings.weight_decay)
-    steps = settings.epochs * -(-len(train) // settings.batch_pairs)
+    steps = max(1, settings.epochs * -(-len(train) // settings.batch_pairs))
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / 10) * max(0.0, 1 - s / steps))
     loss_fn = nn.BCEWithLogitsLoss()
     for epoch in range(settings.epochs):
@@ -154,6 +181,7 @@ def train_classifier(
             total += loss.item() * len(batch)
         report(f"epoch {epoch + 1}/{settings.epochs}: train loss {total / len(train):.4f} ({time.perf_counter() - started:.0f}s)")
     model.eval()
+    report(f"head refit by L-BFGS: train loss {fit_head(model, top, cache, train):.4f}")
     spec.training = {
         "pairs_train": len(train),
         "pairs_heldout": len(heldout),

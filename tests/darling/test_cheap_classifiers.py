@@ -65,4 +65,4 @@ def test_cosine_classifier_on_the_offline_minilm_embeds_long_texts_in_windows():
     m = clf.same_matrix("p", [long_a, long_a, long_b])
     assert m[0, 1] == pytest.approx(1.0, abs=1e-5)
     assert m[0, 2] < m[0, 1]  # the tail past the first window changed the embedding
-    assert clf.threshold == 0.8
+    assert clf.threshold == 0.89

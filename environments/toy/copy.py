@@ -1,4 +1,4 @@
-"""toy-copy: copy a digit from the prompt. Shows plain learning (≈10% → ≈100%) within a minute on a CPU."""
+"""toy-copy: reply with exactly the digit in the prompt. Plain learning (≈30% → ≈99%) within a minute on a CPU."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from envsdk import Rubric, reward
 from ._common import ToyEnvironment, reply
 
 DIGITS = "0123456789"
+STRAY = ".!?,;:"  # what the warm-started policy sometimes appends
 
 
 def prompt_for(digit: str) -> str:
@@ -27,21 +28,22 @@ def make_rows(size: int, seed: int) -> list[dict]:
             for i, d in enumerate(rng.choice(DIGITS) for _ in range(size))]
 
 
-def weak_copier(copy_share: float):
-    """Warm start: copy the digit `copy_share` of the time, else reply a random digit.
+def sloppy_copier(exact_share: float):
+    """Warm start: always copy the digit, but add a stray character after it unless drawn `exact_share`.
 
-    The fitted policy starts at about copy_share + (1 - copy_share)/10 success and already looks at the
-    prompt, so RL has a signal to sharpen; from replies unrelated to the prompt it first collapses.
+    Copying is learned reliably only from a full signal (from a partial one a model this small may not
+    pick it up within the warm start); the stray character leaves RL something to learn: reply with the
+    digit alone. The fitted policy succeeds about `exact_share` of the time.
     """
 
     def sample(rng: random.Random) -> tuple[str, str]:
         digit = rng.choice(DIGITS)
-        return prompt_for(digit), digit if rng.random() < copy_share else rng.choice(DIGITS)
+        return prompt_for(digit), digit if rng.random() < exact_share else digit + rng.choice(STRAY)
 
     return sample
 
 
-def load_environment(size: int = 512, eval_size: int = 50, seed: int = 0, copy_share: float = 0.2) -> ToyEnvironment:
+def load_environment(size: int = 512, eval_size: int = 50, seed: int = 0, exact_share: float = 0.3) -> ToyEnvironment:
     """Copy a digit from the prompt (toy; plain learning within a minute)."""
     return ToyEnvironment(
         dataset=lambda: make_rows(size, seed),
@@ -50,6 +52,6 @@ def load_environment(size: int = 512, eval_size: int = 50, seed: int = 0, copy_s
         required_fields=("answer",),
         sampling_args={"max_tokens": 3},
         description="Copy a digit from the prompt",
-        warm_start=weak_copier(copy_share),
+        warm_start=sloppy_copier(exact_share),
         answer_space=lambda row: [row["answer"]],
     )

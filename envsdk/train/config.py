@@ -30,7 +30,7 @@ class GRPOConfig:
     max_completion_length: int | None = None  # None: the environment's sampling_args["max_tokens"], else 256
     temperature: float = 1.0
     top_p: float = 1.0
-    learning_rate: float | None = None  # None: 3e-3 for the tiny policy, 1e-6 (TRL's default) otherwise
+    learning_rate: float | None = None  # None: tiny.learning_rate (1e-3) for the tiny policy, 1e-6 (TRL's) otherwise
     lr_scheduler_type: Literal["linear", "constant", "cosine"] = "linear"
     warmup_ratio: float = 0.0
     weight_decay: float = 0.0

@@ -17,7 +17,7 @@ PAD, EOS, UNK = "<pad>", "<eos>", "<unk>"
 
 @dataclass
 class TinyConfig:
-    """Size of the tiny policy and of its warm start."""
+    """Size of the tiny policy, its warm start, and its default RL learning rate."""
 
     n_embd: int = 64
     n_layer: int = 2
@@ -26,6 +26,7 @@ class TinyConfig:
     warm_start_steps: int = 150
     warm_start_batch: int = 64
     warm_start_lr: float = 3e-3
+    learning_rate: float = 1e-3  # the RL learning rate when none is given (3e-3 makes toy runs unstable)
 
 
 def char_tokenizer():

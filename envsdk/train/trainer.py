@@ -71,7 +71,7 @@ class GRPOTrainer:
         self.ref = copy.deepcopy(self.model).eval().requires_grad_(False) if c.beta else None
         self.generator = HFGenerator(self.model, self.tokenizer, seed=c.seed)
         self.max_tokens = c.max_completion_length or self.env.sampling_args.get("max_tokens") or 256
-        lr = c.learning_rate if c.learning_rate is not None else (1e-6 if c.model else 3e-3)
+        lr = c.learning_rate if c.learning_rate is not None else (1e-6 if c.model else c.tiny.learning_rate)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=lr, weight_decay=c.weight_decay)
         updates = c.max_steps * c.num_iterations
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(

@@ -37,6 +37,15 @@ def test_grpo_learns_toy_even(tmp_path):
     assert final["pass@1"] >= 0.9
 
 
+def test_grpo_learns_toy_copy_from_the_warm_start(tmp_path):
+    config = _config(tmp_path, env="toy-copy", max_steps=60, num_generations=32, eval_samples=16, eval_at_start=True,
+                     tiny=TinyConfig())
+    final = GRPOTrainer(config).train()
+    start = _lines(tmp_path)[0]
+    assert start["eval"] and start["pass@1"] < 0.5
+    assert final["pass@1"] >= 0.85
+
+
 def test_metrics_lines_carry_the_contract_fields(tmp_path):
     GRPOTrainer(_config(tmp_path)).train()
     train, final = _lines(tmp_path)[0], _lines(tmp_path)[-1]

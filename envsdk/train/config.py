@@ -51,7 +51,7 @@ class GRPOConfig:
     eval_limit: int | None = None  # evaluate on at most this many eval rows
     save_every: int = 0  # 0: save only at the end
     resume: bool = False
-    threads: int | None = None  # torch CPU threads; None leaves torch's default
+    threads: int | None = None  # torch CPU threads; None: 1 for the tiny policy, else torch's default
     device: str | None = None  # None: cuda when available, else cpu
     bf16: bool | None = None  # None: on with a bf16-capable GPU
     verify_workers: int = 2

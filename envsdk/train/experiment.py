@@ -22,8 +22,9 @@ class ExperimentConfig:
     output_dir: str
     tasks: tuple[str, ...] = ("toy-even", "toy-even-mod")
     seed: int = 0
-    max_steps: int = 200
+    max_steps: int = 300
     learning_rate: float = 1e-3
+    warmup_ratio: float = 0.1  # a gentler start keeps more of the base policy's answers alive for both methods
     threads: int | None = 1
     progress: bool = True
     overrides: dict[str, dict[str, Any]] = field(default_factory=lambda: {
@@ -52,7 +53,8 @@ def _run(task: str, method: str, base: Path, config: ExperimentConfig, directory
 
     train_config = GRPOConfig(
         output_dir=str(directory / method), env=task, model=str(base), seed=config.seed,
-        max_steps=config.max_steps, learning_rate=config.learning_rate, threads=config.threads,
+        max_steps=config.max_steps, learning_rate=config.learning_rate, warmup_ratio=config.warmup_ratio,
+        threads=config.threads,
         transforms=["darling"] if method == "darling" else [],
         transform_kwargs={"darling": {"classifier": None}},  # toy answers are ≤ 5 words: the short-answer rule
         eval_at_start=method == "grpo", progress=config.progress,  # one base eval: it is seeded, the same for both

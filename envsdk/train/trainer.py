@@ -56,8 +56,10 @@ class GRPOTrainer:
 
     def __init__(self, config: GRPOConfig):
         self.config = c = config
-        if c.threads:
-            torch.set_num_threads(c.threads)
+        # the tiny policy's ops are too small to gain from threads, and lose badly on a busy machine
+        threads = c.threads or (None if c.model else 1)
+        if threads:
+            torch.set_num_threads(threads)
         self.out = Path(c.output_dir)
         self.out.mkdir(parents=True, exist_ok=True)
         self.env = envsdk.load_environment(c.env, **c.env_kwargs)

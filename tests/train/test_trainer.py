@@ -68,6 +68,13 @@ def test_same_seed_gives_identical_metrics(tmp_path):
     assert _without_times(_lines(tmp_path / "a")) == _without_times(_lines(tmp_path / "b"))
 
 
+def test_evaluating_never_changes_the_training_samples(tmp_path):
+    GRPOTrainer(_config(tmp_path / "a", eval_every=1, eval_at_start=True)).train()
+    GRPOTrainer(_config(tmp_path / "b")).train()
+    train = [[line for line in _lines(tmp_path / run) if not line.get("eval")] for run in ("a", "b")]
+    assert _without_times(train[0]) == _without_times(train[1])
+
+
 def test_resume_continues_exactly_where_the_checkpoint_left_off(tmp_path):
     GRPOTrainer(_config(tmp_path / "full", max_steps=4, save_every=2)).train()
     shutil.copytree(tmp_path / "full", tmp_path / "cut")

@@ -87,11 +87,13 @@ def _train_parser() -> argparse.ArgumentParser:
 
 
 def _experiment_parser() -> argparse.ArgumentParser:
+    from .experiment import ExperimentConfig
+
     p = argparse.ArgumentParser(prog="envsdk train experiment",
                                 description="DARLING vs GRPO on the toy tasks: summary.json and a pass@k plot.")
-    p.add_argument("--output", required=True)
+    p.add_argument("--output", required=True, help="writes summary.json, darling_vs_grpo.png and one folder per task")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--max-steps", type=int, default=None)
+    p.add_argument("--max-steps", type=int, default=None, help=f"RL steps per run (default: {ExperimentConfig.max_steps})")
     p.add_argument("--task", action="append", default=None, help="toy task (default: toy-even and toy-even-mod)")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--no-progress", action="store_true")

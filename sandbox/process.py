@@ -153,7 +153,10 @@ class SandboxProcess:
                 if key.data == "in":
                     view = self._feed(sel, view)
                     continue
-                chunk = os.read(key.fd, 1 << 16)
+                try:
+                    chunk = os.read(key.fd, 1 << 16)
+                except OSError:  # e.g. ECONNRESET on the control socket when a kill races the exit
+                    chunk = b""
                 if not chunk:
                     sel.unregister(key.fileobj)
                 elif key.data == "ctl":

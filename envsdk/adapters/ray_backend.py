@@ -20,13 +20,14 @@ from ..verdict import Verdict
 
 
 class _VerifierActor:
-    """Runs on a Ray worker: one environment, scored on the actor's own event loop."""
+    """Runs on a Ray worker: one environment; CPU-heavy rubrics get one killable worker process per
+    actor (so a hung row is flagged by its deadline, as in the local pool), others the actor's loop."""
 
     def __init__(self, spec: EnvSpec, factory: Callable | None, timeout_s: float):
         from ..executor import Executor
         from ._scoring import _rebuild_env
 
-        self.executor = Executor(_rebuild_env(spec, factory), mode="inline", timeout_s=timeout_s)
+        self.executor = Executor(_rebuild_env(spec, factory), mode="auto", workers=1, timeout_s=timeout_s)
 
     async def score(self, rows: list[dict], completions: list[Text], states: list[dict]) -> list[dict]:
         verdicts = await self.executor.score_group(rows, completions, states)

@@ -116,7 +116,9 @@ class ForkServer:
 
 def _ro_paths(python: str) -> list[str]:
     """System paths plus the interpreter's prefixes, without paths already covered by another."""
-    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.dirname(os.path.dirname(python))}
+    # The caller's own prefixes only where the sandbox can show them (a venv in /tmp cannot be).
+    own = {sys.prefix, sys.base_prefix, sys.exec_prefix}
+    prefixes = {p for p in own if not p.startswith(PRIVATE_DIRS)} | {os.path.dirname(os.path.dirname(python))}
     candidates = list(SYSTEM_RO_PATHS)
     for p in sorted(prefixes):
         candidates += [p, os.path.realpath(p)]
@@ -141,6 +143,15 @@ def _rlimits(limits: Limits, cgroup: Cgroup | None) -> dict[str, tuple[int, int]
     return out
 
 
+def default_python() -> str:
+    """The caller's interpreter, or its base interpreter when the caller's lies under a directory the
+    sandbox makes private (e.g. a venv in /tmp): sandboxed programs then get the stdlib only."""
+    for candidate in (sys.executable, os.path.realpath(sys.executable), getattr(sys, "_base_executable", "")):
+        if candidate and os.path.exists(candidate) and not candidate.startswith(PRIVATE_DIRS):
+            return candidate
+    return sys.executable
+
+
 class EmbeddedBackend:
     """Picks and probes a tier, then runs programs through a warm fork server."""
 
@@ -149,7 +160,7 @@ class EmbeddedBackend:
     def __init__(self, tier: int | None = None, fast: bool = False, python: str | None = None,
                  name: str = "embedded") -> None:
         self.name = name
-        self.python = python or sys.executable
+        self.python = python or default_python()
         self.fast = fast
         self.uid = NOBODY if os.geteuid() == 0 else None
         self._lock = threading.Lock()

@@ -7,6 +7,8 @@ there is one) and rebuilds the environment, executor and transforms lazily after
 
 from __future__ import annotations
 
+import asyncio
+
 import hashlib
 import json
 import math
@@ -201,16 +203,25 @@ class BatchScorer:
         *,
         group_size: int | None = None,
         transform: bool = True,
+        states: Sequence[dict] | None = None,
     ) -> Scored:
         """Verify a flat batch, transform whole groups, and return rewards aligned with the input.
 
-        `transform=False` skips the transforms (a server flushing a group that never completed).
+        `transform=False` skips the transforms (a server flushing a group that never completed);
+        `states` are per-rollout states handed to the rubric (multi-turn episodes).
         """
         rows = [{**row, "prompt": row.get("prompt", prompt)} for row, prompt in zip(rows, prompts)]
         index_groups = self.split_groups(rows, prompts, group_size)
-        if self.needs_whole_groups:
-            results = await self.executor.score_groups(
-                [([rows[i] for i in idx], [completions[i] for i in idx]) for idx in index_groups]
+        if self.needs_whole_groups or states is not None:
+            results = await asyncio.gather(
+                *(
+                    self.executor.score_group(
+                        [rows[i] for i in idx],
+                        [completions[i] for i in idx],
+                        [states[i] for i in idx] if states is not None else None,
+                    )
+                    for idx in index_groups
+                )
             )
         else:  # independent rows: the executor chunks them into few tasks
             flat = await self.executor.score_rows(rows, list(completions))

@@ -24,13 +24,11 @@ from concurrent.futures import Future
 from typing import Any, Callable, Coroutine, Sequence
 
 from ..environment import Environment
-from ..group import Group, OnError
+from ..group import OnError
 from ..messages import Messages, Text
 from ..multiturn import MultiTurnEnv, State, ToolEnv
 from ..tools import Tool, ToolCall
-from ..transforms import apply_transforms
-from ..verdict import Verdict
-from ._scoring import BatchScorer, Scored, TransformLike, batch_metrics
+from ._scoring import BatchScorer, Scored, TransformLike
 from .export import ROW_COLUMN, decode_row, to_trl_dataset
 from .trl import RewardFunc, _group_size, _log, check_config
 
@@ -357,35 +355,8 @@ async def score_episodes(
     *,
     group_size: int | None = None,
 ) -> Scored:
-    """`BatchScorer.score` with each rollout's state passed to the rubric (which that method does not take)."""
-    rows = [{**row, "prompt": row.get("prompt", prompt)} for row, prompt in zip(rows, prompts)]
-    index_groups = scorer.split_groups(rows, prompts, group_size)
-    results = await asyncio.gather(
-        *(
-            scorer.executor.score_group([rows[i] for i in idx], [completions[i] for i in idx], [states[i] for i in idx])
-            for idx in index_groups
-        )
-    )
-    groups = [
-        Group.from_verdicts(
-            prompt=prompts[idx[0]],
-            completions=[completions[i] for i in idx],
-            verdicts=verdicts,
-            env=scorer.name,
-            example_id=rows[idx[0]].get("id"),
-            answer=rows[idx[0]].get("answer"),
-            on_error=scorer.on_error,
-        )
-        for idx, verdicts in zip(index_groups, results)
-    ]
-    if scorer.transforms:
-        groups = apply_transforms(groups, scorer.transforms)
-    rewards: list[float | None] = [None] * len(rows)
-    verdicts_out: list[Verdict] = [Verdict()] * len(rows)
-    for idx, group, verdicts in zip(index_groups, groups, results):
-        for i, reward, keep, verdict in zip(idx, group.rewards, group.keep, verdicts):
-            rewards[i] = reward if keep else (None if scorer.on_error == "abstain" else 0.0)
-            verdicts_out[i] = verdict
-    metrics = batch_metrics(verdicts_out, groups)
-    metrics["episode/tool_calls_mean"] = sum(len(s.get("tool_calls", [])) for s in states) / max(len(states), 1)
-    return Scored(rewards, verdicts_out, groups, metrics)
+    """Score finished episodes with each rollout's state passed to the rubric."""
+    scored = await scorer.score(rows, prompts, completions, group_size=group_size, states=states)
+    calls = sum(len(s.get("tool_calls", [])) for s in states) / max(len(states), 1)
+    scored.metrics["episode/tool_calls_mean"] = calls
+    return scored

@@ -17,6 +17,19 @@ V1_CONTROLLERS = ("memory", "pids", "cpu")
 _names = itertools.count()
 
 
+def read_oom_kills(path: Path) -> int | None:
+    """The `oom_kill` counter of a v1 memory.oom_control or v2 memory.events file; None when the file
+    is unreadable or has no such counter."""
+    try:
+        for line in path.read_text().splitlines():
+            key, _, value = line.partition(" ")
+            if key == "oom_kill":
+                return int(value)
+    except OSError:
+        pass
+    return None
+
+
 @dataclass
 class Cgroup:
     """One run's cgroup (one directory per v1 controller, or one v2 directory)."""
@@ -52,14 +65,7 @@ class Cgroup:
 
     def oom_kills(self) -> int:
         name = "memory.oom_control" if self.version == 1 else "memory.events"
-        try:
-            for line in (self.dirs[0] / name).read_text().splitlines():
-                key, _, value = line.partition(" ")
-                if key == "oom_kill":
-                    return int(value)
-        except OSError:
-            pass
-        return 0
+        return read_oom_kills(self.dirs[0] / name) or 0
 
     def oom_killed(self) -> bool:
         return self.oom_kills() > self._oom_before

@@ -14,6 +14,7 @@ import threading
 import time
 from pathlib import Path
 
+from ._cgroups import read_oom_kills
 from .models import Limits
 from .process import SandboxProcess
 
@@ -268,13 +269,9 @@ def _oom_kills(container_id: str) -> int:
     for path in (Path(f"/sys/fs/cgroup/memory/docker/{container_id}/memory.oom_control"),
                  Path(f"/sys/fs/cgroup/system.slice/docker-{container_id}.scope/memory.events"),
                  Path(f"/sys/fs/cgroup/docker/{container_id}/memory.events")):
-        try:
-            for line in path.read_text().splitlines():
-                key, _, value = line.partition(" ")
-                if key == "oom_kill":
-                    return int(value)
-        except OSError:
-            continue
+        count = read_oom_kills(path)
+        if count is not None:
+            return count
     return 0
 
 

@@ -1,6 +1,9 @@
 """Runs verification: I/O-bound rubrics on the event loop, CPU-heavy ones in a killable process pool.
 
-Pool workers are spawned processes that rebuild the environment from its `EnvSpec`. A task is one group
+Pool workers are fresh interpreters started from a tiny bootstrap (`_BOOTSTRAP`), never through
+multiprocessing's spawn, so they never import the caller's `__main__`: scripts without a main guard,
+stdin, `python -c`, notebooks and REPLs all work. A worker rebuilds the environment from its `EnvSpec`
+(an ad hoc factory defined in `__main__` travels by value, through cloudpickle). A task is one group
 (or a chunk of independent rows); the worker reports each row as it finishes, so the parent measures a
 wall-clock deadline per row from the moment that row's work starts. A row that hangs, crashes its worker
 or pushes the worker over its memory cap gets a flagged verdict; the worker is killed and replaced and the
@@ -10,8 +13,13 @@ rest of the task carries on. No signals are used inside workers, so verifiers ma
 from __future__ import annotations
 
 import asyncio
-import multiprocessing as mp
+import json
 import os
+import pickle
+import socket
+import subprocess
+import sys
+import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -56,14 +64,41 @@ def _build_env(payload: tuple[EnvSpec, Any]) -> Environment:
     return load_environment(spec.name, **spec.kwargs)
 
 
-def _worker_main(conn: Connection, payload: tuple[EnvSpec, Any]) -> None:
-    """Worker loop: receive a task, score it, stream verdicts back as plain dicts."""
+# The whole of a worker's `__main__`: restore the caller's import path, then enter `_worker_entry`.
+_BOOTSTRAP = (
+    "import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
+    "from envsdk.executor import _worker_entry; _worker_entry(int(sys.argv[2]), int(sys.argv[3]))"
+)
+
+
+def _exit_with_parent(alive_fd: int) -> None:
+    """Block until the parent's end of the alive pipe closes (the parent exited or died), then exit,
+    so a worker stuck in a verifier never outlives the process that started it."""
+    while os.read(alive_fd, 1):
+        pass
+    os._exit(1)
+
+
+def _worker_entry(conn_fd: int, alive_fd: int) -> None:
+    """A worker's start: read the pickled `(EnvSpec, factory)`, build the environment, say ready
+    (or why not), then serve tasks."""
     import resource
 
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    env = _build_env(payload)
-    loop = asyncio.new_event_loop()
+    threading.Thread(target=_exit_with_parent, args=(alive_fd,), daemon=True).start()
+    conn = Connection(conn_fd)
+    try:
+        env = _build_env(pickle.loads(conn.recv_bytes()))
+    except Exception as exc:  # reported to the parent, which raises it as one clear line
+        conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        return
     conn.send(("ready",))
+    _worker_main(conn, env)
+
+
+def _worker_main(conn: Connection, env: Environment) -> None:
+    """Worker loop: receive a task, score it, stream verdicts back as plain dicts."""
+    loop = asyncio.new_event_loop()
     while True:
         try:
             task: _Task | None = conn.recv()
@@ -99,14 +134,31 @@ def _rss_mb(pid: int) -> float:
 
 
 class _Worker:
-    """One spawned process and its pipe."""
+    """One worker process, its message socket and the pipe whose closing tells it to exit."""
 
-    def __init__(self, ctx, payload):
-        self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, payload), daemon=True)
-        self.proc.start()
-        child.close()
-        self.ready = False
+    def __init__(self, payload: bytes):
+        ours, theirs = socket.socketpair()
+        alive_r, self._alive_w = os.pipe()
+        args = [json.dumps(sys.path), str(theirs.fileno()), str(alive_r)]
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", _BOOTSTRAP, *args],
+            pass_fds=(theirs.fileno(), alive_r),
+            stdin=subprocess.DEVNULL,  # a script piped on stdin stays the caller's
+        )
+        theirs.close()
+        os.close(alive_r)
+        self.conn = Connection(ours.detach())
+        self.conn.send_bytes(payload)
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def _exit_code(self) -> int | None:
+        try:
+            return self.proc.wait(1)
+        except subprocess.TimeoutExpired:
+            return None
 
     async def _readable(self, timeout: float) -> bool:
         if self.conn.poll():
@@ -133,42 +185,41 @@ class _Worker:
                 try:
                     return self.conn.recv()
                 except (EOFError, OSError):
-                    self.proc.join(1)
-                    return ("crash", f"worker died (exit code {self.proc.exitcode})")
+                    return ("crash", f"worker died (exit code {self._exit_code()})")
             if memory_mb is not None and (rss := _rss_mb(self.proc.pid)) > memory_mb:
                 return ("memory", rss)
-            if not self.proc.is_alive():
-                return ("crash", f"worker died (exit code {self.proc.exitcode})")
+            if not self.alive:
+                return ("crash", f"worker died (exit code {self.proc.returncode})")
 
     def kill(self) -> None:
-        if self.proc.is_alive():
+        if self.alive:
             self.proc.kill()
-        self.proc.join(5)
+        self._exit_code()
         self.conn.close()
+        os.close(self._alive_w)
 
 
 class _Pool:
     """A fixed number of worker slots; dead workers are replaced on demand."""
 
-    def __init__(self, payload, config: ExecutorConfig):
+    def __init__(self, payload: bytes, config: ExecutorConfig):
         self.payload, self.config = payload, config
-        self.ctx = mp.get_context("spawn")
         self.idle: asyncio.Queue[_Worker | None] = asyncio.Queue()
         for _ in range(max(1, config.workers)):
             self.idle.put_nowait(None)  # a free slot; the worker is started lazily
 
     async def acquire(self) -> _Worker:
         worker = await self.idle.get()
-        if worker is None or not worker.proc.is_alive():
+        if worker is None or not worker.alive:
             worker = await self._start()
         return worker
 
     async def _start(self) -> _Worker:
-        worker = _Worker(self.ctx, self.payload)
+        worker = _Worker(self.payload)
         message = await worker.recv(time.monotonic() + 600, None)
         if message[0] != "ready":
             worker.kill()
-            raise RuntimeError(f"verification worker failed to start: {message}")
+            raise RuntimeError(f"verification worker failed to start: {message[-1]}")
         return worker
 
     def release(self, worker: _Worker | None) -> None:
@@ -249,15 +300,19 @@ class Executor:
             return [_timeout_verdict(timeout) for _ in rows]
 
     # ---- process pool ---------------------------------------------------------------------
-    def _payload(self) -> tuple[EnvSpec, Any]:
+    def _payload(self) -> bytes:
+        """What a worker rebuilds the environment from. cloudpickle sends a factory defined in
+        `__main__` by value (workers never import `__main__`) and an importable one by reference."""
         if self.env.spec is None:
             raise RuntimeError(
                 "this environment has no EnvSpec, so worker processes cannot rebuild it: load it with "
                 "envsdk.load_environment(name, ...) or register its factory with envsdk.register_environment"
             )
+        import cloudpickle
+
         from .registry import adhoc_factory
 
-        return (self.env.spec, adhoc_factory(self.env.spec.name))
+        return cloudpickle.dumps((self.env.spec, adhoc_factory(self.env.spec.name)))
 
     async def _pooled(self, task: _Task) -> list[Verdict]:
         if self._pool is None:

@@ -13,6 +13,7 @@ BUILTIN = {
     "verify": ("envsdk.cli.verify", "score saved rollouts offline"),
     "eval": ("envsdk.cli.eval", "sample from an OpenAI-compatible endpoint and score"),
     "init": ("envsdk.cli.init", "scaffold a third-party environment package"),
+    "audit": ("envsdk.cli.audit", "probe an environment's verifier with reward hacks"),
 }
 
 

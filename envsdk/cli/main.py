@@ -14,6 +14,7 @@ BUILTIN = {
     "eval": ("envsdk.cli.eval", "sample from an OpenAI-compatible endpoint and score"),
     "init": ("envsdk.cli.init", "scaffold a third-party environment package"),
     "audit": ("envsdk.cli.audit", "probe an environment's verifier with reward hacks"),
+    "report": ("envsdk.cli.report", "a static HTML page for a run, or two side by side"),
 }
 
 
@@ -29,6 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] in ("-h", "--help"):
         print(_usage())
         return 0 if argv else 2
+    if argv[0] == "--version":
+        from importlib.metadata import version
+
+        print(f"envsdk {version('envsdk')}")
+        return 0
     command, rest = argv[0], argv[1:]
     try:
         if command in BUILTIN:

@@ -15,8 +15,12 @@ DENIED = (
     "mount_setattr", "swapon", "swapoff", "reboot", "settimeofday", "clock_settime", "clock_adjtime",
     "adjtimex", "acct", "quotactl", "iopl", "ioperm", "syslog", "io_uring_setup", "io_uring_enter",
     "io_uring_register", "pidfd_getfd", "lookup_dcookie", "vhangup", "personality",
+    # SysV IPC and POSIX message queues: kernel objects named globally (outside tier 1's IPC
+    # namespace they would outlive a run and be read by the next one).
+    "shmget", "shmat", "shmctl", "shmdt", "semget", "semop", "semtimedop", "semctl",
+    "msgget", "msgsnd", "msgrcv", "msgctl", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive",
+    "mq_notify", "mq_getsetattr",
 )
-AF_UNIX = 1
 # clone() flags that would create namespaces (a fresh user namespace re-grants capabilities).
 NAMESPACE_FLAGS = (0x10000000, 0x00020000, 0x20000000, 0x40000000, 0x08000000, 0x04000000, 0x02000000)
 
@@ -32,8 +36,12 @@ def compile_filter() -> bytes:
             filt.add_rule(deny, name)
         except (RuntimeError, ValueError, OSError):
             pass  # syscall unknown on this architecture
-    # Only AF_UNIX sockets (asyncio needs socketpair): no IPv4/IPv6 (loopback included), netlink, packet.
-    filt.add_rule(deny, "socket", sc.Arg(0, sc.NE, AF_UNIX))
+    # No socket() at all: no IPv4/IPv6 (loopback included), netlink or packet sockets, and no AF_UNIX
+    # socket that could connect() to a host socket file by path (Landlock does not mediate connect)
+    # or bind an abstract name a host client would trust. socketpair() stays: it makes a connected
+    # pair that reaches nothing else (asyncio's self-pipe, multiprocessing.Pipe). The sandbox's own
+    # control channel is created by the supervisor outside the filter and closed before exec.
+    filt.add_rule(sc.ERRNO(errno.EAFNOSUPPORT), "socket")
     for flag in NAMESPACE_FLAGS:
         filt.add_rule(deny, "clone", sc.Arg(0, sc.MASKED_EQ, flag, flag))
     filt.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")  # flags unreadable by seccomp; libc falls back to clone

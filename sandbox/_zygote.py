@@ -46,14 +46,16 @@ class Server:
         self.sock = sock
         self.cfg = config
         self.tier = config["tier"]
+        view = config["view"]
+        self.hidden, self.shown = view["hidden"], view["shown"]
         self.paths = []  # (path, "link", target) | (path, "dir"|"file", O_PATH fd)
-        for path in config["ro_paths"]:
-            if os.path.islink(path):
-                self.paths.append((path, "link", os.readlink(path)))
+        for path, kind, target in view["entries"]:
+            if kind == "link":
+                self.paths.append((path, "link", target))
             elif os.path.exists(path):
-                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-                self.paths.append((path, "dir" if os.path.isdir(path) else "file", fd))
+                self.paths.append((path, kind, os.open(path, os.O_PATH | os.O_CLOEXEC)))
         self.dev_fds = {d: os.open(f"/dev/{d}", os.O_PATH | os.O_CLOEXEC) for d in DEVICES}
+        self.landlock = landlock_rules(self) if self.tier == 2 else []
 
     def drop_privileges(self) -> None:
         """Become the configured unprivileged uid (only when started as root)."""
@@ -219,11 +221,11 @@ class Supervisor:
         """Final child: limits, confinement, then the program itself (never returns)."""
         try:
             os.setsid()
+            os.chdir(work)
+            if landlock_work is not None:  # before RLIMIT_NOFILE: the view's rules hold many fds
+                self.confine_landlock(landlock_work)
             for name, (soft, hard) in self.hdr["rlimits"].items():
                 resource.setrlimit(getattr(resource, "RLIMIT_" + name), (soft, hard))
-            os.chdir(work)
-            if landlock_work is not None:
-                self.confine_landlock(landlock_work)
             if self.srv.tier == 1:
                 L.prctl(L.PR_SET_NO_NEW_PRIVS, 1)
                 L.drop_capabilities()
@@ -246,18 +248,47 @@ class Supervisor:
         self.ctl.close()
         os.closerange(3, 1 << 16)
         if self.hdr["mode"] == "fast":
-            run_in_process(work, argv, env)
+            run_in_process(work, argv, env, self.srv.cfg["sys_path"])
         os.execve(argv[0], argv, env)
 
     def confine_landlock(self, work: str) -> None:
         abi = L.landlock_abi()
         if abi < 1:
             raise OSError("Landlock is not available")
-        read = L.LL_EXECUTE | L.LL_READ_FILE | L.LL_READ_DIR
-        rules = [(fd, read) for _, kind, fd in self.srv.paths if kind != "link"]
-        rules += [(fd, read | L.LL_WRITE_FILE) for fd in self.srv.dev_fds.values()]
+        rules = list(self.srv.landlock)
         rules.append((os.open(work, os.O_PATH | os.O_CLOEXEC), L.landlock_fs_rights(abi)))
         L.landlock_restrict(rules, abi)
+
+
+def landlock_rules(srv: Server) -> list[tuple[int, int]]:
+    """Tier 2's read rules for the view: each shown path, minus the hidden directories inside it.
+    Landlock grants whole subtrees, so a directory holding a hidden one is granted child by child
+    (lookups need no right; only listing such a directory is refused). A declared package inside a
+    hidden directory gets full read, and that directory gets READ_DIR alone (its names can be listed,
+    so the importer finds the package; no other file in it can be opened)."""
+    read = L.LL_EXECUTE | L.LL_READ_FILE | L.LL_READ_DIR
+    granted: list[str] = []
+
+    def grant(path: str) -> None:
+        if path in srv.hidden:
+            return
+        inner = [h for h in srv.hidden if h.startswith(path.rstrip("/") + "/")]
+        if not inner:
+            granted.append(path)
+            return
+        for name in sorted(os.listdir(path)):
+            child = os.path.join(path, name)
+            if not os.path.islink(child):
+                grant(child)
+
+    for path, kind, _ in srv.paths:
+        if kind != "link":
+            grant(os.path.realpath(path))
+    rules = [(os.open(p, os.O_PATH | os.O_CLOEXEC), read) for p in granted + srv.shown]
+    parents = sorted({os.path.dirname(p) for p in srv.shown})
+    rules += [(os.open(p, os.O_PATH | os.O_CLOEXEC), L.LL_READ_DIR) for p in parents]
+    rules += [(fd, read | L.LL_WRITE_FILE) for fd in srv.dev_fds.values()]
+    return rules
 
 
 class Init:
@@ -275,13 +306,23 @@ class Init:
             mount_run_dirs(self.sup, STAGE)
         else:  # the copied stage is locked in this namespace; a fresh bind of it can be pivoted to
             L.mount(STAGE, STAGE, None, L.MS_BIND | L.MS_REC)
-        L.mount("proc", f"{STAGE}/proc", "proc", L.MS_NOSUID | L.MS_NODEV | L.MS_NOEXEC)
+        mount_proc(f"{STAGE}/proc")
         os.chdir(STAGE)
         L.pivot_root(".", ".")
         L.umount_detach(".")
         os.chdir("/")
         L.sethostname("sandbox")
         self.sup.exec_program("/work", landlock_work=None)
+
+
+def mount_proc(target: str) -> None:
+    """A new /proc with the run's processes only (`subset=pid`, Linux >= 5.8: no host-global files
+    such as loadavg, meminfo or sys/); a plain one on older kernels."""
+    flags = L.MS_NOSUID | L.MS_NODEV | L.MS_NOEXEC
+    try:
+        L.mount("proc", target, "proc", flags, "subset=pid")
+    except OSError:
+        L.mount("proc", target, "proc", flags)
 
 
 def build_static_root(srv: Server, root: str) -> None:
@@ -291,6 +332,7 @@ def build_static_root(srv: Server, root: str) -> None:
     # Handles first: a source below `root` (a venv in /tmp) is hidden once the stage is mounted.
     handles = {path: os.open(path, os.O_PATH | os.O_CLOEXEC) for path, kind, _ in srv.paths if kind != "link"}
     handles.update({f"/dev/{d}": os.open(f"/dev/{d}", os.O_PATH | os.O_CLOEXEC) for d in DEVICES})
+    handles.update({path: os.open(path, os.O_PATH | os.O_CLOEXEC) for path in srv.shown})
     L.mount("tmpfs", root, "tmpfs", L.MS_NOSUID | L.MS_NODEV, "size=4m,mode=755")
     for path, kind, ref in srv.paths:
         target = root + path
@@ -303,6 +345,7 @@ def build_static_root(srv: Server, root: str) -> None:
         else:
             open(target, "w").close()
         L.bind_readonly(f"/proc/self/fd/{handles[path]}", target)
+    hide_site_dirs(srv, root, handles)
     for name in ("etc", "dev", "proc", "work", "tmp", "dev/shm"):
         os.makedirs(f"{root}/{name}", exist_ok=True)
     _write(f"{root}/etc/passwd", PASSWD)
@@ -317,6 +360,25 @@ def build_static_root(srv: Server, root: str) -> None:
         os.symlink(f"/proc/self/fd/{i}", f"{root}/dev/{name}")
     os.symlink("/proc/self/fd", f"{root}/dev/fd")
     L.mount(None, root, None, L.MS_REMOUNT | L.MS_RDONLY | L.MS_NOSUID | L.MS_NODEV)
+
+
+def hide_site_dirs(srv: Server, root: str, handles: dict[str, int]) -> None:
+    """Cover each hidden directory with an empty read-only tmpfs holding only the declared packages."""
+    for hidden in srv.hidden:
+        target = root + hidden
+        if not os.path.isdir(target):
+            continue
+        L.mount("tmpfs", target, "tmpfs", L.MS_NOSUID | L.MS_NODEV, "size=64k,mode=755")
+        for path in srv.shown:
+            if not path.startswith(hidden + "/"):
+                continue
+            if os.path.isdir(path):
+                os.makedirs(root + path, exist_ok=True)
+            else:
+                os.makedirs(os.path.dirname(root + path), exist_ok=True)
+                open(root + path, "w").close()
+            L.bind_readonly(f"/proc/self/fd/{handles[path]}", root + path)
+        L.mount(None, target, None, L.MS_REMOUNT | L.MS_RDONLY | L.MS_NOSUID | L.MS_NODEV)
 
 
 def mount_run_dirs(sup: Supervisor, root: str) -> None:
@@ -345,13 +407,14 @@ def write_files(work: str, payload: dict, owner: int | None = None) -> None:
             os.chown(path, owner, owner)
 
 
-def run_in_process(work: str, argv: list[str], env: dict) -> None:
+def run_in_process(work: str, argv: list[str], env: dict, sys_path: list[str]) -> None:
     """Fast path: run main.py in this already-initialised interpreter, like `python main.py`."""
     atexit._clear()
     os.environ.clear()
     os.environ.update(env)
     sys.argv = argv[3:]
-    sys.path[0] = work
+    sys.path[:] = [work, *sys_path]
+    sys.path_importer_cache.clear()
     sys.stdin = sys.__stdin__ = open(0, "r", encoding="utf-8", closefd=False)
     sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", closefd=False)
     sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", errors="backslashreplace",
@@ -437,6 +500,11 @@ def _rmtree(path: str) -> None:
 
 def main() -> None:
     os.umask(0o022)
+    import site  # the server runs with -S: keep exit()/quit()/help for fast-path programs, no site dirs
+
+    site.setquit()
+    site.setcopyright()
+    site.sethelper()
     sock = socket.socket(fileno=int(sys.argv[1]))
     config = json.loads(sock.recv(1 << 20))
     try:

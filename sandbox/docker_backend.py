@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from ._cgroups import read_oom_kills
+from .backend import BackendOptions
 from .models import Limits
 from .process import SandboxProcess
 
@@ -299,3 +300,8 @@ def _close(fd: int) -> None:
         os.close(fd)
     except OSError:
         pass
+
+
+def make_docker(options: BackendOptions) -> DockerBackend:
+    """The `docker` backend (its image decides what the program sees; `tier` and `python` do not apply)."""
+    return DockerBackend(image=options.image)

@@ -24,15 +24,22 @@ import warnings
 from pathlib import Path
 
 from ._cgroups import Cgroup, CgroupPool
+from ._view import View, ViewError, interpreter_view
+from .backend import BackendOptions
 from .models import Limits
 from .process import SandboxProcess
 
 SERVER_SCRIPT = Path(__file__).with_name("_zygote.py")
 NOBODY = 65534
-SYSTEM_RO_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32",
-                   "/etc/ld.so.cache", "/etc/localtime")
 PRIVATE_DIRS = ("/tmp/", "/work/", "/dev/", "/proc/")
 BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+# What tier 2 cannot do, said in its warning and in docs/sandbox.md's tier table.
+TIER2_LIMITS = ("seccomp + Landlock + uid drop; shared kernel view: no private pid, network, IPC or mount "
+                "namespace; /work is on the host disk, its size watched rather than capped by a tmpfs; as a "
+                "non-root caller the program keeps your uid and groups (files outside the view stay "
+                "unreadable, sockets cannot be opened)")
 
 
 class SandboxUnavailable(RuntimeError):
@@ -42,10 +49,9 @@ class SandboxUnavailable(RuntimeError):
 class ForkServer:
     """Owns one `_zygote.py` process and launches runs through it."""
 
-    def __init__(self, tier: int, python: str, bpf: bytes, uid: int | None) -> None:
+    def __init__(self, tier: int, python: str, view: View, bpf: bytes, uid: int | None) -> None:
         self.tier, self.python, self.uid = tier, python, uid
-        ro_paths = _ro_paths(python)
-        shadowed = [p for p in ro_paths if tier == 1 and p.startswith(PRIVATE_DIRS)]
+        shadowed = [p for p, _, _ in view.entries if tier == 1 and p.startswith(PRIVATE_DIRS)]
         if shadowed:
             raise SandboxUnavailable(f"{shadowed[0]} lies under a directory the sandbox replaces with a "
                                      "private one (/tmp, /work, /dev, /proc); install the interpreter "
@@ -58,12 +64,12 @@ class ForkServer:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = {"PATH": BASE_ENV["PATH"], "LANG": "C.UTF-8"}  # nothing of the caller's environment
         self.proc = subprocess.Popen(
-            [python, "-E", "-s", str(SERVER_SCRIPT), str(theirs.fileno())], pass_fds=[theirs.fileno()],
+            [python, "-E", "-s", "-S", str(SERVER_SCRIPT), str(theirs.fileno())], pass_fds=[theirs.fileno()],
             env=env, cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
         theirs.close()
         self.sock = ours
         config = {"tier": tier, "uid": uid, "gid": uid, "python": python, "bpf": bpf.hex(),
-                  "ro_paths": ro_paths, "workroot": self.workroot}
+                  "view": view.to_config(), "sys_path": view.sys_path, "workroot": self.workroot}
         ours.send(json.dumps(config).encode())
         reply = ours.recv(1 << 16)
         if not reply:
@@ -114,24 +120,6 @@ class ForkServer:
             shutil.rmtree(self.workroot, ignore_errors=True)
 
 
-def _ro_paths(python: str) -> list[str]:
-    """System paths plus the interpreter's prefixes, without paths already covered by another."""
-    # The caller's own prefixes only where the sandbox can show them (a venv in /tmp cannot be).
-    own = {sys.prefix, sys.base_prefix, sys.exec_prefix}
-    prefixes = {p for p in own if not p.startswith(PRIVATE_DIRS)} | {os.path.dirname(os.path.dirname(python))}
-    candidates = list(SYSTEM_RO_PATHS)
-    for p in sorted(prefixes):
-        candidates += [p, os.path.realpath(p)]
-    real = {p: os.path.realpath(p) for p in candidates if os.path.lexists(p)}
-    dirs = [r for p, r in real.items() if not os.path.islink(p)]
-    keep = []
-    for p, r in real.items():
-        covered = any(r != d and r.startswith(d.rstrip("/") + "/") for d in dirs)
-        if p not in keep and (os.path.islink(p) or not covered):
-            keep.append(p)
-    return keep
-
-
 def _rlimits(limits: Limits, cgroup: Cgroup | None) -> dict[str, tuple[int, int]]:
     """(soft, hard) pairs; CPU gets SIGXCPU at the soft limit (reported as a timeout), SIGKILL 1 s later."""
     cpu = math.ceil(limits.cpu_s or limits.timeout_s) + (0 if limits.cpu_s else 1)
@@ -158,10 +146,15 @@ class EmbeddedBackend:
     name = "embedded"
 
     def __init__(self, tier: int | None = None, fast: bool = False, python: str | None = None,
-                 name: str = "embedded") -> None:
+                 name: str = "embedded", packages: list[str] | str = ()) -> None:
         self.name = name
         self.python = python or default_python()
         self.fast = fast
+        try:
+            self.view = interpreter_view(self.python, [] if packages == "all" else list(packages),
+                                         all_packages=packages == "all")
+        except ViewError as exc:
+            raise SandboxUnavailable(str(exc)) from None
         self.uid = NOBODY if os.geteuid() == 0 else None
         self._lock = threading.Lock()
         self.cgroups, self.cgroup_note = CgroupPool.detect()
@@ -180,10 +173,8 @@ class EmbeddedBackend:
             problem = self._start(t)
             if problem is None:
                 if t == 2 and tier is None:
-                    warnings.warn("envsdk sandbox: namespaces are refused here (" + errors[0] + "); "
-                                  "running at WEAK tier 2 (seccomp + Landlock + uid drop, shared kernel "
-                                  "view, no private network namespace). See docs/sandbox.md.",
-                                  RuntimeWarning, stacklevel=4)
+                    warnings.warn("envsdk sandbox: " + errors[0] + "; running at WEAK tier 2 (" + TIER2_LIMITS +
+                                  "). See docs/sandbox.md.", RuntimeWarning, stacklevel=4)
                 return t
             errors.append(f"tier {t}: {problem}")
         raise SandboxUnavailable("no embedded sandbox tier works here: " + "; ".join(errors) +
@@ -194,7 +185,7 @@ class EmbeddedBackend:
         if tier in (1, 2) and not self.bpf:
             return f"seccomp unavailable ({self.seccomp_note})"
         try:
-            server = ForkServer(tier, self.python, self.bpf if tier != 3 else b"", self.uid if tier != 3 else None)
+            server = self._server(tier)
         except (OSError, SandboxUnavailable) as exc:
             return str(exc)
         if tier == 2 and server.info.get("landlock_abi", 0) < 1:
@@ -209,6 +200,10 @@ class EmbeddedBackend:
         self.server = None
         return f"probe run ended {probe.status}: " + (probe.stderr.strip().splitlines() or [""])[-1]
 
+    def _server(self, tier: int) -> ForkServer:
+        confined = tier != 3
+        return ForkServer(tier, self.python, self.view, self.bpf if confined else b"", self.uid if confined else None)
+
     def spawn(self, code: str | bytes, *, files: dict[str, bytes | str] | None = None,
               limits: Limits | None = None, argv: list[str] | None = None,
               capture_stdout: bool = False) -> SandboxProcess:
@@ -217,8 +212,7 @@ class EmbeddedBackend:
             if self.server is None or not self.server.alive():
                 if self.server is not None:
                     self.server.close()
-                self.server = ForkServer(self.tier_num, self.python, self.bpf if self.tier_num != 3 else b"",
-                                         self.uid if self.tier_num != 3 else None)
+                self.server = self._server(self.tier_num)
             server = self.server
         cgroup = self.cgroups.acquire() if self.cgroups else None
         if cgroup is not None:
@@ -270,3 +264,15 @@ def _compile_seccomp() -> tuple[bytes, str]:
 
 def _bytes(data: str | bytes) -> bytes:
     return data.encode() if isinstance(data, str) else bytes(data)
+
+
+def make_embedded(options: BackendOptions) -> EmbeddedBackend:
+    """The `embedded` backend: tiers 1 and 2 (and 3 on request)."""
+    if options.tier not in (None, 1, 2, 3):
+        raise ValueError(f"unknown tier {options.tier!r}: expected 1, 2, 3 (optionally '-fast') or None")
+    return EmbeddedBackend(tier=options.tier, fast=options.fast, python=options.python, packages=options.packages)
+
+
+def make_unisolated(options: BackendOptions) -> EmbeddedBackend:
+    """The `none` backend: tier 3, no isolation (explicit opt-in)."""
+    return EmbeddedBackend(tier=3, fast=options.fast, python=options.python, name="none", packages=options.packages)

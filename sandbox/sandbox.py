@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from .backend import BackendOptions, load_backend
 from .models import Limits, RunResult
 from .process import SandboxProcess
 
@@ -9,32 +12,26 @@ from .process import SandboxProcess
 class Sandbox:
     """Run untrusted Python programs in isolation.
 
-    backend: "embedded" (default; Linux namespaces, no Docker), "docker", or "none" (no isolation,
-    explicit opt-in). tier: None = the strongest the machine allows; 1, 2, 3, or "1-fast"/"2-fast".
-    fast=True runs programs in a forked warm interpreter (see docs/sandbox.md for what that shares).
-    `sb.backend` and `sb.tier` say what you really got.
+    backend: a name from the backend table (docs/sandbox.md): "embedded" (default; Linux namespaces, no
+    Docker), "docker", "none" (no isolation, explicit opt-in), or a third party's. tier: None = the
+    strongest the machine allows; 1, 2, 3, or "1-fast"/"2-fast". fast=True runs programs in a forked
+    warm interpreter (see docs/sandbox.md for what that shares). packages: importable names the program
+    may use beyond the standard library (default none: installed packages and their data files stay
+    hidden; "all" shows every one). `sb.backend` and `sb.tier` say what you really got.
     """
 
     def __init__(self, backend: str = "embedded", tier: int | str | None = None, *, fast: bool = False,
-                 python: str | None = None, image: str | None = None) -> None:
+                 python: str | None = None, image: str | None = None,
+                 packages: Sequence[str] | str = ()) -> None:
         if isinstance(tier, str):
             fast = fast or tier.endswith("-fast")
             tier = tier.removesuffix("-fast")
             tier = None if tier in ("", "auto") else int(tier) if tier.isdigit() else tier
-        if backend == "docker":
-            from .docker_backend import DockerBackend
-
-            self._impl = DockerBackend(image=image)
-        elif backend in ("embedded", "none"):
-            from .embedded import EmbeddedBackend
-
-            if backend == "none":
-                tier = 3
-            if tier not in (None, 1, 2, 3):
-                raise ValueError(f"unknown tier {tier!r}: expected 1, 2, 3 (optionally '-fast') or None")
-            self._impl = EmbeddedBackend(tier=tier, fast=fast, python=python, name=backend)
-        else:
-            raise ValueError(f"unknown backend {backend!r}: expected 'embedded', 'docker' or 'none'")
+        factory = load_backend(backend)
+        packages = packages if isinstance(packages, str) else tuple(packages)
+        if isinstance(packages, str) and packages != "all":
+            raise ValueError(f"packages must be a list of importable names or 'all', not {packages!r}")
+        self._impl = factory(BackendOptions(tier=tier, fast=fast, python=python, image=image, packages=packages))
         self.backend: str = self._impl.name
         self.tier: str = self._impl.tier
 

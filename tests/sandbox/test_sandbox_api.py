@@ -121,7 +121,7 @@ def test_no_isolation_backend_reports_tier_3():
 
 
 def test_unknown_backend_is_a_clear_error():
-    with pytest.raises(ValueError, match="unknown backend"):
+    with pytest.raises(ValueError, match="unknown sandbox backend .firecracker.: expected one of docker, embedded, none"):
         Sandbox(backend="firecracker")
 
 

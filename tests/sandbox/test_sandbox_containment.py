@@ -159,11 +159,72 @@ def test_loopback_services_are_unreachable(sb):  # 18
 
 
 def test_docker_socket_is_unreachable(sb):  # 19
-    code = ("import socket\nfor path in ('/var/run/docker.sock', '/run/docker.sock'):\n"
-            "    s = socket.socket(socket.AF_UNIX)\n    try:\n        s.connect(path); s.sendall(b'GET /info HTTP/1.0\\r\\n\\r\\n')\n"
+    code = ("import socket\nfor path in ('/var/run/docker.sock', '/run/docker.sock'):\n    try:\n"
+            "        s = socket.socket(socket.AF_UNIX)\n        s.connect(path); s.sendall(b'GET /info HTTP/1.0\\r\\n\\r\\n')\n"
             "        print('reached', s.recv(12))\n    except OSError as e: print('unreachable', e.errno)\n")
     res = sb.run(code, limits=QUICK)
-    assert res.status == "ok" and "reached" not in res.stdout
+    assert res.status == "ok" and "reached" not in res.stdout and res.stdout.count("unreachable") == 2
+
+
+UNIX_CLIENT = ("import socket\nfor kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM, socket.SOCK_SEQPACKET):\n"
+               "    try:\n        s = socket.socket(socket.AF_UNIX, kind)\n        s.connect({address!r})\n"
+               "        s.send(b'hello'); print('reached')\n    except OSError as e: print('refused', e.errno)\n")
+
+
+def test_world_writable_host_unix_socket_is_unreachable_by_path(sb, tmp_path):  # red team v2, item 1
+    tmp_path.chmod(0o777)
+    for parent in tmp_path.parents:  # pytest's 0700 base would hide it from a dropped uid anyway
+        if str(parent).startswith("/tmp/pytest"):
+            parent.chmod(0o755)
+    path = str(tmp_path / "agent.sock")
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(path)
+        os.chmod(path, 0o777)
+        listener.listen()
+        listener.setblocking(False)
+        res = sb.run(UNIX_CLIENT.format(address=path), limits=QUICK)
+        assert res.status == "ok" and res.stdout.count("refused") == 3, res.stdout + res.stderr
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+
+
+def test_host_abstract_unix_socket_is_unreachable(sb):  # red team v2, item 1
+    name = "\0envsdk-test-" + uuid.uuid4().hex
+    with socket.socket(socket.AF_UNIX) as listener:
+        listener.bind(name)
+        listener.listen()
+        listener.setblocking(False)
+        res = sb.run(UNIX_CLIENT.format(address=name), limits=QUICK)
+        assert res.status == "ok" and res.stdout.count("refused") == 3, res.stdout + res.stderr
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+
+
+def test_abstract_names_cannot_be_squatted_for_host_clients(sb):  # red team v2, item 1
+    name = "\0envsdk-squat-" + uuid.uuid4().hex
+    code = (f"import socket, time\ntry:\n    s = socket.socket(socket.AF_UNIX)\n    s.bind({name!r}); s.listen()\n"
+            f"    print('bound', flush=True); time.sleep(1)\nexcept OSError as e: print('refused', e.errno)\n")
+    res = sb.run(code, limits=Limits(timeout_s=5))
+    assert res.status == "ok" and res.stdout.startswith("refused"), res.stdout
+    with socket.socket(socket.AF_UNIX) as host:
+        host.bind(name)  # the name is still free for its owner
+
+
+def test_concurrent_runs_cannot_reach_each_other_over_unix_sockets(sb):  # red team v2, item 1
+    name = "\0envsdk-peer-" + uuid.uuid4().hex
+    server = (f"import socket, time\ntry:\n    s = socket.socket(socket.AF_UNIX); s.bind({name!r}); s.listen()\n"
+              f"    print('listening', flush=True)\nexcept OSError as e: print('refused', e.errno, flush=True)\n"
+              f"time.sleep(3)\n")
+    with sb.spawn(server, limits=Limits(timeout_s=10)) as first:
+        assert first.stdout.readline().startswith(b"refused")
+        res = sb.run(UNIX_CLIENT.format(address=name), limits=QUICK)
+        assert res.stdout.count("refused") == 3
+
+
+def test_socketpair_still_works_for_asyncio(sb):  # what the socket() ban must keep
+    code = "import asyncio\nasync def main():\n    await asyncio.sleep(0)\n    return 42\nprint(asyncio.run(main()))\n"
+    res = sb.run(code, limits=QUICK)
+    assert res.status == "ok" and res.stdout == "42\n", res.stderr
 
 
 def test_killing_the_parent_spares_the_harness(sb):  # 20

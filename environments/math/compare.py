@@ -50,9 +50,21 @@ def exact_number(text: str) -> Fraction | None:
     return None
 
 
-def _values(value, percent: bool) -> list:
-    """A value and, for `x%`, also x/100: `50%` matches `50` (unit omitted) and `0.5` (same value)."""
-    return [value, value / 100] if percent else [value]
+def percent_pairs(gold, gold_percent: bool, pred, pred_percent: bool) -> list[tuple]:
+    """The (gold, pred) value pairs that may be compared when `%` is written on one side only.
+
+    `x%` is the value x/100 and may also match its bare number x (the sign omitted, `28%` = `28`), but only
+    for |x| >= 1: a bare number below 1 reads as a proportion, so `\\frac12` never equals `\\frac12\\%`.
+    With `%` on both sides the numbers themselves must be equal (`0.5%` is not `50%`).
+    """
+    if gold_percent == pred_percent:
+        return [(gold, pred)]
+    percent_value, bare = (gold, pred) if gold_percent else (pred, gold)
+    pairs = [(percent_value / 100, bare)]
+    magnitude = abs(percent_value)
+    if getattr(magnitude, "is_number", True) and magnitude >= 1:
+        pairs.append((percent_value, bare))
+    return [(g, p) if gold_percent else (p, g) for g, p in pairs]
 
 
 @lru_cache(maxsize=4096)
@@ -87,6 +99,8 @@ def numeric_equal(a, b) -> bool | None:
     a, b = _rationalize(a), _rationalize(b)
     if a == b:
         return True
+    if a.is_Rational and b.is_Rational:  # exact forms exist: no tolerance (`2^{80}+1` is not `2^{80}`)
+        return False
     diff = sympy.N(a - b, _PRECISION)
     scale = max(abs(sympy.N(a, _PRECISION)), abs(sympy.N(b, _PRECISION)))
     if not (diff.is_number and scale.is_number) or diff.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
@@ -101,40 +115,17 @@ def _sympy_equal(gold: Normalized, pred: Normalized) -> bool:
     if not g or not p:
         return False
     g_obj, p_obj = g[0], p[0]
-    for g_val in _values(g_obj, gold.percent if not isinstance(g_obj, str) else False):
-        for p_val in _values(p_obj, pred.percent if not isinstance(p_obj, str) else False):
-            exact = numeric_equal(g_val, p_val)
-            if exact is not None:
-                if exact:
-                    return True
-                continue
-            if verify([g_val], [p_val], strict=True, timeout_seconds=None):
+    if isinstance(g_obj, str) or isinstance(p_obj, str):
+        return False
+    for g_val, p_val in percent_pairs(g_obj, gold.percent, p_obj, pred.percent):
+        exact = numeric_equal(g_val, p_val)
+        if exact is not None:
+            if exact:
                 return True
+            continue
+        if verify([g_val], [p_val], strict=True, timeout_seconds=None):
+            return True
     return False
-
-
-def relation_as_set(pred_text: str):
-    """The solution set of a one-variable inequality like `2 \\le x < 5`, or None."""
-    import sympy
-
-    parsed = sympy_of(pred_text)
-    if not parsed or not isinstance(parsed[0], sympy.logic.boolalg.Boolean):
-        return None
-    relation = parsed[0]
-    if len(relation.free_symbols) != 1:
-        return None
-    try:
-        return relation.as_set()
-    except (NotImplementedError, TypeError, ValueError):
-        return None
-
-
-def sets_equal(gold_text: str, pred_set) -> bool:
-    """An interval/union gold against a solution set computed from an inequality."""
-    import sympy
-
-    parsed = sympy_of(gold_text)
-    return bool(parsed) and isinstance(parsed[0], sympy.Set) and parsed[0] == pred_set
 
 
 def _text_key(text: str) -> str:
@@ -151,5 +142,5 @@ def elements_equal(gold: Normalized, pred: Normalized) -> bool:
         return True
     g_num, p_num = exact_number(gold.text), exact_number(pred.text)
     if g_num is not None and p_num is not None:
-        return any(g == p for g in _values(g_num, gold.percent) for p in _values(p_num, pred.percent))
+        return any(g == p for g, p in percent_pairs(g_num, gold.percent, p_num, pred.percent))
     return _sympy_equal(gold, pred)

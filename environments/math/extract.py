@@ -1,7 +1,10 @@
-"""Find the committed final answer in a completion: boxed first, then explicit answer anchors, else nothing.
+"""Find the committed final answer in a completion (policy: docs/math.md, "What counts as an answer").
 
-A response with no anchor (a truncated chain of thought, a stray last number) has committed to nothing, so
-it is never credited; hedges between candidates ("12 or maybe 13") are reported as hedged.
+In order: the last `\\boxed{}` (several adjacent boxes are kept together as a group), an answer anchor
+("The final answer is", "Answer:", "####") — which wins when it comes after the last box — then, unless
+`require_commit=True`, a completion that is nothing but an answer (`0.75`, `$\\frac25$`, `y = 7`) and a final
+statement ("Hence the probability is \\(\\frac{3}{8}\\).", from which the value is taken, never the sentence).
+Prose with no commitment (truncated reasoning, a trailing calculation) has committed to nothing.
 """
 
 from __future__ import annotations
@@ -9,24 +12,55 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-BOX_COMMANDS = ("\\boxed", "\\fbox", "\\framebox")
 _BOX_RE = re.compile(r"\\(?:boxed|fbox|framebox)(?![a-zA-Z])")
 _ANCHOR_RE = re.compile(
-    r"(?:final answer is|final answer:|the answer is|answer is:|\banswer:|\*\*answer:?\*\*:?|^####)",
+    r"(?:final answer is|final answer:|the answer is|answer is:|\banswer:|\*\*answer:?\*\*:?|^####|^answer\b(?=\s*[$\\\d(\[-]))",
     re.IGNORECASE | re.MULTILINE,
 )
-_MINERVA_TAIL = re.compile(r"\.?\s*I hope it is correct\.?\s*$", re.IGNORECASE)
 _OR_BETWEEN = re.compile(r"\bor\b", re.IGNORECASE)
 _OR_AFTER = re.compile(r"^\s*(?:\$|\\\)|\\\])?\s*[,;]?\s*(?:or|maybe|perhaps)\b", re.IGNORECASE)
+# Text that joins boxes into one answer: "\boxed{3} and \boxed{-4}", "\boxed{5}\boxed{6}", "\quad \text{and} \quad".
+_BOX_JOINER = re.compile(r"^(?:\s|\$|\\[()\[\]]|\\quad|\\qquad|\\text\{\s*and\s*\}|\band\b|,|;|\\,)*$")
+# Chat-template and sign-off residue after the real ending ("<|im_start|>user", "I hope it is correct.").
+_TAIL_JUNK = re.compile(
+    r"(?:\s*(?:<\|[a-z_]+\|>\w*|</s>|I hope it is correct\.?|\\?\"))+\s*$", re.IGNORECASE
+)
+_MATH_SPAN = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
+_NUMBER = re.compile(
+    r"(?<![\w.])[-−]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?(?:/\d+)?|\.\d+)(?:\s?%)?(?![\w])"
+)
+_COPULA = re.compile(r"\b(?:is|are|was|were|equals|be|becomes|gives|yields|to)\b|(?<![<>!\\])=|:", re.IGNORECASE)
+_CONCLUSION = re.compile(
+    r"^(?:therefore|thus|hence|so|consequently|in conclusion|in summary|finally|the answer|our answer|"
+    r"the final answer|the solution|the result)\b|\b(?:is our answer|is the answer|is the solution)\b",
+    re.IGNORECASE,
+)
+_CONCLUSION_START = re.compile(r"(?<=\s)(?:Therefore|Thus|Hence|So|Consequently|Finally|In conclusion)\b")
+_OPERATOR_NEXT = re.compile(r"\s*(?:[-+*/=^×÷]|\\(?:times|cdot|div)\b)")
+_DECLARE = re.compile(r"\b(?:is|are|equals|that)\b|:", re.IGNORECASE)
+_WORD = re.compile(r"(?<![\\a-zA-Z])[A-Za-z]{2,}")
+# Words a bare answer may carry besides its value: units, percent words, connectives of a list.
+_ANSWER_WORDS = {
+    "and", "or", "percent", "percentage", "pct", "degrees", "degree", "cm", "mm", "km", "kg", "mph", "ft", "in",
+    "units", "unit", "square", "cubic", "inches", "inch", "feet", "foot", "meters", "meter", "miles", "mile",
+    "dollars", "cents", "hours", "hour", "minutes", "seconds", "days", "years", "pm", "am", "sin", "cos", "tan",
+    "log", "ln", "sqrt", "pi", "infty", "frac", "cdot", "times", "text", "boxed", "left", "right", "mathrm",
+}
 
 
 @dataclass(frozen=True)
 class Extraction:
-    """What the completion committed to: `answer` is None when nothing was committed."""
+    """What the completion committed to: `answer` is None when nothing was committed.
+
+    `group` holds the contents of several adjacent boxes ("\\boxed{3} and \\boxed{-4}") that together answer
+    a gold with several elements; `anchor` says where the answer came from.
+    """
 
     answer: str | None
-    anchor: str  # "boxed", "anchor", or "none"
+    anchor: str  # "boxed", "anchor", "bare", "statement" or "none"
     reason: str = ""
+    group: tuple[str, ...] = ()
+    context: str = ""  # the words the answer was read from (checked for hedges)
 
 
 def _match_braces(text: str, open_at: int) -> int | None:
@@ -84,41 +118,166 @@ def unwrap_boxes(answer: str) -> str:
             return answer
 
 
+def trailing_box_group(text: str, boxes: list[_Box]) -> tuple[str, ...]:
+    """Contents of the run of boxes at the end that only "and", commas or spacing separate."""
+    group = [boxes[-1]]
+    for box in reversed(boxes[:-1]):
+        if not _BOX_JOINER.match(text[box.end : group[0].start]):
+            break
+        group.insert(0, box)
+    return tuple(unwrap_boxes(b.content) for b in group) if len(group) > 1 else ()
+
+
 def _from_boxes(text: str, boxes: list[_Box]) -> Extraction:
     last = boxes[-1]
     answer = unwrap_boxes(last.content)
     if not answer:
         return Extraction(None, "boxed", "empty \\boxed{}")
+    group = trailing_box_group(text, boxes)
     distinct = [b for b in boxes if unwrap_boxes(b.content) != answer]
-    if distinct:
+    if distinct and not group:
         between = text[distinct[-1].end : last.start]
         if len(between) < 80 and _OR_BETWEEN.search(between):
             return Extraction(None, "boxed", "hedged between boxed candidates")
     if _OR_AFTER.search(text[last.end : last.end + 40]):
         return Extraction(None, "boxed", "hedged after the boxed answer")
-    return Extraction(answer, "boxed")
+    return Extraction(answer, "boxed", group=group, context=answer)
 
 
-def _from_anchor(text: str) -> Extraction:
-    matches = list(_ANCHOR_RE.finditer(text))
-    if not matches:
-        return Extraction(None, "none", "no committed final answer (no \\boxed{} or answer anchor)")
-    tail = text[matches[-1].end() :].lstrip(" :*\t")
+def _trim(value: str) -> str:
+    """Drop sentence punctuation around a value, but never an ellipsis (`1, 2, 3, ...` is a different answer)."""
+    value = value.strip()
+    if not re.search(r"(?:\.\.\.|\\[lc]?dots)$", value):
+        value = re.sub(r"\s*[.,;:]$", "", value)
+    return value.lstrip(" ,;:").strip()
+
+
+def _strip_math(text: str) -> str:
+    """The text with `$`, `\\(`, `\\)`, `\\[`, `\\]` delimiters removed."""
+    return re.sub(r"\$+|\\[()\[\]]", " ", text).strip()
+
+
+def is_bare_answer(text: str) -> bool:
+    """True when the text is nothing but an answer: a value, an expression or `y = 7`, with at most a unit."""
+    body = _trim(_strip_math(text))
+    if not body or len(body) > 120 or "\n\n" in body:
+        return False
+    body_math = re.sub(r"\\(?:text|mathrm|textbf|mbox|begin|end)\{[^{}]*\}", " ", body)
+    words = [w.lower() for w in _WORD.findall(body_math)]
+    prose = [w for w in words if w not in _ANSWER_WORDS]
+    if not prose:
+        return True
+    # A one- or two-word text answer ("Evelyn", "Tuesday") is an answer too; a sentence is not.
+    return not re.search(r"\d", body) and len(body.split()) <= 2 and len(prose) <= 2
+
+
+def _candidates(sentence: str) -> list[tuple[int, str]]:
+    """Values in a sentence, in order: math spans and plain numbers outside them.
+
+    A number followed by an operator is part of an unfinished calculation ("So the total is 12 + "), not a value.
+    """
+    found, masked = [], sentence
+    for m in _MATH_SPAN.finditer(sentence):
+        found.append((m.start(), next(g for g in m.groups() if g is not None).strip()))
+        masked = masked[: m.start()] + " " * (m.end() - m.start()) + masked[m.end() :]
+    found += [(m.start(), m.group(0)) for m in _NUMBER.finditer(masked) if not _OPERATOR_NEXT.match(masked, m.end())]
+    return [(pos, value) for pos, value in sorted(found) if value.strip(" .,")]
+
+
+def statement_value(sentence: str) -> str | None:
+    """The value a concluding statement commits to ("The largest $n$ is 34." → `34`), or None.
+
+    The value after the last copula ("is", "are", "=", ":") wins; with nothing after it, the last value
+    before it ("Thus $x \\le 2$ is our answer."); with no copula, the statement's only value.
+    """
+    sentence = sentence.strip().rstrip(".")
+    if is_bare_answer(sentence):
+        return _trim(_strip_math(sentence)) or None
+    candidates = _candidates(sentence)
+    if not candidates:
+        return None
+    masked = _MATH_SPAN.sub(lambda m: " " * len(m.group(0)), sentence)
+    copulas = [m.end() for m in _COPULA.finditer(masked)]
+    if copulas:
+        after = [value for pos, value in candidates if pos >= copulas[-1]]
+        if after:
+            return _trim(after[0])
+        before = [value for pos, value in candidates if pos < copulas[-1]]
+        return _trim(before[-1]) if before else None
+    distinct = {_trim(value) for _, value in candidates}
+    return distinct.pop() if len(distinct) == 1 else None
+
+
+def _declared_math(sentence: str) -> str | None:
+    """A one-sentence reply that declares a math value ("We find that $x < 3$.", "The sum is $A + B$.").
+
+    Only a delimited math span after "is"/"are"/"that"/":" counts, so a bare calculation ("She makes
+    9 * 2 = 18 dollars a day") or a cut-off step ("Let's compute $3 \\times 4 = 12$, then") commits nothing.
+    """
+    masked = _MATH_SPAN.sub(lambda m: " " * len(m.group(0)), sentence)
+    declared = _DECLARE.search(masked)
+    if declared is None:
+        return None
+    for m in _MATH_SPAN.finditer(sentence, declared.end()):
+        return _trim(next(g for g in m.groups() if g is not None)) or None
+    return None
+
+
+def _anchor_line(text: str, match: re.Match) -> str:
+    """The sentence after an anchor, without sign-offs ("I hope it is correct.") and chat residue."""
+    tail = text[match.end() :].lstrip(" :*\t\n")
+    tail = _MATH_SPAN.sub(lambda m: m.group(0).replace("\n", " "), tail)
     line = tail.split("\n", 1)[0] if tail.strip() else ""
-    line = _MINERVA_TAIL.sub("", line).strip()
-    # A sentence ends at ". " or a final "."; decimals like 3.5 keep their dot.
-    line = re.split(r"\.(?:\s|$)", line, maxsplit=1)[0].strip()
-    line = line.strip("*$ ").strip()
-    if not line:
-        return Extraction(None, "anchor", "answer anchor with nothing after it")
-    return Extraction(line, "anchor")
+    line = _TAIL_JUNK.sub("", line)
+    # A sentence ends at ". " or a final "."; decimals like 3.5 keep their dot. Math spans are kept whole.
+    masked = _MATH_SPAN.sub(lambda m: "_" * len(m.group(0)), line)
+    end = re.search(r"\.(?:\s|$)", masked)
+    line = (line[: end.start()] if end else line).strip().strip("*").strip()
+    return re.sub(r'^(?:\\?")+|(?:\\?")+$', "", line).strip()
 
 
-def extract_answer(text: str) -> Extraction:
-    """The committed final answer of a completion: the last \\boxed{}, else the last answer anchor."""
+def _mask_span(m: re.Match) -> str:
+    """A math span blanked out, keeping a sentence-ending dot written inside it (`$x = 2.$`)."""
+    inner = next(g for g in m.groups() if g is not None).rstrip()
+    return "_" * (len(m.group(0)) - 1) + ("." if inner.endswith(".") else "_")
+
+
+def _last_sentence(text: str) -> str:
+    """The final sentence of a completion, without chat-template residue.
+
+    Models often drop the full stop before a conclusion ("$y = 6$ So, the pair is ..."), so a capitalised
+    conclusion word also starts a sentence.
+    """
+    text = _TAIL_JUNK.sub("", text.rstrip()).rstrip()
+    masked = re.sub(r"\d\.\d", "___", _MATH_SPAN.sub(_mask_span, text))
+    body = masked[:-1] if masked.endswith(".") else masked
+    ends = [m.end() for m in re.finditer(r"[.!?](?:\s+|$)|\n\s*\n", body)]
+    ends += [m.start() for m in _CONCLUSION_START.finditer(body)]
+    return text[max(ends) :].strip() if ends else text.strip()
+
+
+def extract_answer(text: str, *, require_commit: bool = False) -> Extraction:
+    """The committed final answer of a completion; with `require_commit=True` only boxes and anchors count."""
     boxes, unclosed = find_boxes(text)
     if unclosed:
         return Extraction(None, "boxed", "unclosed \\boxed{ (truncated response)")
-    if boxes:
+    anchors = list(_ANCHOR_RE.finditer(text))
+    line = _anchor_line(text, anchors[-1]) if anchors else ""
+    anchored = statement_value(line) if line else None
+    if boxes and not (anchored and anchors[-1].start() > boxes[-1].end):
         return _from_boxes(text, boxes)
-    return _from_anchor(text)
+    if anchored:
+        return Extraction(anchored, "anchor", context=line)
+    if anchors:
+        return Extraction(None, "anchor", "answer anchor with no value after it")
+    if require_commit:
+        return Extraction(None, "none", "no committed final answer (no \\boxed{} or answer anchor)")
+    if is_bare_answer(text):
+        return Extraction(_trim(_strip_math(text)), "bare", context=text)
+    sentence = _last_sentence(text)
+    value = statement_value(sentence) if _CONCLUSION.search(sentence) else None
+    if value is None and sentence == text.strip():
+        value = _declared_math(sentence)
+    if value:
+        return Extraction(value, "statement", context=sentence)
+    return Extraction(None, "none", "no committed final answer (no box, anchor or concluding statement)")

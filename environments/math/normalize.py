@@ -32,7 +32,14 @@ _BARE_UNIT = re.compile(rf"^(?P<value>.*?[\d}}).])\s+(?P<unit>{_WORDS})\s*" + _P
 _LEADING_WORDS = re.compile(r"^(?:[A-Za-z][A-Za-z',]*\s+)+(?=[-\d\\(\[{.])")
 _E_NOTATION = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)[eE]([+-]?\d+)(?![\w.])")
 _REPEATING = re.compile(r"(-?)(\d*)\.(\d*)\\overline\{(\d+)\}")
-_THIN_THOUSANDS = re.compile(r"(\d)(?:\\,|\{,\}|\\!,\\!|,\\!|\\ |~|\\;|\\:)(?=\d{3}(?!\d))")
+_THIN_THOUSANDS = re.compile(r"(\d)\s*(?:\\,|\{\s*,\s*\}|\\!,\\!|,\\!|\\ |~|\\;|\\:)\s*(?=\d{3}(?!\d))")
+# `\\frac` written with a doubled backslash (a JSON/Python escaping slip) means `\frac`; `\\` alone is a row break.
+_DOUBLED_COMMAND = re.compile(
+    r"(?<!\\)\\\\(?=(?:frac|dfrac|tfrac|left|right|le|leq|ge|geq|sqrt|pi|infty|cdot|times|text|boxed|begin|end|in|cup|"
+    r"neq|lt|gt|pm|sin|cos|tan|log|ln|circ|mathbf|mathrm|emptyset|varnothing)(?![a-zA-Z]))"
+)
+# A `$` that opens or closes a math span inside an answer ("12 $ and $13"); a `$` before a digit is currency.
+_STRAY_DOLLAR = re.compile(r"\$(?![\d.])")
 PLAIN_THOUSANDS = re.compile(r"^-?\d{1,3}(?:(,|\s)\d{3})+(?:\.\d+)?$")
 _FUNCTION_WORDS = {"sin", "cos", "tan", "log", "ln", "exp", "sqrt", "pi", "infty", "frac", "cdot", "times"}
 
@@ -72,23 +79,39 @@ def repeating_to_fraction(match: re.Match) -> str:
 
 def clean_latex(text: str) -> str:
     """Surface clean-up that changes no value: delimiters, sizing, spelling variants, separators."""
-    text = text.strip()
+    text = _DOUBLED_COMMAND.sub(r"\\", text.strip())
+    text = _THIN_THOUSANDS.sub(r"\1", _THIN_THOUSANDS.sub(r"\1", text))  # before `\!` is dropped below
     text = re.sub(r"^\$+|\$+$", "", text).strip()
     text = re.sub(r"^\\\(|\\\)$|^\\\[|\\\]$", "", text).strip()
     text = text.replace("**", "")
     for old, new in (("\\displaystyle", ""), ("\\left", ""), ("\\right", ""), ("\\dfrac", "\\frac"),
-                     ("\\tfrac", "\\frac"), ("\\varnothing", "\\emptyset"), ("\\textbf{", "\\text{"),
+                     ("\\tfrac", "\\frac"), ("\\cfrac", "\\frac"), ("\\textnormal{", "\\text{"),
+                     ("\\textit{", "\\text{"), (">=", "\\ge"), ("<=", "\\le"), ("!=", "\\neq"),
+                     ("\\lt", "<"), ("\\gt", ">"), ("\\geqslant", "\\ge"), ("\\leqslant", "\\le"),
+                     ("\\varnothing", "\\emptyset"), ("\\textbf{", "\\text{"),
                      ("\\mathbf{", "\\text{"), ("\\textrm{", "\\text{"), ("\\mbox{", "\\text{"), ("\\!", ""),
                      ("\\mathbb{R}", "(-\\infty,\\infty)"), ("+\\infty", "\\infty"), ("\\leq", "\\le"),
                      ("\\geq", "\\ge"), ("\\dots", "\\ldots"), ("−", "-"), ("\\$", "$")):
         text = text.replace(old, new)
     text = re.sub(r"\\(?:big|Big|bigg|Bigg)(?![a-zA-Z])", "", text)
+    text = _STRAY_DOLLAR.sub(" ", text.replace('\\"', "")).strip()
     text = re.sub(r"\\\{\s*\\\}|^\{\s*\}$", r"\\emptyset", text)
+    text = _unwrap_group(text)
     text = re.sub(r"\\sqrt\s*\(([^()]*)\)", r"\\sqrt{\1}", text)
-    text = _THIN_THOUSANDS.sub(r"\1", text)
-    text = _THIN_THOUSANDS.sub(r"\1", text)
     text = re.sub(r"\s*\.\s*$", "", text) if not re.search(r"\d\.$", text) else text[:-1]
     return text.strip()
+
+
+def _unwrap_group(text: str) -> str:
+    """`{1,3}` → `1,3`: braces around a whole answer group it; a set is written `\\{1,3\\}`."""
+    while text.startswith("{") and text.endswith("}"):
+        depth = 0
+        for i, ch in enumerate(text):
+            depth += {"{": 1, "}": -1}.get(ch, 0)
+            if depth == 0 and i != len(text) - 1:
+                return text
+        text = text[1:-1].strip()
+    return text
 
 
 def _degrees(text: str) -> tuple[str, bool]:
@@ -152,7 +175,7 @@ def normalize_element(answer: str) -> Normalized:
     """Normalise one answer element (not a list): clean, split off unit and percent, expand notation."""
     text = clean_latex(answer)
     percent = False
-    pct = re.match(r"^(.*?)\s*(?:\\%|%|\\text\{\s*percent\s*\}|\bpercent)$", text)
+    pct = re.match(r"^(.*?)\s*(?:\\%|%|\\text\{\s*(?:percent|percentage|pct)\s*\}|\b(?:percent|percentage|pct))$", text)
     if pct and pct.group(1).strip():
         text, percent = pct.group(1).strip(), True
     whole_text = re.fullmatch(r"\\text\{([^{}]*)\}", text)

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from .compare import elements_equal, relation_as_set, sets_equal
-from .extract import extract_answer, unwrap_boxes
+from .compare import elements_equal
+from .extract import extract_answer, find_boxes, trailing_box_group, unwrap_boxes
 from .guard import GuardError, check_answer
 from .normalize import clean_latex, normalize_element
+from .relations import equations_match, final_member, sets_match
 from .structure import Shape, is_relation, shape_of
 
 Outcome = Literal["correct", "incorrect", "not_attempted"]
@@ -58,10 +59,24 @@ def _choice(text: str) -> tuple[str | None, str | None]:
     return match.group(3), None
 
 
+def gold_text(gold: str) -> str:
+    """The answer inside a dataset gold: its last box (adjacent boxes together, `\\boxed{1}\\boxed{2}` →
+    `1, 2`), the final answer of a gold written as a whole solution, else the gold itself."""
+    boxes, _ = find_boxes(gold)
+    if boxes:
+        group = trailing_box_group(gold, boxes)
+        return ", ".join(group) if group else unwrap_boxes(boxes[-1].content)
+    if len(gold) > 80:
+        extraction = extract_answer(gold, require_commit=True)
+        if extraction.answer:
+            return extraction.answer
+    return gold
+
+
 @lru_cache(maxsize=2048)
 def parse_gold(gold: str) -> GoldAnswer:
-    """Unwrap `$…$`/`\\boxed{}` from a dataset gold and note a multiple-choice letter."""
-    text = clean_latex(unwrap_boxes(clean_latex(str(gold))))
+    """Find the answer in a dataset gold (`$…$`, a box, a whole solution) and note a multiple-choice letter."""
+    text = clean_latex(unwrap_boxes(clean_latex(gold_text(str(gold)))))
     if text.endswith(".0") and re.fullmatch(r"-?\d+\.0", text):
         text = text[:-2]
     letter, value = _choice(text)
@@ -83,8 +98,10 @@ def _is_echo(pred: str, gold: str, question: str | None) -> bool:
 
 
 def _bracket_equal(gold: Shape, pred: Shape) -> bool:
+    """Ordered element-wise equality; a bare list may answer a tuple gold (`1, 3` for `(1, 3)`)."""
+    brackets_match = gold.brackets == pred.brackets or (gold.brackets == "()" and pred.kind == "list")
     return (
-        gold.brackets == pred.brackets
+        brackets_match
         and len(gold.elements) == len(pred.elements)
         and all(_element_equal(g, p) for g, p in zip(gold.elements, pred.elements))
     )
@@ -107,10 +124,6 @@ def _element_equal(gold: str, pred: str) -> bool:
     return elements_equal(normalize_element(gold), normalize_element(pred))
 
 
-def _interval_gold(gold: GoldAnswer, shape: Shape) -> bool:
-    return "\\cup" in gold.text or "\\infty" in gold.text or (shape.kind == "bracket" and len(shape.elements) == 2)
-
-
 def answers_equal(gold: GoldAnswer, pred: str) -> bool:
     """Equality of a gold and an extracted answer under the policy."""
     pred_clean = clean_latex(pred)
@@ -121,12 +134,16 @@ def answers_equal(gold: GoldAnswer, pred: str) -> bool:
         if letter:
             return letter == gold.choice
         return gold.choice_value is not None and answers_equal(parse_gold(gold.choice_value), pred_clean)
-    equations = "=" in gold.text and "=" in pred_clean
-    g_shape = shape_of(gold.text, keep_equations=equations)
-    p_shape = shape_of(pred_clean, keep_equations=equations)
-    if p_shape.kind == "scalar" and not equations and is_relation(p_shape.elements[0]) and _interval_gold(gold, g_shape):
-        solution = relation_as_set(clean_latex(p_shape.elements[0]))
-        return solution is not None and sets_equal(gold.text, solution)
+    g_text, p_text = final_member(gold.text), final_member(pred_clean)
+    if _compact(g_text) == _compact(p_text):
+        return True
+    for relation_match in (sets_match, equations_match):
+        verdict = relation_match(g_text, p_text)
+        if verdict is not None:
+            return verdict
+    equations = "=" in g_text and "=" in p_text
+    g_shape = shape_of(g_text, keep_equations=equations)
+    p_shape = shape_of(p_text, keep_equations=equations)
     if "bracket" in (g_shape.kind, p_shape.kind):
         return _bracket_equal(g_shape, p_shape)
     if g_shape.kind == p_shape.kind == "scalar":
@@ -138,18 +155,33 @@ def _refused(reason: str, extracted: str | None, outcome: Outcome = "incorrect")
     return MathResult(False, outcome, reason, extracted)
 
 
+def _committed(extraction) -> str:
+    """The answer to compare: several distinct adjacent boxes together (`\\boxed{5}\\boxed{6}` → `5, 6`)."""
+    distinct = list(dict.fromkeys(extraction.group))
+    return ", ".join(distinct) if len(distinct) > 1 else extraction.answer
+
+
 def verify_answer(
-    gold: str, completion: str, question: str | None = None, *, max_completion_chars: int = MAX_COMPLETION_CHARS
+    gold: str,
+    completion: str,
+    question: str | None = None,
+    *,
+    max_completion_chars: int = MAX_COMPLETION_CHARS,
+    require_commit: bool = False,
 ) -> MathResult:
-    """Judge one completion against a gold answer (LaTeX allowed in both)."""
+    """Judge one completion against a gold answer (LaTeX allowed in both).
+
+    `require_commit=True` credits only a `\\boxed{}` or an answer anchor ("The final answer is"), for RL
+    formats that demand one; the default also reads a bare answer and a concluding statement (docs/math.md).
+    """
     if len(completion) > max_completion_chars:
         error = f"completion too long: {len(completion)} characters (limit {max_completion_chars}); not verified"
         return MathResult(False, "not_attempted", "completion too long", None, error=error)
-    extraction = extract_answer(completion)
-    answer = extraction.answer
-    if answer is None:
+    extraction = extract_answer(completion, require_commit=require_commit)
+    if extraction.answer is None:
         return _refused(extraction.reason, None, "not_attempted")
-    if _HEDGE.search(re.sub(r"\\[a-zA-Z]+", "", answer)) and not _HEDGE.search(str(gold)):
+    answer = _committed(extraction)
+    if _HEDGE.search(re.sub(r"\\[a-zA-Z]+", "", extraction.context)) and not _HEDGE.search(str(gold)):
         return _refused("hedged answer", answer)
     gold_answer = parse_gold(gold)
     if _is_echo(answer, gold_answer.text, question):

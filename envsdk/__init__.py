@@ -3,7 +3,7 @@
 `import envsdk` is light: torch, transformers, docker and ray load only where used.
 """
 
-from .environment import EnvSpec, Environment, RolloutResult, SingleTurnEnv
+from .environment import EnvSpec, Environment, RolloutResult, SingleTurnEnv, SupportsAnswerSpace, SupportsWarmStart
 from .env_group import EnvGroup
 from .errors import EnvsdkError, MissingExtraError, RowError, UnknownNameError
 from .group import Group, Rollout, make_group_id
@@ -30,6 +30,8 @@ __all__ = [
     "RowError",
     "Rubric",
     "SingleTurnEnv",
+    "SupportsAnswerSpace",
+    "SupportsWarmStart",
     "Tool",
     "ToolEnv",
     "ToolError",

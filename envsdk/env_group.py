@@ -54,16 +54,15 @@ class EnvGroup(Environment):
     async def rollout(self, client, row: dict[str, Any], **sampling: Any) -> RolloutResult:
         return await self.member(row).rollout(client, row, **sampling)
 
-    async def score_group(self, rows: list[dict], completions: list[Text], states: list[dict] | None = None) -> list[Verdict]:
-        """Rows of one task may belong to different members: score each member's share together."""
-        states = states or [{} for _ in rows]
+    async def score_checked(self, rows: list[dict], completions: list[Text], states: list[dict]) -> list[Verdict]:
+        """Rows of one task may belong to different members: score each member's share together
+        (`validate_row` already routed every row to a member)."""
         out: list[Verdict | None] = [None] * len(rows)
         by_env: dict[str, list[int]] = {}
         for i, row in enumerate(rows):
-            self.member(row)  # raises RowError naming the field when `env` is unknown
             by_env.setdefault(row["env"], []).append(i)
         for name, idx in by_env.items():
-            verdicts = await self.envs[name].score_group(
+            verdicts = await self.envs[name].score_checked(
                 [rows[i] for i in idx], [completions[i] for i in idx], [states[i] for i in idx]
             )
             for i, v in zip(idx, verdicts):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol, runtime_checkable
 
 from .errors import RowError
 from .messages import Messages, Text, as_messages
@@ -95,10 +96,13 @@ class Environment:
         return self._cache[split]
 
     def validate_row(self, row: dict[str, Any]) -> dict[str, Any]:
-        """Check a verify/eval row has what the rubric needs; raise RowError naming the field."""
+        """Check a row has what the rubric needs; raise RowError naming the field (missing, None or "")."""
         for name in self.required_fields:
-            if name not in row or row[name] is None:
+            value = row.get(name)
+            if value is None:
                 raise RowError(f"missing field {name!r} (environment {self.name!r} needs {list(self.required_fields)})")
+            if isinstance(value, str) and not value.strip():
+                raise RowError(f"field {name!r} is empty")
         return row
 
     def format_prompt(self, row: dict[str, Any]) -> Messages:
@@ -117,7 +121,30 @@ class Environment:
     async def score_group(
         self, rows: list[dict], completions: list[Text], states: list[dict] | None = None
     ) -> list[Verdict]:
-        """Score the rollouts of one group (all rows share a prompt instance)."""
+        """Score the rollouts of one group (all rows share a prompt instance).
+
+        Every path (inline, pool worker, Ray actor) scores through here, so this is where rows are
+        validated: a row `validate_row` rejects gets a flagged verdict (`bad row: ...`), never a silent 0,
+        and the others are scored by `score_checked` without it.
+        """
+        states = states if states is not None else [{} for _ in rows]
+        verdicts: list[Verdict | None] = [None] * len(rows)
+        valid: list[int] = []
+        checked: list[dict] = []
+        for i, row in enumerate(rows):
+            try:
+                checked.append(self.validate_row(row))
+                valid.append(i)
+            except RowError as exc:
+                verdicts[i] = Verdict.from_error(f"bad row: {exc}")
+        if valid:
+            scored = await self.score_checked(checked, [completions[i] for i in valid], [states[i] for i in valid])
+            for i, verdict in zip(valid, scored):
+                verdicts[i] = verdict
+        return verdicts  # type: ignore[return-value]
+
+    async def score_checked(self, rows: list[dict], completions: list[Text], states: list[dict]) -> list[Verdict]:
+        """Score rows that passed `validate_row` (override this, not `score_group`, to score differently)."""
         return await self.rubric.score_group(rows, completions, states)
 
     async def score(self, row: dict, completion: Text, state: dict | None = None) -> Verdict:
@@ -133,3 +160,19 @@ class Environment:
 
 
 SingleTurnEnv = Environment
+
+
+@runtime_checkable
+class SupportsWarmStart(Protocol):
+    """An optional environment hook the built-in trainer reads: `warm_start(rng)` draws one supervised
+    (prompt, completion) pair; the tiny local policy is fitted on such pairs before RL."""
+
+    def warm_start(self, rng: random.Random) -> tuple[str, str]: ...
+
+
+@runtime_checkable
+class SupportsAnswerSpace(Protocol):
+    """An optional environment hook the built-in trainer's evaluation reads: `answer_space(row)` lists
+    every correct answer of a row, for coverage@k."""
+
+    def answer_space(self, row: dict[str, Any]) -> list[str]: ...

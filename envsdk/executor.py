@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any, Literal, Sequence
 
-from .environment import Environment, EnvSpec
+from .environment import Environment
 from .messages import Text
 from .verdict import Verdict
 
@@ -53,17 +53,6 @@ class _Task:
     whole_group: bool
 
 
-def _build_env(payload: tuple[EnvSpec, Any]) -> Environment:
-    spec, factory = payload
-    if factory is not None:
-        env = factory(**spec.kwargs)
-        env.spec = spec
-        return env
-    from .registry import load_environment
-
-    return load_environment(spec.name, **spec.kwargs)
-
-
 # The whole of a worker's `__main__`: restore the caller's import path, then enter `_worker_entry`.
 _BOOTSTRAP = (
     "import json, sys; sys.path[:] = json.loads(sys.argv[1]); "
@@ -88,7 +77,9 @@ def _worker_entry(conn_fd: int, alive_fd: int) -> None:
     threading.Thread(target=_exit_with_parent, args=(alive_fd,), daemon=True).start()
     conn = Connection(conn_fd)
     try:
-        env = _build_env(pickle.loads(conn.recv_bytes()))
+        from .registry import rebuild_environment
+
+        env = rebuild_environment(*pickle.loads(conn.recv_bytes()))
     except Exception as exc:  # reported to the parent, which raises it as one clear line
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
         return

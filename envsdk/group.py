@@ -14,7 +14,10 @@ OnError = Literal["zero", "abstain"]
 
 
 def make_group_id(env_name: str, example_id: str | None = None, prompt: Text | None = None) -> str:
-    """A stable id: hash of (environment name, example id), or of the prompt when there is no id."""
+    """A stable id: hash of (environment name, example id or group key), or of the prompt when there is none.
+
+    Which rollouts form one group is decided by `envsdk.scoring.group_key`; this only names the group.
+    """
     key = example_id if example_id is not None else json.dumps(prompt, sort_keys=True, ensure_ascii=False)
     return hashlib.sha1(f"{env_name}\x00{key}".encode()).hexdigest()[:16]
 
@@ -37,7 +40,8 @@ class Rollout:
 class Group:
     """The n rollouts of one prompt instance.
 
-    `rewards` starts as the verdicts' rewards; transforms rewrite it. `keep` marks rollouts that
+    `prompt` is the row's own prompt (never a trainer's rendering of it), so a transform that reads it
+    sees the same input on every path. `rewards` starts as the verdicts' rewards; transforms rewrite it. `keep` marks rollouts that
     count in the baseline (False for abstained errors or filtered rollouts). `advantages` is set
     only by the final advantage step.
     """
@@ -65,15 +69,19 @@ class Group:
         answer: Any = None,
         states: list[dict] | None = None,
         on_error: OnError = "abstain",
+        key: str | None = None,
     ) -> Group:
-        """Build a group; failed verdicts are left out of the baseline when `on_error="abstain"`."""
+        """Build a group; failed verdicts are left out of the baseline when `on_error="abstain"`.
+
+        `key` is the group key (`envsdk.scoring.group_key`) the id is made from; else `example_id`.
+        """
         if len(completions) != len(verdicts):
             raise ValueError(f"{len(completions)} completions but {len(verdicts)} verdicts")
         states = states or [{} for _ in completions]
         rollouts = [Rollout(i, c, v, s) for i, (c, v, s) in enumerate(zip(completions, verdicts, states))]
         keep = [not (on_error == "abstain" and v.failed) for v in verdicts]
         return cls(
-            group_id=make_group_id(env, example_id, prompt),
+            group_id=make_group_id(env, key if key is not None else example_id, prompt),
             prompt=prompt,
             rollouts=rollouts,
             rewards=[0.0 if v.failed else v.reward for v in verdicts],

@@ -67,6 +67,16 @@ def adhoc_factory(name: str) -> Callable | None:
     return _adhoc[ENV_GROUP].get(name)
 
 
+def rebuild_environment(spec: EnvSpec, factory: Callable | None = None):
+    """The environment `spec` names, built again in another process (pool worker, Ray actor, unpickled
+    scorer): by the ad hoc `factory` shipped along when there is one, else through the registry."""
+    if factory is None:
+        return load_environment(spec.name, **spec.kwargs)
+    env = factory(**spec.kwargs)
+    env.spec = spec
+    return env
+
+
 def describe(group: str, name: str) -> str:
     """A one-line description: the factory's docstring summary."""
     try:

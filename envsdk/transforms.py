@@ -18,8 +18,8 @@ log = logging.getLogger("envsdk")
 class GroupTransform(ABC):
     """Maps groups to groups by rewriting `rewards` (and optionally `keep`); never advantages.
 
-    `required_scale` declares the final advantage step the transform was designed for (DARLING: "none");
-    trainers and adapters enforce it or warn loudly.
+    `required_scale` is the one declaration of the final advantage step the transform was designed for
+    (DARLING: "none"); the built-in trainer and every adapter enforce it through `check_scale`.
     """
 
     name: ClassVar[str] = "transform"
@@ -33,17 +33,36 @@ class GroupTransform(ABC):
         return self.apply(groups)
 
 
-def check_scale(transforms: Sequence[GroupTransform], scale: Scale, *, strict: bool = False) -> Scale:
-    """Warn (or raise when strict) when the advantage scale contradicts what a transform needs."""
-    for t in transforms:
-        if t.required_scale is not None and t.required_scale != scale:
-            message = (
-                f"transform {t.name!r} needs advantage scale {t.required_scale!r} but {scale!r} is configured; "
-                f"set scale={t.required_scale!r} (TRL: scale_rewards='none'; verl: norm_adv_by_std_in_grpo=False)"
-            )
-            if strict:
-                raise ValueError(message)
-            log.warning("envsdk: %s", message)
+def required_scale(transforms: Sequence[GroupTransform]) -> Scale | None:
+    """The advantage scale the transforms declare (`GroupTransform.required_scale`); None when none does.
+
+    Two transforms that declare different scales cannot run together: ValueError.
+    """
+    declared = {t.required_scale for t in transforms if t.required_scale is not None}
+    if len(declared) > 1:
+        named = ", ".join(f"{t.name}={t.required_scale!r}" for t in transforms if t.required_scale is not None)
+        raise ValueError(f"the group transforms need different advantage scales ({named})")
+    return declared.pop() if declared else None
+
+
+def check_scale(
+    transforms: Sequence[GroupTransform], scale: Scale, *, strict: bool = False, fix: str | None = None
+) -> Scale:
+    """Enforce the declared scale: the one check every trainer and adapter runs on its own setting.
+
+    `scale` is the trainer's setting translated to a Scale; `fix` says how to change it in that trainer
+    (e.g. "set GRPOConfig(scale_rewards='none')"). Raises ValueError when `strict`, else logs a warning.
+    """
+    needed = required_scale(transforms)
+    if needed is not None and needed != scale:
+        names = ", ".join(t.name for t in transforms if t.required_scale is not None)
+        message = (
+            f"transform {names} needs advantage scale {needed!r} but {scale!r} is configured; "
+            f"{fix or f'set scale={needed!r}'}"
+        )
+        if strict:
+            raise ValueError(message)
+        log.warning("envsdk: %s", message)
     return scale
 
 
@@ -66,23 +85,27 @@ def _std(values: list[float]) -> float:
     return math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
 
 
-def compute_advantages(groups: Sequence[Group], scale: Scale = "group", eps: float = 1e-4) -> list[Group]:
-    """A_i = (r_i - mean_group) / (std + eps); std per group, over the batch, or none (TRL semantics).
+def group_advantages(rewards: Sequence[float], keep: Sequence[bool], scale: Scale = "group", *,
+                     batch_std: float = 0.0, eps: float = 1e-4) -> list[float]:
+    """The advantage step for one group: A_i = (r_i - mean) / (std + eps), or r_i - mean for scale "none".
 
-    Only kept rollouts enter the mean and std; dropped ones get advantage 0. Groups are never mixed
-    for the mean.
+    Only kept rollouts enter the mean and std; dropped ones get advantage 0. `batch_std` is the std
+    used when `scale="batch"`.
+    """
+    kept = [r for r, k in zip(rewards, keep) if k]
+    mean = sum(kept) / len(kept) if kept else 0.0
+    std = {"group": _std(kept), "batch": batch_std}.get(scale)
+    return [((r - mean) / (std + eps) if std is not None else r - mean) if k else 0.0 for r, k in zip(rewards, keep)]
+
+
+def compute_advantages(groups: Sequence[Group], scale: Scale = "group", eps: float = 1e-4) -> list[Group]:
+    """The one final advantage step (TRL semantics): std per group, over the batch, or none.
+
+    Groups are never mixed for the mean; see `group_advantages`.
     """
     if scale not in ("group", "batch", "none"):
         raise ValueError(f"scale must be 'group', 'batch' or 'none', not {scale!r}")
     batch_std = _std([r for g in groups for r, k in zip(g.rewards, g.keep) if k]) if scale == "batch" else 0.0
-    out = []
-    for g in groups:
-        kept = [r for r, k in zip(g.rewards, g.keep) if k]
-        mean = sum(kept) / len(kept) if kept else 0.0
-        std = {"group": _std(kept), "batch": batch_std}.get(scale)
-        advantages = [
-            ((r - mean) / (std + eps) if std is not None else r - mean) if k else 0.0
-            for r, k in zip(g.rewards, g.keep)
-        ]
-        out.append(replace(g, advantages=advantages))
-    return out
+    return [
+        replace(g, advantages=group_advantages(g.rewards, g.keep, scale, batch_std=batch_std, eps=eps)) for g in groups
+    ]

@@ -30,6 +30,17 @@ class Verdict(BaseModel):
         """True when the verifier itself could not produce a judgement."""
         return self.error is not None or self.timed_out
 
+    @property
+    def correct(self) -> bool:
+        """The one correctness rule (pass@k, `correct_rate`, DARLING's `correct_only`, verl's `acc`).
+
+        A verifier that says `passed` is believed; without that flag only full credit counts
+        (`reward >= 1`), so a partial-credit rubric never inflates pass@k; a failed verifier is never correct.
+        """
+        if self.passed is not None:
+            return self.passed
+        return not self.failed and self.reward >= 1.0
+
     @classmethod
     def from_error(cls, error: str, *, timed_out: bool = False, duration_s: float = 0.0, **details: Any) -> Verdict:
         """A flagged verdict for a verifier that crashed, hung or got bad input."""

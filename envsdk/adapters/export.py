@@ -12,31 +12,9 @@ from typing import Any
 
 from ..environment import Environment
 from ..errors import require
-from ._scoring import resolve_env
+from ..scoring import encode_label, resolve_env
 
 ROW_COLUMN = "envsdk_row"
-
-
-def encode_label(answer: Any) -> str:
-    """A gold answer as one string: itself when it is one, else JSON (code tests, alias lists)."""
-    return answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False)
-
-
-def label_fields(env: Environment, label: str) -> dict[str, Any]:
-    """Row fields from a trainer's gold label (OpenRLHF `labels`, verl `ground_truth`).
-
-    A JSON object naming the environment's required fields is merged as is; another JSON object goes to
-    the first required field (code: `tests`); anything else is the `answer` string.
-    """
-    required = list(env.required_fields) or ["answer"]
-    if isinstance(label, str) and label.lstrip().startswith("{"):
-        try:
-            decoded = json.loads(label)
-        except json.JSONDecodeError:
-            decoded = None
-        if isinstance(decoded, dict):
-            return decoded if any(k in decoded for k in required) else {required[0]: decoded}
-    return {"answer": label}
 
 
 def decode_row(blob: str | dict | None) -> dict:

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..environment import Environment
 from ..messages import Messages
-from ._scoring import BatchScorer
+from ..scoring import BatchScorer
 
 
 class TextEnv:

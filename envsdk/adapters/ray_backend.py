@@ -25,9 +25,9 @@ class _VerifierActor:
 
     def __init__(self, spec: EnvSpec, factory: Callable | None, timeout_s: float):
         from ..executor import Executor
-        from ._scoring import _rebuild_env
+        from ..registry import rebuild_environment
 
-        self.executor = Executor(_rebuild_env(spec, factory), mode="auto", workers=1, timeout_s=timeout_s)
+        self.executor = Executor(rebuild_environment(spec, factory), mode="auto", workers=1, timeout_s=timeout_s)
 
     async def score(self, rows: list[dict], completions: list[Text], states: list[dict]) -> list[dict]:
         verdicts = await self.executor.score_group(rows, completions, states)

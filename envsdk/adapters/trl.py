@@ -10,18 +10,16 @@ the trainer's `num_generations`, and a split group raises instead of being score
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any, Callable, Sequence
 
 from ..environment import Environment
 from ..group import OnError
 from ..messages import Text
-from ._scoring import BatchScorer, Scored, TransformLike
+from ..scoring import BatchScorer, Scored, TransformLike
+from ..transforms import check_scale
 from .export import ROW_COLUMN, decode_row, to_trl_dataset, trl_records
 
 __all__ = ["RewardFunc", "AsyncRewardFunc", "reward_funcs", "check_config", "to_trl_dataset", "trl_records"]
-
-log = logging.getLogger("envsdk")
 
 # Keyword arguments TRL adds to every reward call that are not dataset columns.
 _TRL_KWARGS = ("trainer_state", "log_extra", "log_metric", "environments")
@@ -29,22 +27,18 @@ _SCALES = {True: "group", False: "none"}
 
 
 def check_config(args: Any, funcs: Sequence[Callable], *, strict: bool = True) -> None:
-    """Check a GRPOConfig against what the envsdk reward functions' transforms need.
+    """Check a GRPOConfig's `scale_rewards` against the scale the reward functions' transforms declare
+    (DARLING: "none"; dividing by the group std would undo its diversity weighting).
 
-    DARLING needs `scale_rewards="none"`: dividing by the group std would undo its diversity weighting.
     Raises ValueError when `strict`, else logs a warning.
     """
     configured = _SCALES.get(args.scale_rewards, args.scale_rewards)
     for fn in funcs:
-        needed = getattr(fn, "scorer", None) and fn.scorer.required_scale
-        if needed and needed != configured:
-            message = (
-                f"{fn.__name__}: the group transforms need scale_rewards={needed!r} but the GRPOConfig has "
-                f"scale_rewards={args.scale_rewards!r}; set GRPOConfig(scale_rewards={needed!r})"
-            )
-            if strict:
-                raise ValueError(message)
-            log.warning("envsdk: %s", message)
+        scorer = getattr(fn, "scorer", None)
+        if scorer is not None:
+            needed = scorer.required_scale
+            fix = f"set GRPOConfig(scale_rewards={needed!r}) (reward function {fn.__name__})"
+            check_scale(scorer.transforms, configured, strict=strict, fix=fix)
 
 
 class RewardFunc:
@@ -63,6 +57,11 @@ class RewardFunc:
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_loop": None, "_checked": False}
+
+    def close(self) -> None:
+        """Stop the verification workers (they are started again by the next call)."""
+        if self._loop is not None:
+            self._loop.run_until_complete(self.scorer.aclose())
 
     def __call__(
         self, prompts: list[Text], completions: list[Text], completion_ids: list | None = None, **columns: Any

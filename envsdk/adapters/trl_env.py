@@ -28,7 +28,7 @@ from ..group import OnError
 from ..messages import Messages, Text
 from ..multiturn import MultiTurnEnv, State, ToolEnv
 from ..tools import Tool, ToolCall
-from ._scoring import BatchScorer, Scored, TransformLike
+from ..scoring import BatchScorer, Scored, TransformLike
 from .export import ROW_COLUMN, decode_row, to_trl_dataset
 from .trl import RewardFunc, _group_size, _log, check_config
 

@@ -18,8 +18,8 @@ import weakref
 from typing import Any, Mapping, Sequence
 
 from ..verdict import Verdict
-from ._scoring import BatchScorer
-from .export import ROW_COLUMN, decode_row, label_fields, to_verl_parquet, verl_records
+from ..scoring import BatchScorer, label_fields
+from .export import ROW_COLUMN, decode_row, to_verl_parquet, verl_records
 
 __all__ = ["compute_score", "compute_score_async", "compute_score_batch", "to_verl_parquet", "verl_records", "row_for"]
 
@@ -45,7 +45,7 @@ def score_dict(verdict: Verdict, reward: float | None) -> dict[str, float]:
     """verl's result dict: `score` plus numeric extras that become `reward_extra_info` metrics."""
     return {
         "score": reward if reward is not None else 0.0,
-        "acc": float(bool(verdict.passed)),
+        "acc": float(verdict.correct),
         "envsdk_error": float(verdict.error is not None),
         "envsdk_timeout": float(verdict.timed_out),
         **{f"envsdk/{k}": float(v) for k, v in verdict.components.items()},

@@ -23,8 +23,8 @@ from typing import Any
 from verl import DataProto
 from verl.experimental.reward_loop.reward_manager.base import RewardManagerBase
 
-from ._scoring import BatchScorer
-from .buffer import GroupBuffer
+from ..scoring import BatchScorer, GroupBuffer
+from ..transforms import check_scale
 from .verl import env_name, row_for, score_dict
 
 
@@ -48,11 +48,9 @@ class EnvsdkRewardManager(RewardManagerBase):
             scorer = BatchScorer(
                 name, transforms=self.transforms, on_error="abstain", group_size=self.group_size, **self.env_kwargs
             )
-            if scorer.required_scale == "none" and self.norm_by_std:
-                raise ValueError(
-                    f"the transforms {self.transforms} need unscaled advantages: set "
-                    "algorithm.norm_adv_by_std_in_grpo=False"
-                )
+            # verl's GRPO step divides by the group std unless norm_adv_by_std_in_grpo=False
+            check_scale(scorer.transforms, "group" if self.norm_by_std else "none", strict=True,
+                        fix="set algorithm.norm_adv_by_std_in_grpo=False")
             self._scorers[name] = (scorer, GroupBuffer(scorer, self.group_size, self.group_timeout_s))
         return self._scorers[name]
 
@@ -64,9 +62,10 @@ class EnvsdkRewardManager(RewardManagerBase):
         meta = item.non_tensor_batch
         scorer, buffer = self._scorer(str(meta["data_source"]))
         row = row_for(scorer, meta["reward_model"]["ground_truth"], meta.get("extra_info"))
-        uid = meta.get("uid")
+        if meta.get("uid") is not None:  # verl's group id: the group key on every envsdk path
+            row = {**row, "group_id": str(meta["uid"])}
         if scorer.needs_whole_groups:
-            outcome = await buffer.submit(row, text, key=None if uid is None else f"uid:{uid}")
+            outcome = await buffer.submit(row, text)
             reward, verdict, partial = outcome.reward, outcome.verdict, outcome.partial
         else:
             scored = await scorer.score([row], [row.get("prompt", "")], [text])

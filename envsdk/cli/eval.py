@@ -10,19 +10,12 @@ from typing import Any
 
 from ..clients.openai import OpenAIChatClient
 from ..environment import Environment
-from ..executor import Executor
 from ..group import make_group_id
 from ..metrics import mean_pass_at_k
+from ..scoring import BatchScorer, group_key
 from ..verdict import Verdict
 from .common import add_env_args, executor_config, load_env, progress, verdict_line, write_meta
 from .main import parser
-
-
-def is_correct(v: Verdict) -> bool:
-    """A rollout counts as correct when it passed, or (no pass flag) earned full reward without error."""
-    if v.passed is not None:
-        return v.passed
-    return v.error is None and not v.timed_out and v.reward >= 1.0
 
 
 def _done_groups(path: Path, n: int) -> dict[str, list[dict]]:
@@ -58,51 +51,54 @@ async def _run(env: Environment, args, out: Path) -> list[dict]:
         args.base_url, args.model, api_key_env=args.api_key_env, max_concurrency=args.concurrency, max_retries=args.retries
     )
     sampling = {"temperature": args.temperature, "max_tokens": args.max_tokens}
-    todo = [r for r in rows if make_group_id(env.name, r["id"]) not in done]
+    todo = [r for r in rows if make_group_id(env.name, group_key(r)) not in done]
     bar = progress(len(todo) * args.n, f"eval {env.name}")
     lock = asyncio.Lock()
-    async with Executor(env, executor_config(args)) as executor:
+    scorer = BatchScorer(env, executor=executor_config(args))
 
-        async def group(row: dict) -> None:
-            gid = make_group_id(env.name, row["id"])
-            results = await _sample_group(env, client, row, args.n, sampling)
-            ok = [i for i, r in enumerate(results) if not isinstance(r, Exception)]
-            verdicts: list[Verdict] = [
-                Verdict.from_error(f"sampling failed: {r}") if isinstance(r, Exception) else None for r in results
-            ]
-            scored = await executor.score_group(
-                [row] * len(ok), [results[i].completion for i in ok], [results[i].state for i in ok]
-            )
-            for i, v in zip(ok, scored):
-                verdicts[i] = v
-            async with lock:
-                with out.open("a") as fh:
-                    for i, (result, verdict) in enumerate(zip(results, verdicts)):
-                        sampled = not isinstance(result, Exception)
-                        record = verdict_line(
-                            verdict,
-                            id=row["id"],
-                            group_id=gid,
-                            rollout_index=i,
-                            completion=result.completion if sampled else None,
-                            usage=result.usage if sampled else {},
-                        )
-                        fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
-                        records.append(record)
-                bar.update(args.n)
+    async def group(row: dict) -> None:
+        gid = make_group_id(env.name, group_key(row))
+        results = await _sample_group(env, client, row, args.n, sampling)
+        ok = [i for i, r in enumerate(results) if not isinstance(r, Exception)]
+        verdicts: list[Verdict] = [
+            Verdict.from_error(f"sampling failed: {r}") if isinstance(r, Exception) else None for r in results
+        ]
+        scored = await scorer.score(
+            [row] * len(ok), [None] * len(ok), [results[i].completion for i in ok], states=[results[i].state for i in ok]
+        )
+        for i, v in zip(ok, scored.verdicts):
+            verdicts[i] = v
+        async with lock:
+            with out.open("a") as fh:
+                for i, (result, verdict) in enumerate(zip(results, verdicts)):
+                    sampled = not isinstance(result, Exception)
+                    record = verdict_line(
+                        verdict,
+                        id=row["id"],
+                        group_id=gid,
+                        rollout_index=i,
+                        completion=result.completion if sampled else None,
+                        usage=result.usage if sampled else {},
+                    )
+                    fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+                    records.append(record)
+            bar.update(args.n)
 
+    try:
         await asyncio.gather(*(group(r) for r in todo))
+    finally:
+        await scorer.aclose()
     bar.close()
     await client.aclose()
     return records
 
 
 def summarise(records: list[dict[str, Any]], ks: list[int]) -> dict[str, Any]:
-    """Unbiased pass@k per k, mean reward, error and timeout rates."""
+    """Unbiased pass@k per k (`Verdict.correct` decides), mean reward, error and timeout rates."""
     by_group: dict[str, list[dict]] = {}
     for r in records:
         by_group.setdefault(r["group_id"], []).append(r)
-    counts = [(len(g), sum(is_correct(Verdict.model_validate(_verdict(r))) for r in g)) for g in by_group.values()]
+    counts = [(len(g), sum(Verdict.model_validate(_verdict(r)).correct for r in g)) for g in by_group.values()]
     total = max(len(records), 1)
     return {
         "examples": len(by_group),

@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..environment import Environment
-from ..errors import RowError
 from ..executor import Executor
 from ..journal import Journal, row_hash
-from ..messages import is_messages
+from ..scoring import verify_saved
 from ..verdict import Verdict
 from .common import add_env_args, executor_config, load_env, progress, verdict_line, write_meta
 from .main import parser
@@ -43,53 +42,26 @@ def read_rows(path: Path) -> tuple[list[_Row], str | None]:
     return rows, None
 
 
-def check_row(env: Environment, data: dict) -> dict:
-    """Common fields first (`completion`), then the environment's own (`answer`, `tests`...)."""
-    completion = data.get("completion")
-    if completion is None:
-        raise RowError("missing field 'completion'")
-    if not isinstance(completion, str) and not is_messages(completion):
-        raise RowError("field 'completion' must be a string or a list of chat messages")
-    return env.validate_row(data)
-
-
-def _tasks(rows: list[_Row], chunk: int) -> list[list[_Row]]:
-    """Rows sharing a group_id go together; the others in chunks of consecutive rows."""
-    grouped: dict[str, list[_Row]] = {}
-    loose: list[_Row] = []
-    for row in rows:
-        gid = row.data.get("group_id")
-        (grouped.setdefault(str(gid), []) if gid is not None else loose).append(row)
-    return list(grouped.values()) + [loose[i : i + chunk] for i in range(0, len(loose), chunk)]
-
-
 async def _verify(env: Environment, rows: list[_Row], journal: Journal | None, args) -> dict[int, Verdict]:
     results: dict[int, Verdict] = {}
     todo: list[_Row] = []
     for row in rows:
         if journal is not None and row.key in journal.done:
             results[row.line] = Verdict.model_validate(journal.done[row.key])
-            continue
-        try:
-            row.data = check_row(env, row.data)
-        except RowError as exc:
-            results[row.line] = Verdict.from_error(f"bad row (line {row.line}): {exc}")
-            continue
-        todo.append(row)
+        else:
+            todo.append(row)
     bar = progress(len(todo), f"verify {env.name}")
+
+    def done(task: list[int], verdicts: list[Verdict]) -> None:
+        if journal is not None:
+            for i, verdict in zip(task, verdicts):
+                journal.add(todo[i].key, verdict.model_dump())
+        bar.update(len(task))
+
     async with Executor(env, executor_config(args)) as executor:
-        chunk = 1 if env.has_group_funcs else executor.config.rows_per_task
-
-        async def run(task: list[_Row]) -> None:
-            verdicts = await executor.score_group([r.data for r in task], [r.data["completion"] for r in task])
-            for row, verdict in zip(task, verdicts):
-                results[row.line] = verdict
-                if journal is not None:
-                    journal.add(row.key, verdict.model_dump())
-            bar.update(len(task))
-
-        await asyncio.gather(*(run(t) for t in _tasks(todo, chunk)))
+        verdicts = await verify_saved(executor, [r.data for r in todo], on_task=done)
     bar.close()
+    results.update((row.line, verdict) for row, verdict in zip(todo, verdicts))
     return results
 
 

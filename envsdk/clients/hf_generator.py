@@ -1,7 +1,8 @@
-"""Local sampling from a transformers causal LM: batched, KV-cached, seeded; also a ChatClient.
+"""Local sampling from a transformers causal LM: batched, KV-cached, seeded; and its ChatClient face.
 
-The trainer calls `sample` for n completions per prompt: each prompt is prefilled once and its cache
-shared by its n samples. `chat` makes the same model usable by `Environment.rollout`.
+`HFGenerator` is the built-in trainer's sampler: `sample` gives n completions per prompt, each prompt
+prefilled once and its cache shared by its n samples. `HFChatClient` wraps a generator as a `ChatClient`,
+so the same model serves `Environment.rollout`.
 """
 
 from __future__ import annotations
@@ -132,10 +133,18 @@ class HFGenerator:
                                             skip_special_tokens=True)
         return Samples(prompt_ids, prompt_mask, completion_ids, completion_mask, texts, finished, n)
 
+
+class HFChatClient:
+    """The `ChatClient` face of a local model, for `Environment.rollout` (eval, multi-turn episodes):
+    one assistant reply per call, sampled by an `HFGenerator`. The trainer samples with the generator itself."""
+
+    def __init__(self, generator: HFGenerator):
+        self.generator = generator
+
     async def chat(self, messages: list[dict[str, Any]], **sampling: Any) -> ChatReply:
-        """One assistant reply (ChatClient protocol): `temperature`, `top_p`, `max_tokens` are honoured."""
-        samples = self.sample(
-            [self.render(messages)],
+        """One assistant reply: `temperature`, `top_p`, `max_tokens` are honoured."""
+        samples = self.generator.sample(
+            [self.generator.render(messages)],
             temperature=sampling.get("temperature", 1.0),
             top_p=sampling.get("top_p", 1.0),
             max_tokens=sampling.get("max_tokens") or 256,

@@ -13,12 +13,16 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from ..adapters._scoring import BatchScorer, batch_metrics
-from ..adapters.export import label_fields
-from ..cli.verify import check_row
-from ..errors import RowError
-from ..verdict import Verdict
-from ..adapters.buffer import GroupBuffer, RowBatcher
+from ..scoring import (
+    BatchScorer,
+    GroupBuffer,
+    Outcome,
+    RowBatcher,
+    openrlhf_response,
+    openrlhf_samples,
+    verdict_metrics,
+    verify_saved,
+)
 from .models import RewardRequest, RewardResponse
 
 
@@ -29,13 +33,6 @@ class ServerLimits:
     max_body_bytes: int = 16 << 20
     max_batch: int = 4096
     group_timeout_s: float = 60.0
-
-
-def response_text(query: str, prompt: str | None) -> str:
-    """The model's response: the query with its prompt prefix stripped (OpenRLHF sends prompt + response)."""
-    if prompt and query.startswith(prompt):
-        return query[len(prompt) :]
-    return query
 
 
 def create_app(
@@ -97,10 +94,7 @@ def create_app(
         except ValidationError as exc:
             raise HTTPException(422, exc.errors(include_url=False, include_context=False)) from exc
         check_batch(len(req.query))
-        prompts = req.prompts or [""] * len(req.query)
-        labels = req.labels or [""] * len(req.query)
-        rows = [{"prompt": p, **label_fields(scorer.env, label)} for p, label in zip(prompts, labels)]
-        completions = [response_text(q, p) for q, p in zip(req.query, prompts)]
+        rows, completions = openrlhf_samples(scorer.env, req.query, req.prompts, req.labels)
         outcomes = await asyncio.gather(*(buffer.submit(r, c) for r, c in zip(rows, completions)))
         return JSONResponse(_reward_response(outcomes).model_dump())
 
@@ -110,39 +104,15 @@ def create_app(
         if not isinstance(items, list):
             raise HTTPException(422, "expected a JSON list of verify rows")
         check_batch(len(items))
-        verdicts: list[Verdict | None] = [None] * len(items)
-        todo: list[int] = []
-        for i, item in enumerate(items):
-            try:
-                if not isinstance(item, dict):
-                    raise RowError(f"expected a JSON object, got {type(item).__name__}")
-                items[i] = check_row(scorer.env, item)
-                todo.append(i)
-            except RowError as exc:
-                verdicts[i] = Verdict.from_error(f"bad row {i}: {exc}")
-        groups: dict[str, list[int]] = {}
-        for i in todo:
-            gid = items[i].get("group_id")
-            groups.setdefault(f"g:{gid}" if gid is not None else f"r:{i}", []).append(i)
-        results = await scorer.executor.score_groups(
-            [([items[i] for i in idx], [items[i]["completion"] for i in idx]) for idx in groups.values()]
-        )
-        for idx, group_verdicts in zip(groups.values(), results):
-            for i, verdict in zip(idx, group_verdicts):
-                verdicts[i] = verdict
+        verdicts = await verify_saved(scorer.executor, items)
         out = [{"id": item.get("id") if isinstance(item, dict) else None, **v.model_dump()} for item, v in zip(items, verdicts)]
         return JSONResponse(out)
 
     return app
 
 
-def _reward_response(outcomes: list) -> RewardResponse:
-    """Failed verdicts score 0 (OpenRLHF cannot abstain) and show in `extra_logs`."""
+def _reward_response(outcomes: list[Outcome]) -> RewardResponse:
+    """OpenRLHF's answer; `partial_group_rate` counts samples whose group timed out before it was whole."""
     verdicts = [o.verdict for o in outcomes]
-    logs = batch_metrics(verdicts, [])
-    logs["partial_group_rate"] = sum(o.partial for o in outcomes) / max(len(outcomes), 1)
-    return RewardResponse(
-        rewards=[o.reward if o.reward is not None else 0.0 for o in outcomes],
-        scores=[0.0 if v.failed else min(max(v.reward, 0.0), 1.0) for v in verdicts],
-        extra_logs=logs,
-    )
+    logs = {**verdict_metrics(verdicts), "partial_group_rate": sum(o.partial for o in outcomes) / max(len(outcomes), 1)}
+    return RewardResponse(**openrlhf_response([o.reward for o in outcomes], verdicts, logs))

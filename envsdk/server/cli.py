@@ -8,7 +8,7 @@ import os
 import socket
 import sys
 
-from ..adapters._scoring import BatchScorer
+from ..scoring import BatchScorer
 from ..cli.common import add_env_args, executor_config, load_env
 from ..cli.main import parser
 from ..errors import EnvsdkError, require

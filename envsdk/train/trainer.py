@@ -1,7 +1,7 @@
 """The built-in GRPO loop: sample, verify, transform groups, one advantage step, μ clipped updates.
 
-env rows → `HFGenerator.sample` (n per prompt) → `Executor` verdicts → `Group`s → group transforms →
-`compute_advantages` → `policy_loss` (TRL 1.16.0 semantics) → AdamW. Writes `DIR/metrics.jsonl`,
+env rows → `HFGenerator.sample` (n per prompt) → `envsdk.scoring.BatchScorer` (verdicts → `Group`s →
+group transforms → `compute_advantages`) → `policy_loss` (TRL 1.16.0 semantics) → AdamW. Writes `DIR/metrics.jsonl`,
 `DIR/run.json` and checkpoints; `resume=True` continues from the newest checkpoint with identical results.
 """
 
@@ -22,14 +22,15 @@ import torch
 
 import envsdk
 from envsdk.clients.hf_generator import HFGenerator, Samples
-from envsdk.executor import Executor
-from envsdk.group import Group
+from envsdk.environment import SupportsAnswerSpace, SupportsWarmStart
+from envsdk.executor import ExecutorConfig
 from envsdk.runmeta import run_metadata, write_metadata
-from envsdk.transforms import check_scale
+from envsdk.scoring import BatchScorer, Scored
+from envsdk.transforms import check_scale, required_scale
 
 from . import checkpoint
 from .config import GRPOConfig
-from .evaluate import is_correct, summarize
+from .evaluate import summarize
 from .logps import token_logps
 from .loss import policy_loss
 from .tiny import char_tokenizer, tiny_model, warm_start
@@ -64,8 +65,8 @@ class GRPOTrainer:
         self.out.mkdir(parents=True, exist_ok=True)
         self.env = envsdk.load_environment(c.env, **c.env_kwargs)
         self.transforms = [envsdk.load_transform(name, **c.transform_kwargs.get(name, {})) for name in c.transforms]
-        required = next((t.required_scale for t in self.transforms if t.required_scale), None)
-        self.scale = check_scale(self.transforms, c.scale_rewards or required or "group")
+        self.scale = check_scale(self.transforms, c.scale_rewards or required_scale(self.transforms) or "group",
+                                 strict=True, fix="drop scale_rewards (the transforms' scale is the default)")
         self.device = torch.device(c.device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.bf16 = c.bf16 if c.bf16 is not None else (self.device.type == "cuda" and torch.cuda.is_bf16_supported())
         self.model, self.tokenizer, self.warm_start_loss = self._policy()
@@ -84,7 +85,8 @@ class GRPOTrainer:
         self.order: list[int] = []
         self.step = 0
         self.loop = asyncio.new_event_loop()
-        self.executor = Executor(self.env, workers=c.verify_workers, timeout_s=c.verify_timeout_s)
+        self.scorer = BatchScorer(self.env, transforms=self.transforms, on_error=c.on_error, scale=self.scale,
+                                  executor=ExecutorConfig(workers=c.verify_workers, timeout_s=c.verify_timeout_s))
 
     # ---- set-up ------------------------------------------------------------------------------
     def _policy(self):
@@ -98,10 +100,9 @@ class GRPOTrainer:
             return AutoModelForCausalLM.from_pretrained(c.model), tokenizer, None
         tokenizer = char_tokenizer()
         model = tiny_model(tokenizer, c.tiny, c.seed)
-        sampler = getattr(self.env, "warm_start", None)
-        if sampler is None:
+        if not isinstance(self.env, SupportsWarmStart):
             return model, tokenizer, None
-        loss = warm_start(model, tokenizer, sampler, c.tiny, c.seed, HFGenerator(model, tokenizer).render)
+        loss = warm_start(model, tokenizer, self.env.warm_start, c.tiny, c.seed, HFGenerator(model, tokenizer).render)
         return model, tokenizer, loss
 
     def _autocast(self):
@@ -118,15 +119,12 @@ class GRPOTrainer:
             picked.append(rows[self.order.pop()])
         return picked
 
-    def _score(self, rows: list[dict], samples: Samples, n: int) -> list[Group]:
-        """Verdicts through the core executor, one group per prompt instance."""
-        chunks = [([row] * n, samples.texts[i * n : (i + 1) * n]) for i, row in enumerate(rows)]
-        verdicts = self.loop.run_until_complete(self.executor.score_groups(chunks))
-        return [
-            Group.from_verdicts(prompt=row.get("prompt"), completions=texts, verdicts=v, env=self.env.name,
-                                example_id=row["id"], answer=row.get("answer"), on_error=self.config.on_error)
-            for row, (_, texts), v in zip(rows, chunks, verdicts)
-        ]
+    def score_completions(self, rows: list[dict], texts: list[str], n: int, *, transform: bool = True) -> Scored:
+        """n completions per row (in row order) through the scoring spine: one group per row's n."""
+        repeated = [row for row in rows for _ in range(n)]
+        scoring = self.scorer.score(repeated, [row.get("prompt") for row in repeated], texts, group_size=n,
+                                    transform=transform)
+        return self.loop.run_until_complete(scoring)
 
     def _update(self, samples: Samples, advantages: torch.Tensor) -> dict[str, float]:
         """μ optimizer updates on one generation batch, each accumulated over GA shuffled micro-batches."""
@@ -171,24 +169,24 @@ class GRPOTrainer:
         prompts = [self.generator.render(self.env.format_prompt(r)) for r in rows]
         samples = self.generator.sample(prompts, n, temperature=c.temperature, top_p=c.top_p, max_tokens=self.max_tokens)
         generated = time.perf_counter()
-        groups = self._score(rows, samples, n)
-        scored = time.perf_counter()
-        transformed = envsdk.compute_advantages(envsdk.apply_transforms(groups, self.transforms), self.scale)
-        advantages = torch.tensor([a for g in transformed for a in g.advantages], device=self.device)
+        scored = self.score_completions(rows, samples.texts, n)
+        advantages = torch.tensor(scored.advantages, device=self.device)
         ready = time.perf_counter()
         update = self._update(samples, advantages)
         done = time.perf_counter()
         self.step += 1
         return {
             "step": self.step,
-            **_reward_stats(groups, transformed, samples),
+            **scored.metrics,
+            "completion_len_mean": float(samples.completion_mask.sum(1).float().mean()),
+            "completions/clipped_ratio": float((~samples.finished).float().mean()),
             **update,
             "learning_rate": self.scheduler.get_last_lr()[0],
             "num_tokens": int(samples.prompt_mask.sum() + samples.completion_mask.sum()),
             "step_s": done - started,
             "generate_s": generated - started,
-            "reward_s": scored - generated,
-            "transform_s": ready - scored,
+            "reward_s": scored.seconds["verify"],
+            "transform_s": scored.seconds["transform"],
             "train_s": done - ready,
         }
 
@@ -202,15 +200,14 @@ class GRPOTrainer:
         # same policy at the same step gets the same eval samples in every run
         sampler = HFGenerator(self.model, self.tokenizer, seed=c.seed * 1_000_003 + self.step)
         per_call = max(1, EVAL_ROWS_PER_CALL // n)  # bounds the sampled batch, hence memory, for large n
-        texts = []
+        texts: list[str] = []
         for start in range(0, len(rows), per_call):
             prompts = [sampler.render(self.env.format_prompt(row)) for row in rows[start : start + per_call]]
-            flat = sampler.sample(prompts, n, temperature=c.temperature, top_p=c.top_p, max_tokens=self.max_tokens).texts
-            texts.extend(flat[i : i + n] for i in range(0, len(flat), n))
-        chunks = [([row] * n, t) for row, t in zip(rows, texts)]
-        verdicts = self.loop.run_until_complete(self.executor.score_groups(chunks))
+            texts += sampler.sample(prompts, n, temperature=c.temperature, top_p=c.top_p, max_tokens=self.max_tokens).texts
+        groups = self.score_completions(rows, texts, n, transform=False).groups
         ks = [k for k in c.eval_k if k <= n]
-        line = {"step": self.step, **summarize(rows, texts, verdicts, ks, getattr(self.env, "answer_space", None))}
+        space = self.env.answer_space if isinstance(self.env, SupportsAnswerSpace) else None
+        line = {"step": self.step, **summarize(rows, groups, ks, space)}
         line["eval_s"] = time.perf_counter() - started
         return line
 
@@ -269,41 +266,9 @@ class GRPOTrainer:
         write_metadata(self.out / "run.json", meta)
 
     def close(self) -> None:
-        self.loop.run_until_complete(self.executor.aclose())
+        self.loop.run_until_complete(self.scorer.aclose())
         self.loop.run_until_complete(self.env.aclose())
         self.loop.close()
-
-
-def _reward_stats(groups: list[Group], transformed: list[Group], samples: Samples) -> dict[str, float]:
-    """The per-step reward, verification and transform metrics (TRL names where TRL has them)."""
-    verdicts = [v for g in groups for v in g.verdicts]
-    rewards = [v.reward for v in verdicts]
-    mean = sum(rewards) / len(rewards)
-    std = math.sqrt(sum((r - mean) ** 2 for r in rewards) / max(len(rewards) - 1, 1))
-    zero_std = [g.n for g in groups if max(g.rewards) - min(g.rewards) < 1e-12]
-    lengths = samples.completion_mask.sum(1).float()
-    out = {
-        "reward_mean": mean,
-        "reward_std": std,
-        "correct_rate": sum(is_correct(v) for v in verdicts) / len(verdicts),
-        "frac_reward_zero_std": sum(zero_std) / len(verdicts),
-        "completion_len_mean": float(lengths.mean()),
-        "completions/clipped_ratio": float((~samples.finished).float().mean()),
-        "distinct_correct": sum(len({t for t, v in zip(g.completions, g.verdicts) if is_correct(v)}) for g in groups)
-        / len(groups),
-        "verify/error_rate": sum(v.error is not None for v in verdicts) / len(verdicts),
-        "verify/timeout_rate": sum(v.timed_out for v in verdicts) / len(verdicts),
-    }
-    for name in sorted({k for v in verdicts for k in v.components}):
-        values = [v.components.get(name, 0.0) for v in verdicts]
-        out[f"rewards/{name}/mean"] = sum(values) / len(values)
-    for key in sorted({k for g in transformed for k in g.metrics}):
-        values = [g.metrics[key] for g in transformed if key in g.metrics]
-        out[key] = sum(values) / len(values)
-    final = [r for g in transformed for r in g.rewards]
-    if transformed and final != rewards:
-        out["transformed_reward_mean"] = sum(final) / len(final)
-    return out
 
 
 def _emit(log, line: dict[str, Any]) -> None:

@@ -12,6 +12,9 @@ from typing import Any, Literal, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from envsdk.transforms import group_advantages
+from envsdk.verdict import Verdict
+
 from .classifier import Classifier, Pair
 from .partition import (
     ngram_diversity,
@@ -53,6 +56,7 @@ class GroupScore:
     classes: list[int]
     diversity: list[float]
     rewards: list[float]
+    keep: list[bool]
     classifier_s: float = 0.0
     classifier_pairs: int = 0
     short_answer_pairs: int = 0
@@ -60,9 +64,9 @@ class GroupScore:
 
     @property
     def advantages(self) -> list[float]:
-        """DARLING reward − group mean (the final step with scale = none, over every rollout)."""
-        mean = sum(self.rewards) / len(self.rewards) if self.rewards else 0.0
-        return [r - mean for r in self.rewards]
+        """envsdk's one advantage step with scale = none: DARLING reward − mean over the kept rollouts;
+        rollouts left out (`keep` False: abstained) get 0."""
+        return group_advantages(self.rewards, self.keep, "none")
 
 
 class DarlingScorer:
@@ -89,12 +93,13 @@ class DarlingScorer:
         correct: Sequence[bool] | None = None,
     ) -> GroupScore:
         """Score one group. `active` marks rollouts that take part (False: abstained, reward kept as is);
-        `correct` defaults to quality > 0 and matters only with `correct_only`."""
+        `correct` (envsdk's `Verdict.correct` per rollout) defaults to full credit, quality >= 1, and
+        matters only with `correct_only`."""
         n = len(quality)
         active = list(active) if active is not None else [True] * n
         rewards_active = list(active)
         if self.config.correct_only:
-            correct = list(correct) if correct is not None else [q > 0 for q in quality]
+            correct = list(correct) if correct is not None else [Verdict(reward=q).correct for q in quality]
             active = [a and c for a, c in zip(active, correct)]
         if partition is None and completions is None:
             raise ValueError("a group needs either an explicit partition or its completions")
@@ -124,6 +129,7 @@ class DarlingScorer:
             classes=classes,
             diversity=diversity,
             rewards=rewards,
+            keep=rewards_active,
             classifier_s=elapsed,
             **counts,
             metrics={

@@ -38,15 +38,12 @@ class DarlingTransform(envsdk.GroupTransform):
 
     def score_group(self, group: envsdk.Group) -> GroupScore:
         """Classes, raw diversity and DARLING rewards for one group (inputs: its current rewards)."""
-        correct = [
-            v.passed if v.passed is not None else r > 0 for v, r in zip(group.verdicts, group.rewards)
-        ]
         return self.scorer.score(
             group.rewards,
             completions=group.completions,
             prompt=prompt_text(group.prompt),
             active=group.keep,
-            correct=correct,
+            correct=[v.correct for v in group.verdicts],
         )
 
     def apply(self, groups: Sequence[envsdk.Group]) -> list[envsdk.Group]:

@@ -7,7 +7,7 @@ import socket
 import threading
 
 import uvicorn
-from envsdk.adapters._scoring import BatchScorer
+from envsdk.scoring import BatchScorer
 from envsdk.server.app import ServerLimits, create_app
 
 

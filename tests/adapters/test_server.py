@@ -7,7 +7,7 @@ import sys
 
 import httpx
 import pytest
-from envsdk.adapters._scoring import BatchScorer
+from envsdk.scoring import BatchScorer
 from envsdk.clients.sharded import ShardedClient, ShardError
 from envsdk.server.app import ServerLimits
 

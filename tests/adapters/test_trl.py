@@ -7,7 +7,7 @@ import sys
 
 import pytest
 from envsdk.adapters.trl import check_config, reward_funcs, to_trl_dataset
-from envsdk.adapters._scoring import PartialGroupError
+from envsdk.scoring import PartialGroupError
 from trl import GRPOConfig
 
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 import envsdk
-from envsdk.clients.hf_generator import HFGenerator, top_p_filter
+from envsdk.clients.hf_generator import HFChatClient, HFGenerator, top_p_filter
 from envsdk.train.tiny import TinyConfig, char_tokenizer, tiny_model
 
 
@@ -52,7 +52,7 @@ def test_top_p_keeps_the_smallest_set_reaching_p():
     assert kept.tolist() == [[True, True, False, False]]
 
 
-def test_generator_is_a_chat_client_for_environment_rollouts(generator):
+def test_chat_client_over_the_generator_serves_environment_rollouts(generator):
     env = envsdk.load_environment("toy-even")
-    result = asyncio.run(env.rollout(generator, env.rows()[0], max_tokens=3))
+    result = asyncio.run(env.rollout(HFChatClient(generator), env.rows()[0], max_tokens=3))
     assert isinstance(result.completion, str) and len(result.completion) <= 3

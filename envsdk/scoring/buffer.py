@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from ._scoring import BatchScorer, sample_key
 from ..verdict import Verdict
+from .batch import BatchScorer, group_key
 
 
 @dataclass
@@ -32,19 +32,17 @@ class _Pending:
 
 
 class GroupBuffer:
-    """Collects samples per (prompt, label) and scores each group once `group_size` samples are in."""
+    """Collects samples per group key and scores each group once `group_size` samples are in."""
 
     def __init__(self, scorer: BatchScorer, group_size: int, timeout_s: float):
         self.scorer, self.group_size, self.timeout_s = scorer, group_size, timeout_s
         self._pending: dict[str, _Pending] = {}
         self._tasks: set[asyncio.Task] = set()
 
-    async def submit(self, row: dict, completion: str, key: str | None = None) -> Outcome:
-        """Wait for this sample's group to fill (or time out) and return the sample's outcome.
-
-        `key` names the group (verl's `uid`); by default the prompt and the row's other fields.
-        """
-        key = key or sample_key({}, [row.get("prompt"), {k: v for k, v in row.items() if k != "prompt"}])
+    async def submit(self, row: dict, completion: str) -> Outcome:
+        """Wait for this sample's group (`group_key`: verl's uid as `group_id`, else the row's id, else its
+        prompt and labels) to fill or time out, and return the sample's outcome."""
+        key = group_key(row)
         loop = asyncio.get_running_loop()
         pending = self._pending.get(key)
         if pending is None:

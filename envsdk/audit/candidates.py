@@ -13,7 +13,7 @@ DECOY = "-7319"
 """The plain wrong answer every probe is compared with: a number no built-in task has as its answer."""
 
 _NUMBER_RE = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?![\w])")
-_NAME_RE = re.compile(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*\b")
+_NAME_RE = re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)*\b")
 _COMMON = {"The", "What", "Which", "Who", "When", "Where", "How", "Why", "In", "Of", "A", "An", "Is", "Are", "Find",
            "Give", "Reply", "Repeat", "Copy", "If", "Let", "Compute", "Calculate", "Return", "Write", "You", "Your"}
 

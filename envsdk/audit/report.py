@@ -38,7 +38,8 @@ class ProbeResult(BaseModel):
     rows: int = Field(description="rows the probe applied to and built attempts for")
     attempts: int
     mean_reward: float = Field(description="mean over rows of the best attempt's reward (abstentions count 0)")
-    excess_reward: float = Field(description="mean over rows of (best attempt's reward - the wrong answer's)")
+    excess_reward: float = Field(description="mean over rows of how far the best attempt's reward exceeds the "
+                                 "wrong answer's (0 where it does not)")
     beats_wrong_rate: float = Field(description="share of rows where the best attempt beats the plain wrong answer")
     abstain_rate: float = Field(description="share of rows where some attempt got no verdict (error, timeout)")
     status: Status

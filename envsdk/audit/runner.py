@@ -148,6 +148,7 @@ async def _run(env: Environment, rows: list[dict], probes: list[AnyProbe], score
 def _short(value: Any) -> Any:
     """Long strings cut in the middle; message lists and dicts shortened field by field."""
     if isinstance(value, str):
+        value = value.encode("utf-8", "backslashreplace").decode("utf-8")  # lone surrogates from hostile probes
         if len(value) <= _EXAMPLE_CHARS:
             return value
         half = _EXAMPLE_CHARS // 2
@@ -180,7 +181,7 @@ def _result(probe: AnyProbe, outcomes: list[_Outcome], baseline: dict[str, tuple
     rows = _row_scores(outcomes)
     n = max(len(rows), 1)
     mean = sum(r for r, _ in rows.values()) / n
-    excess = sum(r - baseline[row][0] for row, (r, _) in rows.items()) / n
+    excess = sum(max(0.0, r - baseline[row][0]) for row, (r, _) in rows.items()) / n
     beats = sum(r > baseline[row][0] + 1e-9 for row, (r, _) in rows.items()) / n
     abstain = sum(a for _, a in rows.values()) / n
     gold = isinstance(probe, GoldCheck)

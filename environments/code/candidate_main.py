@@ -84,7 +84,7 @@ def _answer(namespace, request):
         sys.settrace(None)
         sys.setprofile(None)
         try:
-            reply["ok"] = encode(result)  # noqa: F821
+            reply["ok"] = value_text(result)  # noqa: F821
         except (EncodeError, RecursionError) as exc:  # noqa: F821
             reply["bad"] = str(exc)
     reply["t"] = time.perf_counter() - started

@@ -68,7 +68,7 @@ class Channel(DriverChannel):  # noqa: F821 (driver_channel.py is prepended)
             reply = self.recv()
         if "ok" in reply:
             try:
-                return decode(reply["ok"])  # noqa: F821
+                return text_value(reply["ok"])  # noqa: F821
             except (DecodeError, RecursionError) as exc:  # noqa: F821
                 self.abort(f"malformed value from the candidate: {exc}")
         if "bad" in reply:

@@ -90,6 +90,31 @@ def decode(obj, depth: int = 0):
     raise DecodeError(f"unexpected JSON type {kind.__name__}")
 
 
+def _no_constant(token: str):
+    raise DecodeError(f"non-standard JSON token {token!r}")
+
+
+def strict_json(text: str | bytes):
+    """Standard JSON only (no NaN/Infinity tokens); raises DecodeError on anything else."""
+    try:
+        return json.loads(text, parse_constant=_no_constant)
+    except (ValueError, RecursionError) as exc:  # DecodeError is a ValueError too
+        raise DecodeError(f"not standard JSON: {exc}") from None
+
+
+def value_text(value) -> str:
+    """A value's encoding as JSON text: it crosses the host as an opaque string (the host never builds
+    objects from what a candidate returns; the sandboxed checker parses it with `text_value`)."""
+    return json.dumps(encode(value), separators=(",", ":"), allow_nan=False)
+
+
+def text_value(text):
+    """The value `value_text` produced; raises DecodeError on anything malformed."""
+    if type(text) is not str:
+        raise DecodeError("a value must arrive as JSON text")
+    return decode(strict_json(text))
+
+
 def dumps(message: dict) -> bytes:
     """One protocol line: compact ASCII JSON (never a raw newline inside) plus a newline."""
     return json.dumps(message, separators=(",", ":"), allow_nan=False).encode("ascii") + b"\n"
@@ -97,10 +122,7 @@ def dumps(message: dict) -> bytes:
 
 def loads(line: bytes) -> dict:
     """Parse one protocol line into a JSON object; raises DecodeError otherwise."""
-    try:
-        message = json.loads(line)
-    except (ValueError, RecursionError) as exc:
-        raise DecodeError(f"not a JSON line: {exc}") from None
+    message = strict_json(line)
     if type(message) is not dict:
         raise DecodeError("a protocol line must be a JSON object")
     return message

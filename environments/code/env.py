@@ -11,6 +11,7 @@ from .loaders import load_rows
 from .specs import parse_tests
 from .verifier import CodeVerifier, RewardMode
 
+ROW_OVERHEAD_S = 5.0
 SYSTEM_PROMPT = "You are an expert Python programmer. Think briefly, then give your final code in one ```python block."
 
 
@@ -28,6 +29,9 @@ class CodeEnv(Environment):
         rubric.register("code_verifier", verifier)
         super().__init__(rubric=rubric, required_fields=("tests",), **kwargs)
         self.verifier = verifier
+        # Longest a row's verification takes (the tests' budget plus the checker's grace and clean-up);
+        # an executor row deadline below this would turn slow candidates into abstentions.
+        self.row_budget_s = verifier.settings.row_budget_s + ROW_OVERHEAD_S
 
     def validate_row(self, row: dict[str, Any]) -> dict[str, Any]:
         """Check `tests` is one of the three kinds, parsing JSON text into a dict."""
@@ -42,10 +46,12 @@ def load_environment(dataset: str = "humaneval", *, split: str | None = None, re
                      data_files: Any = None, limit: int | None = None, backend: str = "embedded",
                      tier: int | str | None = None, fast: bool = True, timeout_s: float = 10.0,
                      memory_mb: int = 512, reward_mode: RewardMode = "all",
-                     stop_on_first_failure: bool = False, system_prompt: str | None = SYSTEM_PROMPT) -> CodeEnv:
+                     stop_on_first_failure: bool = False, system_prompt: str | None = SYSTEM_PROMPT,
+                     row_budget_s: float = 20.0, packages: tuple[str, ...] = ()) -> CodeEnv:
     """Python programming tasks (HumanEval, MBPP, APPS, CodeContests, LiveCodeBench) scored by sandboxed unit tests."""
     verifier = CodeVerifier(backend=backend, tier=tier, fast=fast, timeout_s=timeout_s, memory_mb=memory_mb,
-                            reward_mode=reward_mode, stop_on_first_failure=stop_on_first_failure)
+                            reward_mode=reward_mode, stop_on_first_failure=stop_on_first_failure,
+                            row_budget_s=row_budget_s, packages=tuple(packages))
     return CodeEnv(
         verifier,
         dataset=lambda: load_rows(dataset, split=split, revision=revision, data_files=data_files, limit=limit),

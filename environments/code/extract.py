@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# An opening fence with an optional language tag, then everything up to a closing fence or the end
+# An opening fence with an optional language tag (matched against one line at a time, so the scan is
+# linear in the completion's length); the block runs to the same fence alone on a line, or to the end
 # (a completion cut off by the token limit still yields its code).
-_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*([\w+#.-]*)[^\n]*\n(.*?)(?:^[ \t]*\1[ \t]*$|\Z)", re.M | re.S)
+_OPEN = re.compile(r"[ \t]*(`{3,}|~{3,})[ \t]*([\w+#.-]*)")
 _PYTHON_TAGS = {"", "python", "py", "python3", "py3"}
 
 
@@ -20,10 +21,28 @@ class Program:
     with_prompt: bool = False
 
 
+def _blocks(text: str) -> list[tuple[str, str]]:
+    """(tag, body) of every fenced block, in order, in one pass over the lines."""
+    blocks: list[tuple[str, str]] = []
+    fence, tag, body = None, "", []
+    for line in text.splitlines(keepends=True):
+        if fence is None:
+            opening = _OPEN.match(line)
+            if opening and line.endswith("\n"):
+                fence, tag, body = opening.group(1), opening.group(2).lower(), []
+        elif line.strip(" \t\r\n") == fence and line.lstrip(" \t").startswith(fence):
+            blocks.append((tag, "".join(body)))
+            fence = None
+        else:
+            body.append(line)
+    if fence is not None:
+        blocks.append((tag, "".join(body)))
+    return blocks
+
+
 def fenced_code(text: str) -> str:
     """The last fenced Python (or untagged) block, else the text itself."""
-    blocks = [(tag.lower(), body) for _, tag, body in _FENCE.findall(text)]
-    python = [body for tag, body in blocks if tag in _PYTHON_TAGS]
+    python = [body for tag, body in _blocks(text) if tag in _PYTHON_TAGS]
     if python:
         return python[-1]
     return text

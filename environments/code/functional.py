@@ -29,7 +29,10 @@ EXIT_GRACE_S = 1.0  # a process that should be exiting by itself gets this long 
 CHECKER_LIFE_S = 1800.0  # sandbox backstops; the host's own deadlines are much shorter
 CANDIDATE_LIFE_S = 900.0
 CANDIDATES_AHEAD = 2
-MAX_BATCH = 10_000  # candidate processes booting ahead of need (each is used for one sample only)
+MAX_BATCH = 10_000  # calls in one batch
+# A candidate's reply line: the returned value travels as JSON text the host never parses, so the host
+# holds a few copies of at most this much per call (a longer reply fails the test).
+CANDIDATE_MAX_LINE = 4 << 20
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _HERE = Path(__file__).parent
 
@@ -64,7 +67,8 @@ class Drivers:
             return lambda life: sandbox.spawn(code, files=files, limits=limits_cls(timeout_s=life, memory_mb=memory_mb))
 
         self.checkers = WarmPool(spawner("checker_main"), CHECKER_LIFE_S)
-        self.candidates = WarmPool(spawner("candidate_main"), CANDIDATE_LIFE_S, size=CANDIDATES_AHEAD)
+        self.candidates = WarmPool(spawner("candidate_main"), CANDIDATE_LIFE_S, size=CANDIDATES_AHEAD,
+                                   max_line=CANDIDATE_MAX_LINE)
 
     def refill(self) -> None:
         self.candidates.refill()
@@ -98,6 +102,7 @@ class FunctionalRun:
         self.death_test = -1
         self.index = 0
         self.call_id = 0
+        self.row_deadline = time.monotonic() + settings.row_budget_s
 
     # ---- lifecycle ------------------------------------------------------------------------
     def run(self) -> Outcome:
@@ -105,7 +110,7 @@ class FunctionalRun:
         outcome = Outcome(tests=[TestResult(name) for name in names])
         try:
             self.checker = self.drivers.checkers.take(self.needed_s)
-            deadline = time.monotonic() + self.settings.timeout_s
+            deadline = self.settings.test_deadline(self.row_deadline)
             spec = {**self.spec.model_dump(), "prompt": _checker_prompt(self.spec.prompt)}
             if not self.checker.send({"op": "spec", "spec": spec}, deadline):
                 raise RuntimeError("the checker stopped reading")
@@ -166,7 +171,7 @@ class FunctionalRun:
                 error = ready.get("error")
                 if ready.get("op") == "ready" and isinstance(error, dict):
                     self.ended.add(id(child))  # the driver exits by itself after this message
-                    why = f"{str(error.get('raised'))[:100]}: {str(error.get('msg'))[:300]}"
+                    why = f"{_short(error.get('raised'), 100)}: {_short(error.get('msg'), 300)}"
                 else:
                     why = "the candidate wrote something other than the driver's ready message on its channel"
         self._kill(child)
@@ -205,7 +210,7 @@ class FunctionalRun:
     # ---- relay ----------------------------------------------------------------------------
     def _relay(self, outcome: Outcome) -> None:
         checker = self.checker
-        deadline = time.monotonic() + self.settings.timeout_s
+        deadline = self.settings.test_deadline(self.row_deadline)
         if not checker.send(self.start_message, deadline):
             outcome.verifier_error = "the checker exited before the tests started"
             return
@@ -216,7 +221,9 @@ class FunctionalRun:
             except ChannelTimeout:
                 if self.index < len(outcome.tests):
                     outcome.tests[self.index].status = "timeout"
-                    outcome.tests[self.index].error = f"the test ran longer than {self.settings.timeout_s:g}s"
+                    outcome.tests[self.index].error = self._timeout_reason()
+                if time.monotonic() >= self.row_deadline:
+                    outcome.finish("timeout", self._timeout_reason(), self.index)
                 return
             except (ChannelClosed, ChannelOverflow, DecodeError):
                 return  # the remaining tests are marked not_run
@@ -236,9 +243,12 @@ class FunctionalRun:
                 test = outcome.tests[self.index]
                 self._judge(test, message, calls, spoiled)
                 self.index += 1
-                calls, spoiled, deadline = 0, None, time.monotonic() + self.settings.timeout_s
+                calls, spoiled, deadline = 0, None, self.settings.test_deadline(self.row_deadline)
                 if not test.passed and self.settings.stop_on_first_failure and self.index < len(outcome.tests):
                     outcome.finish("skipped", "not run: stop_on_first_failure", self.index)
+                    return
+                if time.monotonic() >= self.row_deadline:
+                    outcome.finish("timeout", self._timeout_reason(), self.index)
                     return
             elif op == "done" and self.index == len(outcome.tests):
                 self.checker_in_step = True
@@ -246,6 +256,11 @@ class FunctionalRun:
             else:
                 outcome.verifier_error = f"checker protocol error: unexpected message {str(message)[:200]}"
                 return
+
+    def _timeout_reason(self) -> str:
+        if time.monotonic() >= self.row_deadline:
+            return f"the row's {self.settings.row_budget_s:g}s time budget ran out"
+        return f"the test ran longer than its {self.settings.timeout_s:g}s timeout"
 
     @staticmethod
     def _judge(test: TestResult, message: dict, calls: int, spoiled: tuple[str, str] | None) -> None:
@@ -305,7 +320,7 @@ class FunctionalRun:
             try:
                 reply = child.recv(deadline)
             except ChannelTimeout:
-                status, why = "timeout", f"a call ran past the {self.settings.timeout_s:g}s test timeout"
+                status, why = "timeout", self._timeout_reason()
             except ChannelClosed:
                 why = "the candidate's process exited during a call"
                 self.ended.add(id(child))
@@ -340,16 +355,23 @@ def _reap_bounded(waits: list[tuple[Any, float]]) -> list[Any]:
 
 
 def _forward(reply: dict) -> tuple[dict, tuple[str, str] | None]:
-    """Only the documented fields of a candidate's reply reach the checker."""
-    if "ok" in reply:
+    """Only the documented fields of a candidate's reply reach the checker; a value is forwarded as the
+    opaque JSON text it arrived as (the sandboxed checker parses it, so a malformed one fails the test
+    there). Anything else the candidate wrote fails the test here."""
+    if type(reply.get("ok")) is str:
         return {"ok": reply["ok"]}, None
-    if "raised" in reply:
-        name, text = str(reply["raised"])[:100], str(reply.get("msg"))[:500]
+    if "raised" in reply and "ok" not in reply:
+        name, text = _short(reply["raised"], 100), _short(reply.get("msg"), 500)
         if reply.get("base") is True:
             return {"raised": name, "msg": text, "base": True}, ("failed", f"the candidate raised {name}")
         return {"raised": name, "msg": text, "base": False}, None
-    why = f"the candidate returned a value outside the closed encoding ({str(reply.get('bad'))[:200]})"
+    why = f"the candidate returned a value outside the closed encoding ({_short(reply.get('bad'), 200)})"
     return {"bad": why}, ("failed", why)
+
+
+def _short(value: Any, limit: int) -> str:
+    """A candidate-supplied field as bounded text (never str() of an arbitrarily large structure)."""
+    return value[:limit] if isinstance(value, str) else type(value).__name__
 
 
 @functools.lru_cache(maxsize=1024)

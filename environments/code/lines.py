@@ -25,15 +25,19 @@ class LineReader:
     def __init__(self, fd: int, max_line: int):
         self.fd, self.max_line = fd, max_line
         self._buffer = bytearray()
+        self._scanned = 0  # bytes of the buffer already known to hold no newline
 
     def readline(self, deadline: float) -> bytes:
-        """The next line (without its newline) before `deadline` (a time.monotonic value)."""
+        """The next line (without its newline) before `deadline` (a time.monotonic value). Each byte is
+        scanned for the newline once, and at most `max_line` plus one read is ever buffered."""
         while True:
-            end = self._buffer.find(b"\n")
+            end = self._buffer.find(b"\n", self._scanned)
             if end >= 0:
                 line = bytes(self._buffer[:end])
                 del self._buffer[: end + 1]
+                self._scanned = 0
                 return line
+            self._scanned = len(self._buffer)
             if len(self._buffer) > self.max_line:
                 raise ChannelOverflow(f"a message longer than {self.max_line} bytes")
             remaining = deadline - time.monotonic()

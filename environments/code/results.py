@@ -3,6 +3,7 @@ settings a verification runs under."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
@@ -16,6 +17,13 @@ class Settings:
     timeout_s: float  # wall clock per test, the candidate's calls included
     memory_mb: int
     stop_on_first_failure: bool = False
+    # Wall clock for the whole row: tests still unfinished when it runs out are the candidate's timeouts.
+    # It must stay below the executor's row deadline, or a slow candidate abstains instead of failing.
+    row_budget_s: float = 20.0
+
+    def test_deadline(self, row_deadline: float) -> float:
+        """A test's deadline (a time.monotonic value): its own timeout, cut at the row's."""
+        return min(time.monotonic() + self.timeout_s, row_deadline)
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from .results import Outcome, Settings, TestResult
@@ -29,8 +30,13 @@ def _first_difference(got: str, want: str) -> str:
 def run_stdio(sandbox: Any, limits_cls: Any, spec: StdioTests, program: str, settings: Settings) -> Outcome:
     """Run every case (or up to the first failure) as its own sandboxed program."""
     outcome = Outcome(tests=[TestResult(f"cases[{i}]") for i in range(spec.count)])
-    limits = limits_cls(timeout_s=settings.timeout_s, memory_mb=settings.memory_mb)
+    row_deadline = time.monotonic() + settings.row_budget_s
     for index, (case, test) in enumerate(zip(spec.cases, outcome.tests)):
+        left = settings.test_deadline(row_deadline) - time.monotonic()
+        if left <= 0:
+            outcome.finish("timeout", f"the row's {settings.row_budget_s:g}s time budget ran out", index)
+            break
+        limits = limits_cls(timeout_s=left, memory_mb=settings.memory_mb)
         result = sandbox.run(program, stdin=case.input.encode(), limits=limits)
         outcome.sandbox = {"backend": result.backend, "tier": result.tier}
         test.duration_s = result.duration_s
@@ -39,7 +45,7 @@ def run_stdio(sandbox: Any, limits_cls: Any, spec: StdioTests, program: str, set
             return outcome
         got = normalise(result.stdout)
         if result.status == "timeout":
-            test.status, test.error = "timeout", f"ran longer than {settings.timeout_s:g}s"
+            test.status, test.error = "timeout", f"ran longer than {limits.timeout_s:g}s"
         elif result.status != "ok":
             test.status = "failed"
             test.error = f"the program ended with {result.status} (exit code {result.exit_code})"

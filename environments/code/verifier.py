@@ -28,19 +28,26 @@ class CodeVerifier:
     """Scores code completions against unit tests in the sandbox.
 
     `reward_mode="all"` gives 1 only when every test passes; `"fraction"` gives the share that passed.
-    `timeout_s` is the wall clock per test. `fast` runs programs in the sandbox's warm forked
-    interpreter. The sandbox is created on first use (so a verifier can be built in one process and
-    used in a worker) unless one is passed in.
+    `timeout_s` is the wall clock per test and `row_budget_s` the wall clock for all tests of a row: a
+    candidate still running when either runs out fails (keep the executor's row timeout above
+    `row_budget_s` + a few seconds, or slow candidates abstain instead; see docs/code.md). `fast` runs
+    programs in the sandbox's warm forked interpreter. `packages`: importable names the candidate and the
+    tests may use beyond the standard library (nothing else installed is visible to them). The sandbox
+    is created on first use (so a verifier can be built in one process and used in a worker) unless one
+    is passed in.
     """
 
     def __init__(self, *, backend: str = "embedded", tier: int | str | None = None, timeout_s: float = 10.0,
                  memory_mb: int = 512, reward_mode: RewardMode = "all", stop_on_first_failure: bool = False,
-                 fast: bool = True, sandbox: Any = None):
+                 fast: bool = True, sandbox: Any = None, row_budget_s: float = 20.0,
+                 packages: tuple[str, ...] = ()):
         if reward_mode not in ("all", "fraction"):
             raise ValueError(f"reward_mode must be 'all' or 'fraction', not {reward_mode!r}")
-        self.backend, self.tier, self.fast = backend, tier, fast
+        if not 0 < timeout_s <= row_budget_s:
+            raise ValueError(f"need 0 < timeout_s <= row_budget_s, got {timeout_s:g} and {row_budget_s:g}")
+        self.backend, self.tier, self.fast, self.packages = backend, tier, fast, tuple(packages)
         self.settings = Settings(timeout_s=timeout_s, memory_mb=memory_mb,
-                                 stop_on_first_failure=stop_on_first_failure)
+                                 stop_on_first_failure=stop_on_first_failure, row_budget_s=row_budget_s)
         self.reward_mode = reward_mode
         self._sandbox = sandbox
         self._owns_sandbox = sandbox is None
@@ -51,7 +58,8 @@ class CodeVerifier:
     def sandbox(self) -> Any:
         """The `envsdk_sandbox.Sandbox` programs run in (created on first use)."""
         if self._sandbox is None:
-            self._sandbox = _sandbox_module().Sandbox(backend=self.backend, tier=self.tier, fast=self.fast)
+            self._sandbox = _sandbox_module().Sandbox(backend=self.backend, tier=self.tier, fast=self.fast,
+                                                      packages=self.packages)
         return self._sandbox
 
     @property

@@ -16,16 +16,16 @@ from typing import Any, Callable
 from .codec import DecodeError, dumps, loads
 from .lines import ChannelClosed, ChannelOverflow, ChannelTimeout, LineReader, write_all
 
-MAX_LINE = 16 << 20
+MAX_LINE = 16 << 20  # a checker's message (trusted test code's calls)
 BOOT_TIMEOUT_S = 20.0
 
 
 class Child:
-    """One spawned sandbox process and its framed channel."""
+    """One spawned sandbox process and its framed channel (lines longer than `max_line` overflow)."""
 
-    def __init__(self, proc: Any, life_s: float):
+    def __init__(self, proc: Any, life_s: float, max_line: int = MAX_LINE):
         self.proc = proc
-        self.reader = LineReader(proc.stdout.fileno(), MAX_LINE)
+        self.reader = LineReader(proc.stdout.fileno(), max_line)
         self.expires = time.monotonic() + life_s
         self.greeted = False
 
@@ -51,8 +51,8 @@ class WarmPool:
     deadlines); a process is handed out only while the caller's `needed_s` of its life remains.
     """
 
-    def __init__(self, spawn: Callable[[float], Any], life_s: float, size: int = 1):
-        self._spawn, self.life_s, self.size = spawn, life_s, size
+    def __init__(self, spawn: Callable[[float], Any], life_s: float, size: int = 1, max_line: int = MAX_LINE):
+        self._spawn, self.life_s, self.size, self.max_line = spawn, life_s, size, max_line
         self._idle: list[Child] = []
         self._lock = threading.Lock()
         self._closed = False
@@ -72,7 +72,7 @@ class WarmPool:
                     self.give_back(spare)
                 return child
             child.proc.kill()
-        child = Child(self._spawn(self.life_s), self.life_s)
+        child = Child(self._spawn(self.life_s), self.life_s, self.max_line)
         if not child.greet():
             child.proc.kill()
             result = child.proc.wait(5)
@@ -93,7 +93,7 @@ class WarmPool:
             with self._lock:
                 if self._closed or len(self._idle) >= self.size:
                     return
-            child = Child(self._spawn(self.life_s), self.life_s)
+            child = Child(self._spawn(self.life_s), self.life_s, self.max_line)
             with self._lock:
                 self._idle.append(child)
 

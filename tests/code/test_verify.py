@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 ADD = {"kind": "asserts", "asserts": ["assert add(1, 2) == 3", "assert add(-1, 1) == 0", "assert add(2, 2) == 4"]}
 HUMANEVAL = {
     "kind": "humaneval",
@@ -122,3 +124,53 @@ def test_test_code_that_fails_to_load_is_a_verifier_error_not_a_zero(verifier):
     tests = {"kind": "humaneval", "test": "raise RuntimeError('broken dataset row')\n", "entry_point": "f"}
     verdict = verifier.verify(tests, "def f():\n    return 1\n")
     assert verdict.error and "broken dataset row" in verdict.error
+
+
+SLOW_ASSERTS = {"kind": "asserts", "asserts": [f"assert add({i}, 1) == {i + 1}" for i in range(8)]}
+
+
+def test_a_sleeping_candidate_fails_inside_the_row_budget(verifier):
+    from envsdk_env_code import CodeVerifier
+
+    budgeted = CodeVerifier(timeout_s=1.0, row_budget_s=2.5, sandbox=verifier.sandbox, reward_mode="fraction")
+    verdict = budgeted.verify(SLOW_ASSERTS, "import time\ndef add(a, b):\n    time.sleep(60)\n")
+    statuses = [t["status"] for t in verdict.details["tests"]]
+    assert statuses == ["timeout"] * 8 and verdict.reward == 0.0 and verdict.passed is False
+    assert verdict.error is None and verdict.timed_out is False
+    assert "time budget ran out" in verdict.details["tests"][-1]["error"]
+
+
+def test_a_sleeping_stdio_program_fails_inside_the_row_budget(verifier):
+    from envsdk_env_code import CodeVerifier
+
+    budgeted = CodeVerifier(timeout_s=1.0, row_budget_s=2.5, sandbox=verifier.sandbox)
+    cases = {"kind": "stdio", "cases": [{"input": f"{i}\n", "output": f"{i}\n"} for i in range(6)]}
+    verdict = budgeted.verify(cases, "import time\ntime.sleep(60)\n")
+    assert [t["status"] for t in verdict.details["tests"]] == ["timeout"] * 6
+    assert verdict.error is None and verdict.passed is False
+
+
+def test_the_row_budget_must_cover_one_test():
+    from envsdk_env_code import CodeVerifier
+
+    with pytest.raises(ValueError, match="need 0 < timeout_s <= row_budget_s, got 30 and 20"):
+        CodeVerifier(timeout_s=30.0)
+
+
+def test_through_the_executor_a_sleeping_candidate_is_a_zero_not_an_abstention():
+    """The env declares how long a row may take; an executor deadline of that length never cuts in."""
+    import asyncio
+
+    import envsdk
+    from envsdk.executor import Executor, ExecutorConfig
+
+    env = envsdk.load_environment("code", dataset="humaneval", limit=1, timeout_s=1.0, row_budget_s=3.0)
+    row = {"id": "slow", "prompt": "add two numbers", "tests": SLOW_ASSERTS}
+    config = ExecutorConfig(workers=1, timeout_s=env.row_budget_s, mode="pool")
+
+    async def score():
+        async with Executor(env, config) as executor:
+            return await executor.score_rows([row], ["import time\ndef add(a, b):\n    time.sleep(60)\n"])
+
+    (verdict,) = asyncio.run(score())
+    assert verdict.passed is False and verdict.reward == 0.0 and verdict.timed_out is False, verdict

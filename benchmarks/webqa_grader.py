@@ -1,6 +1,9 @@
-"""Rule-layer accuracy of the web-QA grader on the frozen labelled set, next to SQuAD EM and token F1.
+"""The web-QA rule layer against SQuAD EM and SQuAD token F1 >= 0.5 on every labelled set, in one run.
 
-SQuAD EM / F1 have no "not attempted": they predict correct when EM = 1 (or F1 >= 0.5), else incorrect.
+Accuracy is agreement with the set's label (correct / incorrect / not attempted); FP counts answers
+credited that the label says are not correct, FN correct answers not credited. SQuAD EM / F1 have no "not
+attempted": they predict correct when EM = 1 (or F1 >= 0.5), else incorrect. The peer cases are scored
+twice: against our labels and against the peer's own verdicts (see `why_we_differ` in the data).
 Run: python benchmarks/webqa_grader.py [--show-errors]
 """
 
@@ -14,39 +17,47 @@ from pathlib import Path
 
 from envsdk_env_webqa.grader import CORRECT, INCORRECT, grade, squad_em, squad_f1
 
-SETS = {
-    "frozen set (written before the grader)": Path(__file__).parents[1] / "tests/webqa/grading_set.jsonl",
-    "second set (written after the grader; 41/44 before its 3 misses were fixed)": Path(__file__).parents[1] / "tests/webqa/grading_heldout.jsonl",
+DATA = Path(__file__).parents[1] / "tests/webqa"
+SETS = [
+    ("frozen set (written before the first grader)", "grading_set.jsonl", "expected"),
+    ("second set (after the first grader)", "grading_heldout.jsonl", "expected"),
+    ("kinds, dev (written before grader v2)", "grading_kinds.jsonl", "expected"),
+    ("kinds, held-out (written before grader v2)", "grading_kinds_heldout.jsonl", "expected"),
+    ("peer cases, our labels", "peer_cases.jsonl", "expected"),
+    ("peer cases, the peers' labels", "peer_cases.jsonl", "peer_expected"),
+]
+GRADERS = {
+    "rule layer": lambda p, a: grade(p, a).outcome,
+    "rule layer, strict": lambda p, a: grade(p, a, strict=True).outcome,
+    "SQuAD EM": lambda p, a: CORRECT if squad_em(p, a) == 1 else INCORRECT,
+    "SQuAD F1 >= 0.5": lambda p, a: CORRECT if squad_f1(p, a) >= 0.5 else INCORRECT,
 }
 
 
-def report(title: str, path: Path, show_errors: bool) -> None:
+def report(title: str, path: Path, label: str, show_errors: bool) -> None:
     cases = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    hits = Counter()
-    errors = []
-    started = time.perf_counter()
-    for case in cases:
-        aliases, pred, expected = case["aliases"], case["prediction"], case["expected"]
-        got = grade(pred, aliases)
-        hits["rules"] += got.outcome == expected
-        hits["squad_em"] += (CORRECT if squad_em(pred, aliases) == 1 else INCORRECT) == expected
-        hits["squad_f1"] += (CORRECT if squad_f1(pred, aliases) >= 0.5 else INCORRECT) == expected
-        if got.outcome != expected:
-            errors.append(f"  {case['note']}: {pred!r} vs {aliases} -> {got.outcome} ({got.reason}), expected {expected}")
-    elapsed = time.perf_counter() - started
-    n = len(cases)
-    print(f"\n{title}: {n} labelled cases ({dict(Counter(c['expected'] for c in cases))})")
-    print(f"{'grader':<22}{'accuracy':>10}{'vs SQuAD EM':>14}")
-    for name, label in (("rules", "rule layer"), ("squad_em", "SQuAD EM"), ("squad_f1", "SQuAD F1 >= 0.5")):
-        print(f"{label:<22}{hits[name] / n:>10.3f}{hits[name] / max(hits['squad_em'], 1):>13.2f}x")
-    print(f"rule layer: {1000 * elapsed / n:.2f} ms per case (first call loads dateparser)")
-    if show_errors and errors:
-        print("rule-layer errors:\n" + "\n".join(errors))
+    print(f"\n{title}: {len(cases)} cases {dict(Counter(c[label] for c in cases))}")
+    print(f"  {'grader':<20}{'accuracy':>10}{'FP':>5}{'FN':>5}")
+    for name, judge in GRADERS.items():
+        started = time.perf_counter()
+        tally, errors = Counter(), []
+        for case in cases:
+            expected = case.get(f"{label}_strict", case[label]) if name.endswith("strict") else case[label]
+            got = judge(case["prediction"], case["aliases"])
+            tally["right"] += got == expected
+            tally["fp"] += got == CORRECT and expected != CORRECT
+            tally["fn"] += got != CORRECT and expected == CORRECT
+            if got != expected and name == "rule layer":
+                errors.append(f"    {case['note']}: {case['prediction']!r} vs {case['aliases']} -> {got}, expected {expected}")
+        ms = 1000 * (time.perf_counter() - started) / len(cases)
+        print(f"  {name:<20}{tally['right'] / len(cases):>10.3f}{tally['fp']:>5}{tally['fn']:>5}   ({ms:.2f} ms/case)")
+        if show_errors and errors:
+            print("\n".join(errors))
 
 
 def main() -> None:
-    for title, path in SETS.items():
-        report(title, path, "--show-errors" in sys.argv)
+    for title, name, label in SETS:
+        report(title, DATA / name, label, "--show-errors" in sys.argv)
 
 
 if __name__ == "__main__":

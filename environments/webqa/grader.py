@@ -1,14 +1,19 @@
 """The rule layer of the web-QA grader: committed short answers compared with gold aliases.
 
 Order of checks: exact match after canonicalisation (case, accents, punctuation, articles, spelling
-variants, number words, ordinals, scale words, units, dates) → refusals (not attempted) → yes/no →
-several candidates or hedging (not credited) → numbers and dates compared as values (decimals kept,
-dates at the gold's precision) → the gold inside a short sentence → a surname for a person's name → a
-near spelling of a long name. SQuAD EM and token F1 are reported alongside for comparison.
+variants, number words, ordinals, Roman numerals after a name, fractions, scale words, units, dates,
+centuries and decades) → refusals (not attempted) → yes/no → what the answer commits to (`stance.py`:
+two or more candidates are incorrect, a gold named only to be rejected is incorrect, one hedged candidate
+is graded as if committed unless `strict=True`) → order-free lists → numbers, quantities (converted with
+pint) and dates compared as values → acronyms → the gold inside a short sentence → a surname for a
+person's name → a spelling variant of a name (`names.py`). SQuAD EM and token F1 are reported alongside.
+The policy, with its reasons, is in docs/webqa.md.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 import string
 import unicodedata
@@ -16,24 +21,36 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz.distance import Indel
 from word2number import w2n
+
+from .names import acronym_match, near_name, ordinal_last, romans_to_numbers
+from .quantities import UNITS, convert, decimal_related, merge_eras, resolve_decades, rewrite
+from .stance import Stance, list_items, read_stance
 
 CORRECT, INCORRECT, NOT_ATTEMPTED = "correct", "incorrect", "not_attempted"
 
-_FOLD = str.maketrans({"ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe", "ı": "i"})
+_FOLD = str.maketrans({
+    "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe", "ı": "i",
+    # Cyrillic and Greek letters that look Latin (`оr` with a Cyrillic о must still read as `or`)
+    "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s",
+    "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T",
+    "Х": "X", "ο": "o", "Ο": "O", "α": "a", "Α": "A", "ν": "v",
+    # separators without a compatibility form: the ideographic comma and friends
+    "、": ",", "､": ",", "〜": "~", "\u200b": " ", "\u200c": " ", "\u200d": " ", "\u2060": " ", "\ufeff": " ",
+})
 _SPELLING = {
     "harbour": "harbor", "colour": "color", "grey": "gray", "centre": "center", "theatre": "theater",
-    "metre": "m", "metres": "m", "meter": "m", "meters": "m", "kilometre": "km", "kilometres": "km",
-    "kilometer": "km", "kilometers": "km", "kms": "km", "centimetres": "cm", "centimeters": "cm",
-    "kilograms": "kg", "kilogram": "kg", "feet": "ft", "foot": "ft", "miles": "mi", "mile": "mi",
-    "percent": "%", "per cent": "%", "years": "year", "yrs": "year", "st": "saint",
+    "organisation": "organization", "metre": "m", "metres": "m", "meter": "m", "meters": "m", "kilometre": "km",
+    "kilometres": "km", "kilometer": "km", "kilometers": "km", "kms": "km", "centimetre": "cm", "centimetres": "cm",
+    "centimeter": "cm", "centimeters": "cm", "millimetre": "mm", "millimetres": "mm", "millimeter": "mm",
+    "millimeters": "mm", "kilograms": "kg", "kilogram": "kg", "feet": "ft", "foot": "ft", "miles": "mi",
+    "mile": "mi", "percent": "%", "per cent": "%", "years": "year", "yrs": "year", "st": "saint", "bce": "bc",
 }
-UNITS = {"m", "km", "cm", "mm", "kg", "g", "ft", "mi", "%", "year", "day", "days", "hours", "minutes", "tonnes"}
 _ORDINALS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
     "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15,
     "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20,
+    "twenty-first": 21, "twentyfirst": 21,
 }
 _SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
 _NUMBER_WORDS = set(w2n.american_number_system) - {"point"} - set(_SCALES) - {"and"}
@@ -57,19 +74,27 @@ _REFUSAL_RE = re.compile(
     r"\b(i\s+do\s*n[o']?t\s+know|don'?t\s+know|unknown|n/?a|not\s+enough\s+information|insufficient"
     r"|cannot\s+(?:determine|answer|find|say)|can'?t\s+(?:determine|answer|find|say)|unable\s+to"
     r"|could\s*(?:n[o']?t|\s+not)\s+find|no\s+information|not\s+(?:mentioned|stated|specified|available|sure)"
-    r"|do(?:es)?\s+not\s+(?:say|mention|state)|no\s+answer|no\s+idea)\b",
+    r"|do(?:es)?\s+not\s+(?:say|mention|state)|no\s+answer|no\s+idea|need\s+more\s+(?:context|information|details))\b",
     re.IGNORECASE,
 )
-_HEDGE_RE = re.compile(
-    r"\b(maybe|perhaps|possibly|probably|likely|might|could\s+be|i\s+think|i\s+believe|i\s+guess"
-    r"|not\s+sure|uncertain|either)\b",
-    re.IGNORECASE,
+_OFFERS_CANDIDATE_RE = re.compile(
+    r"\b(but|maybe|might|possibly|probably|perhaps|i\s+think|i\s+believe|likely|guess)\b", re.IGNORECASE
 )
 _PREFIX_RE = re.compile(r"^\s*(?:final\s+answer|answer|the\s+answer\s+is|short\s+answer)\s*[:\-]?\s*", re.IGNORECASE)
 _PLACE_PREFIXES = {"new", "lake", "mount", "saint", "san", "santa", "north", "south", "east", "west", "port",
                    "fort", "cape", "upper", "lower", "great", "little", "old", "river", "isle", "gulf", "bay"}
 _ATTACHED_WORDS = {"on", "in", "at", "of", "near", "by", "from", "which", "who", "where", "located", "a", "an"}
 MAX_SENTENCE_TOKENS = 25
+_PUNCTUATION = set(string.punctuation)
+MAX_ANSWER_CHARS = 400  # longer than any short answer; also bounds the grader's time on a flood of text
+_ADDRESSES_GRADER_RE = re.compile(
+    r"\b(?:grader|grading|judge|evaluator|reference\s+answer|gold\s+(?:answer|target)|expected\s+answer"
+    r"|grade\s+(?:it|this|me|a)\b|mark\s+(?:it|this)\s+(?:as\s+)?correct|output\s+correct|full\s+(?:marks|credit)"
+    r"|ignore\s+(?:all\s+|the\s+)?(?:previous|above|prior)\s+instructions|system\s+prompt)\b"
+    r"|\b(?:verdict|reward|passed|outcome)\W{0,3}\s*[:=]",
+    re.IGNORECASE,
+)
+CONVERSION_TOLERANCE = 0.02  # relative; a value converted between unit systems is usually rounded
 
 
 @dataclass(frozen=True)
@@ -87,7 +112,7 @@ class Grade:
 
 def squad_normalize(text: str) -> str:
     """SQuAD's normalisation: lowercase, no punctuation, no articles, single spaces."""
-    text = "".join(ch for ch in text.lower() if ch not in set(string.punctuation))
+    text = "".join(ch for ch in text.lower() if ch not in _PUNCTUATION)
     text = re.sub(r"\b(a|an|the)\b", " ", text)
     return " ".join(text.split())
 
@@ -114,15 +139,18 @@ def squad_f1(prediction: str, aliases: list[str]) -> float:
 
 @dataclass(frozen=True)
 class Canon:
-    """A text's canonical tokens plus the numbers and dates it states."""
+    """A text's canonical tokens, the numbers it states with the rounding each was written at, its
+    dates and its quantities (a number followed by a unit)."""
 
     tokens: tuple[str, ...]
     numbers: tuple[float, ...]
+    steps: tuple[float | None, ...]  # None: exact; 0.01 for `3.14`; 10**4 for `120k`
     dates: tuple[tuple[str, str], ...]  # (iso prefix at its precision, precision)
+    quantities: tuple[tuple[int, str], ...]  # (index into numbers, unit token)
 
     @property
     def units(self) -> set[str]:
-        return {t for t in self.tokens if t in UNITS}
+        return {unit for _, unit in self.quantities}
 
 
 def _plain(text: str) -> str:
@@ -153,14 +181,22 @@ def _date_parser():
     return DateDataParser(languages=["en"], settings={"PREFER_DAY_OF_MONTH": "first"})
 
 
-def _words_to_numbers(tokens: list[str]) -> list[str]:
-    """Runs of number words become numerals; ordinals and `2.5 million` scale words too."""
-    out: list[str] = []
+def _scaled_step(mantissa: str, scale: int) -> float:
+    """The rounding a scaled number was written at: `1.2 million` → 10**5, `120 thousand` → 10**4."""
+    if "." in mantissa:
+        return 10.0 ** -len(mantissa.split(".")[1]) * scale
+    return 10.0 ** (len(mantissa) - len(mantissa.rstrip("0"))) * scale
+
+
+def _words_to_numbers(tokens: list[str]) -> list[tuple[str, float | None]]:
+    """Runs of number words become numerals; ordinals and `2.5 million` scale words too. Each token
+    comes with the rounding step of the number it states (None when exact or not a number)."""
+    out: list[tuple[str, float | None]] = []
     i = 0
     while i < len(tokens):
         tok = tokens[i]
         if tok in _ORDINALS:
-            out.append(str(_ORDINALS[tok]))
+            out.append((str(_ORDINALS[tok]), None))
             i += 1
             continue
         if tok in _NUMBER_WORDS:
@@ -168,16 +204,17 @@ def _words_to_numbers(tokens: list[str]) -> list[str]:
             while j < len(tokens) and (tokens[j] in _NUMBER_WORDS or tokens[j] in _SCALES):
                 j += 1
             try:
-                out.append(str(w2n.word_to_num(" ".join(tokens[i:j]))))
+                out.append((str(w2n.word_to_num(" ".join(tokens[i:j]))), None))
             except ValueError:
-                out.extend(tokens[i:j])
+                out.extend((t, None) for t in tokens[i:j])
             i = j
             continue
-        if tok in _SCALES and out and _is_number(out[-1]):
-            out[-1] = _fmt(float(out[-1]) * _SCALES[tok])
+        if tok in _SCALES and out and _is_number(out[-1][0]):
+            mantissa = out[-1][0]
+            out[-1] = (_fmt(float(mantissa) * _SCALES[tok]), _scaled_step(mantissa, _SCALES[tok]))
             i += 1
             continue
-        out.append(re.sub(r"^(\d+)(st|nd|rd|th)$", r"\1", tok))
+        out.append((re.sub(r"^(\d+)(st|nd|rd|th)$", r"\1", tok), None))
         i += 1
     return out
 
@@ -190,10 +227,14 @@ def _fmt(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
+def _decimal_step(token: str) -> float | None:
+    return 10.0 ** -len(token.split(".")[1]) if "." in token else None
+
+
 @lru_cache(maxsize=8192)
 def canon(text: str) -> Canon:
     """The canonical form used for every comparison."""
-    folded = fold(text)
+    folded = romans_to_numbers(_plain(text)).lower().replace("&", " and ")
     dates = []
 
     def date_token(match: re.Match) -> str:
@@ -205,55 +246,52 @@ def canon(text: str) -> Canon:
 
     folded = _DATE_RE.sub(date_token, folded)
     folded = _NUMBER_RE.sub(lambda m: m.group(0).replace(",", ""), folded)
+    folded = rewrite(folded)
     folded = re.sub(r"(\d)\s*%", r"\1 %", folded).replace("per cent", "percent")
-    folded = re.sub(r"(?<!\d)\.|\.(?!\d)", "", folded)  # dots go, except decimal points
-    folded = re.sub(r"[^\w.%\s]", " ", folded)
-    tokens = [_SPELLING.get(t, t) for t in folded.split() if t not in ("a", "an", "the")]
-    tokens = _words_to_numbers(tokens)
-    tokens = [_fmt(float(t)) if _is_number(t) else t for t in tokens]
+    folded = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", folded)  # dots go, except decimal points
+    folded = re.sub(r"\b([a-z]) (?=[a-z]\b)", r"\1", folded)  # U S A → usa (initials once dotted)
+    folded = re.sub(r"[^\w.%\s]|_", " ", folded)
+    words = [_SPELLING.get(t, t) for t in folded.split()]
+    kept = [t for t in words if t not in ("a", "an", "the")] or words
+    pairs = _words_to_numbers(kept)
+    tokens = merge_eras([_fmt(float(t)) if _is_number(t) else t for t, _ in pairs])
+    step_of = {i: step for i, (_, step) in enumerate(pairs)}
+    if len(tokens) != len(pairs):  # eras merged: steps no longer line up, and eras carry none
+        step_of = {}
     tokens = [f"date:{dates[int(t[4:])][0]}" if re.fullmatch(r"date\d+", t) else t for t in tokens]
-    numbers = tuple(float(t) for t in tokens if _is_number(t))
-    return Canon(tuple(tokens), numbers, tuple(dates))
+    numbers, steps, quantities = [], [], []
+    for i, tok in enumerate(tokens):
+        if _is_number(tok):
+            numbers.append(float(tok))
+            steps.append(step_of.get(i) or _decimal_step(tok))
+            if i + 1 < len(tokens) and tokens[i + 1] in UNITS:
+                quantities.append((len(numbers) - 1, tokens[i + 1]))
+    return Canon(tuple(tokens), tuple(numbers), tuple(steps), tuple(dates), tuple(quantities))
 
 
-# ---- checks ------------------------------------------------------------------------------------
+# ---- value checks ------------------------------------------------------------------------------
 
-def _strip_prefix(prediction: str) -> str:
-    text = _PREFIX_RE.sub("", prediction.strip())
-    return text.strip().rstrip(".").strip()
-
-
-def _find(haystack: tuple[str, ...], needle: tuple[str, ...]) -> int:
-    for i in range(len(haystack) - len(needle) + 1):
-        if haystack[i : i + len(needle)] == needle:
-            return i
-    return -1
-
-
-def _several_candidates(text: str, aliases: list[str]) -> bool:
-    """`X or Y`, `X/Y`, or a short list `X, Y and Z`, once dates, numbers and the gold itself are masked."""
-    masked = _DATE_RE.sub(" DATE ", fold(text))
-    masked = _NUMBER_RE.sub(lambda m: m.group(0).replace(",", ""), masked)
-    for alias in aliases:
-        words = re.findall(r"\w+", fold(alias))
-        if words:
-            masked = re.sub(r"\b" + r"\W+".join(map(re.escape, words)) + r"\b", " ANSWER ", masked)
-    if re.search(r"\b(or|vs|versus|either)\b|[/;]", masked):
+def _same_number(pred: float, gold: float, step: float | None) -> bool:
+    """Equal, or equal once the prediction is rounded to the precision the gold was written at
+    (3.14159 for 3.14; 124k for 120k, SimpleQA's last-significant-figure rule)."""
+    if math.isclose(pred, gold, rel_tol=1e-9, abs_tol=1e-12):
         return True
-    parts = [p.strip() for p in re.split(r",|\band\b", masked) if p.strip(" .")]
-    candidates = [p for p in parts if p.split()[0] not in _ATTACHED_WORDS]  # `X, on the coast` is one answer
-    return len(candidates) >= 2 and all(len(p.split()) <= 4 for p in candidates)
+    return step is not None and math.isclose(round(pred / step) * step, gold, rel_tol=1e-9)
 
 
-def _same_number(pred: float, gold: float, gold_text: str) -> bool:
-    """Equal, or equal when the prediction is rounded to the gold's decimals (3.14159 for 3.14)."""
-    if pred == gold:
-        return True
-    decimals = len(gold_text.split(".")[1]) if "." in gold_text else None
-    return decimals is not None and decimals > 0 and round(pred, decimals) == gold
+def _converted(value: float, unit: str, gold: float, gold_unit: str, step: float | None) -> bool:
+    """A value in another unit agrees with the gold: exactly between g and kg, to the gold's precision
+    and within 2% between unit systems (5.5 lb for 2.5 kg; not 2 km for 1 mile)."""
+    got = convert(value, unit, gold_unit)
+    if got is None:
+        return False
+    if unit == gold_unit or decimal_related(unit, gold_unit):
+        return _same_number(got, gold, step)
+    near = abs(got - gold) <= CONVERSION_TOLERANCE * abs(gold)
+    return near and _same_number(got, gold, step or 1.0)
 
 
-def _numeric_grade(pred: Canon, gold: Canon) -> bool | None:
+def _numeric_grade(pred: Canon, gold: Canon, other_aliases_have_units: bool) -> bool | None:
     """For golds that state a number or a date: do the values agree? None when the gold has neither."""
     if gold.dates:
         gold_iso, precision = gold.dates[0]
@@ -263,13 +301,42 @@ def _numeric_grade(pred: Canon, gold: Canon) -> bool | None:
         return all(len(iso) >= width and iso[:width] == gold_iso for iso, _ in pred.dates)
     if not gold.numbers:
         return None
-    pred_numbers = list(pred.numbers) + [float(iso[:4]) for iso, _ in pred.dates]
-    gold_texts = [t for t in gold.tokens if _is_number(t)]
-    if len(set(pred_numbers)) != len(set(gold.numbers)):
+    values = list(pred.numbers) + [float(iso[:4]) for iso, _ in pred.dates]
+    if pred.quantities and gold.quantities:
+        (p_at, p_unit), (g_at, g_unit) = pred.quantities[0], gold.quantities[0]
+        if not _converted(values[p_at], p_unit, gold.numbers[g_at], g_unit, gold.steps[g_at]):
+            return False
+        values[p_at] = gold.numbers[g_at]
+    elif pred.quantities and other_aliases_have_units:
+        return False  # `47 feet` is not rescued by a bare `47` alias when another alias says metres
+    if len(set(values)) != len(set(gold.numbers)):
         return False
-    if not all(any(_same_number(p, g, gt) for p in pred_numbers) for g, gt in zip(gold.numbers, gold_texts)):
-        return False
-    return not (pred.units and gold.units and not pred.units & gold.units)
+    return all(any(_same_number(p, g, step) for p in values) for g, step in zip(gold.numbers, gold.steps))
+
+
+def _bound_grade(pred: Canon, gold: Canon, bound: str) -> str:
+    """`more than 50k` for 120k neither confirms nor contradicts (not attempted); `more than 200k` does."""
+    value = pred.numbers[0]
+    if pred.quantities and gold.quantities:
+        value = convert(value, pred.quantities[0][1], gold.quantities[0][1]) or value
+    consistent = gold.numbers[0] > value if bound == "more" else gold.numbers[0] < value
+    return NOT_ATTEMPTED if consistent else INCORRECT
+
+
+# ---- name checks -------------------------------------------------------------------------------
+
+def _strip_prefix(prediction: str) -> str:
+    text = _PREFIX_RE.sub("", prediction.strip())
+    return text.strip().rstrip(".").strip()
+
+
+def _find(haystack: tuple[str, ...], needle: tuple[str, ...]) -> int:
+    if not needle:
+        return -1
+    for i in range(len(haystack) - len(needle) + 1):
+        if haystack[i : i + len(needle)] == needle:
+            return i
+    return -1
 
 
 def _light_tokens(text: str) -> list[str]:
@@ -278,7 +345,13 @@ def _light_tokens(text: str) -> list[str]:
 
 
 def _extends_a_name(prediction: str, alias: str) -> bool:
-    """True when the gold sits inside a longer capitalised name (`George Washington Carver`)."""
+    """True when the gold sits inside a longer capitalised name (`George Washington Carver`); a comma or
+    bracket ends a name (`Paris, France`)."""
+    segments = [s for s in re.split(r"[,;()]", prediction) if _find(canon(s).tokens, canon(alias).tokens) >= 0]
+    return bool(segments) and all(_extends_in(segment, alias) for segment in segments)
+
+
+def _extends_in(prediction: str, alias: str) -> bool:
     words = _light_tokens(prediction)
     lowered = [canon(w).tokens[0] if canon(w).tokens else "" for w in words]
     gold = canon(alias).tokens
@@ -298,55 +371,178 @@ def _partial_name(pred: Canon, gold: Canon) -> bool:
     return pred.tokens == gold.tokens[-len(pred.tokens) :] and not any(_is_number(t) for t in pred.tokens)
 
 
-def _near_spelling(pred: Canon, gold: Canon) -> bool:
-    """A typo in a long name: same word count, normalised Indel similarity ≥ 0.9."""
-    a, b = " ".join(pred.tokens), " ".join(gold.tokens)
-    if len(pred.tokens) != len(gold.tokens) or len(b) < 6 or pred.numbers or gold.numbers:
-        return False
-    return Indel.normalized_similarity(a, b) >= 0.9
+def _same_tokens(pred_text: str, pred: Canon, gold: Canon) -> bool:
+    """Canonically equal, also with an ordinal moved behind its name (`First World War`)."""
+    gold_tokens = gold.tokens
+    if resolve_decades(pred.tokens, gold_tokens) == gold_tokens:
+        return True
+    moved = ordinal_last(pred_text)
+    return moved is not None and canon(moved).tokens == gold_tokens
 
 
-def grade(prediction: str | None, aliases: list[str] | str) -> Grade:
-    """Grade a committed final answer against the gold aliases (rule layer only)."""
+# ---- one candidate against one alias -----------------------------------------------------------
+
+def _match_one(text: str, pred: Canon, alias: str, gold: Canon, units_elsewhere: bool) -> str | None:
+    """Why `text` states the gold `alias`, or None. Lists, hedges and rejections are handled before."""
+    if _same_tokens(text, pred, gold) or any(_same_tokens(v, canon(v), gold) for v in filter(None, [ordinal_last(alias)])):
+        return "exact match"
+    if acronym_match(text, pred.tokens, alias, gold.tokens):
+        return "acronym"
+    verdict = _numeric_grade(pred, gold, units_elsewhere)
+    if verdict is not None:
+        return "same value" if verdict else None
+    tokens = resolve_decades(pred.tokens, gold.tokens)
+    if _find(tokens, gold.tokens) >= 0 and len(tokens) <= MAX_SENTENCE_TOKENS and not _extends_a_name(text, alias):
+        return "gold stated in the answer"
+    if _partial_name(pred, gold):
+        return "surname of the gold name"
+    if near_name(text, pred.tokens, alias, gold.tokens):
+        return "spelling variant of the name"
+    return None
+
+
+def _shared_surname(items: list[str]) -> list[list[str]]:
+    """Each item with the ways it may be written when the items share a surname: `Wilbur and Orville
+    Wright` → [Wilbur, Wilbur Wright], [Orville Wright, Orville]."""
+    words = [i.split() for i in items]
+    if len(words) >= 2 and len(words[-1]) >= 2 and all(len(w) == 1 for w in words[:-1]):
+        shared = words[-1][-1]
+        return [[i, f"{i} {shared}"] for i in items[:-1]] + [[items[-1], " ".join(words[-1][:-1])]]
+    lasts = {w[-1].lower() for w in words}
+    if len(words) >= 2 and len(lasts) == 1 and all(len(w) >= 2 for w in words):
+        return [[i, " ".join(w[:-1])] for i, w in zip(items, words)]
+    return [[i] for i in items]
+
+
+def _gold_items(alias: str, gold: Canon) -> list[str]:
+    """The items of a list gold (`red, green and yellow`, `Lennon & McCartney`), else []."""
+    if gold.dates:
+        return []
+    items, conjoined = list_items(alias)
+    return items if len(items) >= 2 and (conjoined or len(items) >= 3) else []
+
+
+def _item_matches(pred_forms: list[str], gold_forms: list[str]) -> bool:
+    return any(_match_one(p, canon(p), g, canon(g), False) for p in pred_forms for g in gold_forms)
+
+
+def _list_grade(answer: str, gold_items: list[str]) -> str | None:
+    """`same`: the same items in any order; `partial`: some of the gold's items and nothing else."""
+    pred_items, _ = list_items(answer)
+    pred_forms, gold_forms = _shared_surname(pred_items), _shared_surname(gold_items)
+    fits = [[_item_matches(p, g) for g in gold_forms] for p in pred_forms]
+    if len(pred_forms) == len(gold_forms) and len(gold_forms) <= 7:
+        for order in itertools.permutations(range(len(gold_forms))):
+            if all(fits[i][j] for i, j in enumerate(order)):
+                return "same"
+    if len(pred_forms) < len(gold_forms) and all(any(row) for row in fits):
+        return "partial"
+    return None
+
+
+def _is_pred_list(answer: str, aliases: list[str]) -> bool:
+    """A short list `X, Y and Z` offered for a single gold. `X, on the coast` is one answer; `Paris,
+    France` counts as two candidates, since nothing tells it from `Madrid, Barcelona`."""
+    masked = _DATE_RE.sub(" DATE ", fold(answer))
+    masked = _NUMBER_RE.sub(lambda m: m.group(0).replace(",", ""), masked)
+    for alias in aliases:
+        words = re.findall(r"\w+", fold(alias))
+        if words:
+            masked = re.sub(r"\b" + r"\W+".join(map(re.escape, words)) + r"\b", " ANSWER ", masked)
+    parts = [p.strip() for p in re.split(r",|\band\b", masked) if p.strip(" .")]
+    candidates = [p for p in parts if p.split()[0] not in _ATTACHED_WORDS]
+    return len(candidates) >= 2 and all(len(p.split()) <= 4 for p in candidates)
+
+
+# ---- the grader --------------------------------------------------------------------------------
+
+def _is_short(text: str) -> bool:
+    """One line, one sentence, at most MAX_SENTENCE_TOKENS words: what a judge may look at."""
+    one_sentence = len(re.findall(r"[.!?](?:\s+|$)(?=\S)", text.strip())) == 0
+    return "\n" not in text.strip() and one_sentence and len(text.split()) <= MAX_SENTENCE_TOKENS
+
+
+def _mentions(text: str, gold: Canon) -> bool:
+    return _find(canon(text).tokens, gold.tokens) >= 0
+
+
+def _grade_answer(answer: str, golds: list[tuple[str, Canon]], stance: Stance) -> tuple[str, str, str | None]:
+    """Grade the one affirmed candidate against every alias."""
+    pred = canon(answer)
+    units_elsewhere = any(g.quantities for _, g in golds)
+    for alias, gold in golds:
+        if acronym_match(answer, pred.tokens, alias, gold.tokens):
+            return CORRECT, "acronym", alias
+    list_golds = {alias: _gold_items(alias, gold) for alias, gold in golds}
+    if not any(list_golds.values()) and _is_pred_list(answer, [a for a, _ in golds]):
+        return INCORRECT, "several candidates", None
+    partial = False
+    for alias, gold in golds:
+        if _same_tokens(answer, pred, gold):
+            return CORRECT, "exact match", alias
+        if list_golds[alias]:
+            verdict = _list_grade(answer, list_golds[alias])
+            if verdict == "same":
+                return CORRECT, "same items in any order", alias
+            partial = partial or verdict == "partial"
+            continue
+        if stance.bound and gold.numbers and pred.numbers:
+            return _bound_grade(pred, gold, stance.bound), "a bound, not a value", None
+        reason = _match_one(answer, pred, alias, gold, units_elsewhere and not gold.quantities)
+        if reason:
+            return CORRECT, reason, alias
+        head, conjoined = list_items(alias)
+        if len(head) == 2 and not conjoined and not gold.numbers and not gold.dates:
+            head_canon = canon(head[0])
+            if _match_one(answer, pred, head[0], head_canon, False):
+                return CORRECT, "gold without its qualifier", alias
+    if partial and stance.hedged:
+        return NOT_ATTEMPTED, "part of the list, the rest admitted unknown", None
+    if stance.approximate and any(g.numbers for _, g in golds):
+        return NOT_ATTEMPTED, "an approximate value that does not match", None
+    return INCORRECT, "no match", None
+
+
+def grade(prediction: str | None, aliases: list[str] | str, *, strict: bool = False) -> Grade:
+    """Grade a committed final answer against the gold aliases (rule layer only).
+
+    `strict=True` refuses credit to hedged answers (`Probably Madrid`); by default one hedged candidate
+    is graded like a committed one, as SimpleQA does. Two candidates are never credited."""
     aliases = [aliases] if isinstance(aliases, str) else [a for a in aliases if str(a).strip()]
     raw = (prediction or "").strip()
     em, f1 = (squad_em(raw, aliases), squad_f1(raw, aliases)) if aliases else (0.0, 0.0)
     make = lambda outcome, reason, matched=None: Grade(outcome, reason, em, f1, matched)  # noqa: E731
-    text = _strip_prefix(raw)
-    if not text:
+    if len(raw) > MAX_ANSWER_CHARS:
+        return make(INCORRECT, "not a short answer")
+    text = _strip_prefix(_plain(raw))
+    if not text.strip(" \t\n.,;:"):
         return make(NOT_ATTEMPTED, "empty answer")
     pred = canon(text)
     golds = [(a, canon(a)) for a in aliases]
     for alias, gold in golds:
-        if pred.tokens == gold.tokens or (gold.dates and pred.dates == gold.dates and len(pred.tokens) == 1):
+        if _same_tokens(text, pred, gold) or (gold.dates and pred.dates == gold.dates and len(pred.tokens) == 1):
             return make(CORRECT, "exact match", alias)
-    hedged = _HEDGE_RE.search(text) is not None
-    if _REFUSAL_RE.search(text) and not re.search(r"\b(but|maybe|might|possibly|probably|perhaps|i think)\b", text, re.I):
+    note = _ADDRESSES_GRADER_RE.search(text)
+    if note and not any(note.group(0).lower() in alias.lower() for alias in aliases):
+        return make(INCORRECT, "addresses the grader")
+    if _REFUSAL_RE.search(text) and not _OFFERS_CANDIDATE_RE.search(text):
         return make(NOT_ATTEMPTED, "refusal")
     for alias, gold in golds:
         if gold.tokens and gold.tokens[0] in ("yes", "no") and len(gold.tokens) == 1:
             agrees = pred.tokens[:1] == gold.tokens
             return make(CORRECT if agrees else INCORRECT, "yes/no", alias if agrees else None)
-    if _several_candidates(text, aliases):
+    stance = read_stance(text, aliases)
+    rejects_gold = any(_mentions(r, gold) for r in stance.rejected for _, gold in golds if gold.tokens)
+    distinct = {canon(c).tokens for c in stance.candidates}
+    if len(distinct) >= 2:
         return make(INCORRECT, "several candidates")
-    if hedged:
+    if not stance.candidates:
+        return make(INCORRECT, "names the gold only to reject it") if rejects_gold else make(NOT_ATTEMPTED, "no candidate")
+    if strict and stance.hedged:
         return make(INCORRECT, "hedged")
-    gold_units = set().union(*(g.units for _, g in golds))
-    if pred.units and gold_units and not pred.units & gold_units and any(g.numbers for _, g in golds):
-        return make(INCORRECT, "different unit")
-    for alias, gold in golds:
-        verdict = _numeric_grade(pred, gold)
-        if verdict is not None:
-            if verdict:
-                return make(CORRECT, "same value", alias)
-            continue
-        if _find(pred.tokens, gold.tokens) >= 0:
-            if len(pred.tokens) > MAX_SENTENCE_TOKENS:
-                return make(INCORRECT, "answer too long to be committed")
-            if not _extends_a_name(text, alias):
-                return make(CORRECT, "gold stated in the answer", alias)
-        if _partial_name(pred, gold):
-            return make(CORRECT, "surname of the gold name", alias)
-        if _near_spelling(pred, gold):
-            return make(CORRECT, "near spelling", alias)
-    return make(INCORRECT, "no match")
+    outcome, reason, matched = _grade_answer(stance.answer, golds, stance)
+    if outcome != CORRECT and rejects_gold:
+        return make(INCORRECT, "names the gold only to reject it")
+    if reason == "no match" and not _is_short(text):
+        return make(INCORRECT, "not a short answer")  # a judge is for variants of a short answer, not prose
+    return make(outcome, reason + (" (hedged)" if stance.hedged and outcome == CORRECT else ""), matched)

@@ -51,6 +51,11 @@ class Environment:
     `dataset` rows carry `prompt` (text or messages) and whatever the rubric needs (`answer`, `info`...).
     """
 
+    row_budget_s: float = 0.0
+    """The longest scoring one row takes when the environment bounds it itself (code: its per-row test
+    budget plus clean-up). The executor's per-row deadline is never shorter, so a row the environment
+    would finish (e.g. as a failed, timed-out test) is never cut off as a verifier timeout."""
+
     def __init__(
         self,
         *,

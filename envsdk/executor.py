@@ -240,6 +240,11 @@ class Executor:
         self._pool: _Pool | None = None
         self._sem: asyncio.Semaphore | None = None
 
+    @property
+    def row_deadline_s(self) -> float:
+        """Wall-clock seconds a row may take: `timeout_s`, raised to the environment's own `row_budget_s`."""
+        return max(self.config.timeout_s, self.env.row_budget_s)
+
     # ---- public ----------------------------------------------------------------------------
     async def score_group(
         self, rows: Sequence[dict], completions: Sequence[Text], states: Sequence[dict] | None = None
@@ -284,7 +289,7 @@ class Executor:
             return [v[0] for v in await asyncio.gather(*singles)]
 
     async def _inline_call(self, rows, completions, states, n_rows: int) -> list[Verdict]:
-        timeout = self.config.timeout_s * n_rows
+        timeout = self.row_deadline_s * n_rows
         try:
             return await asyncio.wait_for(_safe_score(self.env, rows, completions, states), timeout)
         except asyncio.TimeoutError:
@@ -320,7 +325,7 @@ class Executor:
 
     async def _run_on(self, worker: _Worker, task: _Task, results: list, offset: int) -> tuple[int, bool]:
         """Run a task on a worker; returns (rows finished or flagged, worker still usable)."""
-        timeout, memory = self.config.timeout_s, self.config.memory_mb
+        timeout, memory = self.row_deadline_s, self.config.memory_mb
         worker.conn.send(task)
         span = len(task.rows) if task.whole_group else 1
         done = 0

@@ -13,7 +13,7 @@ from typing import Any, Callable, Sequence
 
 from ..environment import Environment, EnvSpec
 from ..errors import require
-from ..executor import ExecutorConfig
+from ..executor import Executor, ExecutorConfig
 from ..messages import Text
 from ..registry import adhoc_factory
 from ..verdict import Verdict
@@ -24,7 +24,6 @@ class _VerifierActor:
     actor (so a hung row is flagged by its deadline, as in the local pool), others the actor's loop."""
 
     def __init__(self, spec: EnvSpec, factory: Callable | None, timeout_s: float):
-        from ..executor import Executor
         from ..registry import rebuild_environment
 
         self.executor = Executor(rebuild_environment(spec, factory), mode="auto", workers=1, timeout_s=timeout_s)
@@ -34,8 +33,9 @@ class _VerifierActor:
         return [v.model_dump() for v in verdicts]
 
 
-class RayExecutor:
-    """`Executor`'s interface (score_group / score_groups / score_rows) on `num_actors` Ray actors.
+class RayExecutor(Executor):
+    """An `Executor` whose groups run on `num_actors` Ray actors (score_groups / score_rows / the row
+    deadline are the local executor's); `BatchScorer(env, executor=RayExecutor(env))` scores through it.
 
     Connects to a running Ray (or starts one with `ray_init` kwargs); tests start it on loopback:
     `ray.init(_node_ip_address="127.0.0.1", include_dashboard=False, num_cpus=2)`.
@@ -55,8 +55,7 @@ class RayExecutor:
             self.ray.init(**(ray_init or {}))
         if env.spec is None:
             raise RuntimeError("Ray actors rebuild the environment from env.spec: load it with envsdk.load_environment")
-        self.env = env
-        self.config = config or ExecutorConfig(**overrides)
+        super().__init__(env, config, **overrides)
         self._remote = self.ray.remote(num_cpus=1)(_VerifierActor)
         self._args = (env.spec, adhoc_factory(env.spec.name), self.config.timeout_s)
         self._actors = [self._remote.remote(*self._args) for _ in range(num_actors or self.config.workers)]
@@ -71,7 +70,7 @@ class RayExecutor:
         async with self._free:
             slot = next(self._next)
             ref = self._actors[slot].score.remote(list(rows), list(completions), states)
-            deadline = self.config.timeout_s * max(len(rows), 1) + 30.0  # + actor start-up
+            deadline = self.row_deadline_s * max(len(rows), 1) + 30.0  # + actor start-up
             try:
                 dumped = await asyncio.wait_for(asyncio.wrap_future(ref.future()), deadline)
             except asyncio.TimeoutError:
@@ -82,16 +81,6 @@ class RayExecutor:
                 return [Verdict.from_error(f"verification crashed: {type(exc).__name__}: {exc}")] * len(rows)
         return [Verdict.model_validate(d) for d in dumped]
 
-    async def score_groups(self, groups: Sequence[tuple[Sequence[dict], Sequence[Text]]]) -> list[list[Verdict]]:
-        """Many groups concurrently over the pool; results in input order."""
-        return list(await asyncio.gather(*(self.score_group(r, c) for r, c in groups)))
-
-    async def score_rows(self, rows: Sequence[dict], completions: Sequence[Text]) -> list[Verdict]:
-        """Independent rows in chunks of `rows_per_task`."""
-        size = 1 if self.env.rubric.has_group_funcs else max(1, self.config.rows_per_task)
-        chunks = [(rows[i : i + size], completions[i : i + size]) for i in range(0, len(rows), size)]
-        return [v for chunk in await self.score_groups(chunks) for v in chunk]
-
     def _replace(self, slot: int) -> None:
         self.ray.kill(self._actors[slot], no_restart=True)
         self._actors[slot] = self._remote.remote(*self._args)
@@ -100,9 +89,3 @@ class RayExecutor:
         for actor in self._actors:
             self.ray.kill(actor, no_restart=True)
         self._actors = []
-
-    async def __aenter__(self) -> RayExecutor:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()

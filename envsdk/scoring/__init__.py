@@ -25,6 +25,7 @@ from .batch import (
     group_key,
     resolve_env,
     resolve_transforms,
+    transform_options,
     verdict_metrics,
 )
 from .buffer import GroupBuffer, Outcome, RowBatcher
@@ -50,6 +51,7 @@ __all__ = [
     "resolve_transforms",
     "response_text",
     "saved_tasks",
+    "transform_options",
     "verdict_metrics",
     "verify_saved",
 ]

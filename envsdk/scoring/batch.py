@@ -66,6 +66,23 @@ def resolve_transforms(transforms: Sequence[TransformLike]) -> list[GroupTransfo
     return out
 
 
+def transform_options(items: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Command-line transform options, `NAME.KEY=VALUE` (VALUE is JSON when it parses, else a string),
+    as keyword arguments per transform name (`envsdk train` and `envsdk serve --transform-arg`)."""
+    out: dict[str, dict[str, Any]] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        name, dot, option = key.partition(".")
+        if not (sep and dot and name and option):
+            raise EnvsdkError(f"--transform-arg expects NAME.KEY=VALUE (e.g. darling.classifier=final-answer), got {item!r}")
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            value = text
+        out.setdefault(name, {})[option] = value
+    return out
+
+
 def check_rollout_row(row: Any) -> dict:
     """A saved rollout (`envsdk verify`, `/verify`) is a JSON object with a `completion`; RowError otherwise.
     The environment's own fields are checked where every path meets, in `Environment.score_group`."""

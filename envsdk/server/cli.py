@@ -8,7 +8,7 @@ import os
 import socket
 import sys
 
-from ..scoring import BatchScorer
+from ..scoring import BatchScorer, transform_options
 from ..cli.common import add_env_args, executor_config, load_env
 from ..cli.main import parser
 from ..errors import EnvsdkError, require
@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (non-loopback needs --token-env)")
     p.add_argument("--port", type=int, default=8000, help="port (0 picks a free one)")
     p.add_argument("--transform", action="append", default=[], help="group transform name (repeatable)")
+    p.add_argument("--transform-arg", action="append", default=[], metavar="NAME.KEY=VALUE",
+                   help="a transform option, e.g. darling.classifier=final-answer (VALUE is JSON, else a string)")
     p.add_argument("--group-size", type=int, default=None, help="samples per prompt (needed by --transform)")
     p.add_argument("--group-timeout", type=float, default=60.0, help="seconds to wait for a group to fill")
     p.add_argument("--on-error", choices=("abstain", "zero"), default="abstain",
@@ -62,9 +64,12 @@ def main(argv: list[str]) -> int:
     if args.transform and not args.group_size:
         raise EnvsdkError("--transform needs --group-size N (the trainer's samples per prompt)")
     config = executor_config(args)
+    options = transform_options(args.transform_arg)
+    if unknown := sorted(set(options) - set(args.transform)):
+        raise EnvsdkError(f"--transform-arg names {unknown}, which no --transform adds")
     scorer = BatchScorer(
         load_env(args),
-        transforms=args.transform,
+        transforms=[(name, options.get(name, {})) for name in args.transform],
         on_error=args.on_error,
         group_size=args.group_size,
         executor=vars(config),

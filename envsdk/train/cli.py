@@ -11,6 +11,7 @@ import json
 from dataclasses import fields
 from typing import Any
 
+from ..scoring import transform_options
 from .config import GRPOConfig
 from .tiny import TinyConfig
 
@@ -122,10 +123,7 @@ def main(argv: list[str]) -> int:
     if argv and argv[0] == "experiment":
         return _experiment(argv[1:])
     args = _train_parser().parse_args(argv)
-    transform_kwargs: dict[str, dict[str, Any]] = {}
-    for key, value in _pairs(args.transform_arg, "--transform-arg").items():
-        name, _, option = key.partition(".")
-        transform_kwargs.setdefault(name, {})[option] = value
+    transform_kwargs = transform_options(args.transform_arg)
     settings = {name: getattr(args, name) for name in _FLAGS.values() if getattr(args, name) is not None}
     if args.warm_start_steps is not None:
         settings["tiny"] = TinyConfig(warm_start_steps=args.warm_start_steps)

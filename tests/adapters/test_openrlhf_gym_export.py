@@ -34,3 +34,17 @@ def test_trl_dataset_has_prompt_messages_and_the_row():
     ds = to_trl_dataset("adapters-flaky")
     assert ds.column_names == ["prompt", "id", "answer", "envsdk_row"]
     assert ds[0]["prompt"] == [{"role": "user", "content": "Say apple"}]
+
+
+def test_text_env_flags_a_row_without_its_answer():
+    env = TextEnv("adapters-flaky")
+    env.reset(options={"row": {"prompt": "Say apple"}})
+    _, reward, terminated, _, info = env.step("apple")
+    assert (reward, terminated) == (0.0, True)
+    assert info["error"].startswith("bad row: missing field 'answer'")
+    env.close()
+
+
+def test_openrlhf_reward_func_flags_an_empty_label():
+    out = make_reward_func("adapters-flaky")(["Say apple"], ["Say "], [""])
+    assert out["rewards"] == [0.0] and out["extra_logs"]["verify/error_rate"] == 1.0

@@ -5,6 +5,7 @@ import asyncio
 import envsdk
 import pytest
 from envsdk.executor import Executor
+from envsdk.scoring import BatchScorer
 
 ray = pytest.importorskip("ray")
 from envsdk.adapters.ray_backend import RayExecutor  # noqa: E402
@@ -40,3 +41,28 @@ def test_ray_pool_flags_a_raising_verifier_like_the_local_pool(ray_local):
     local, remote = asyncio.run(_both("adapters-flaky", [{"answer": "apple"}] * 2, ["apple", "raise"]))
     assert remote[1].error is not None and remote[1].reward == 0.0
     assert _comparable(remote) == _comparable(local)
+
+
+def test_ray_flags_a_row_without_its_answer(ray_local):
+    local, remote = asyncio.run(_both("adapters-flaky", [{"answer": "apple"}, {"answer": ""}], ["apple", "apple"]))
+    assert remote[1].error == "bad row: field 'answer' is empty"
+    assert _comparable(remote) == _comparable(local)
+
+
+def test_a_batch_scorer_on_ray_gives_the_local_scorer_results(ray_local):
+    env = envsdk.load_environment("adapters-flaky")
+    rows = [{"id": "a", "answer": "apple"}] * 2 + [{"id": "b", "answer": "river"}] * 2
+    completions = ["apple", "pear", "raise", "river"]
+
+    async def both():
+        local = BatchScorer(env, transforms=["rank"], group_size=2, scale="none")
+        remote = BatchScorer(env, transforms=["rank"], group_size=2, scale="none", executor=RayExecutor(env, workers=2))
+        try:
+            return [await s.score(rows, [None] * 4, completions) for s in (local, remote)]
+        finally:
+            await local.aclose()
+            await remote.executor.aclose()
+
+    local, remote = asyncio.run(both())
+    assert remote.rewards == local.rewards and remote.advantages == local.advantages
+    assert remote.rewards[2] is None and remote.advantages[2] == 0.0

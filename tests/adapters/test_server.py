@@ -43,6 +43,13 @@ def test_verifier_error_scores_zero_and_is_logged(echo_url):
     assert answer["extra_logs"]["verify/error_rate"] == 0.5
 
 
+@pytest.mark.parametrize("labels", [None, ["", ""]])
+def test_get_reward_without_labels_flags_every_sample(echo_url, labels):
+    body = {"query": ["Say apple", "Say river"], "prompts": ["Say ", "Say "]}
+    answer = _post(echo_url, "/get_reward", body if labels is None else {**body, "labels": labels}).json()
+    assert answer["rewards"] == [0.0, 0.0] and answer["extra_logs"]["verify/error_rate"] == 1.0
+
+
 def test_misaligned_request_is_rejected(echo_url):
     assert _post(echo_url, "/get_reward", {"query": ["a"], "prompts": ["a", "b"]}).status_code == 422
 

@@ -97,3 +97,12 @@ def test_reward_func_survives_pickling_into_a_fresh_process():
     )
     out = subprocess.run([sys.executable, "-c", script], input=blob, capture_output=True, check=True)
     assert out.stdout.decode().strip() == "[1.0, 0.0]"
+
+
+def test_a_batch_without_an_answer_column_is_flagged_not_scored_zero():
+    (fn,) = reward_funcs("toy-echo")
+    logged = {}
+    rewards = fn(["Say x", "Say x"], ["apple", "pear"], None, id=["a", "a"],
+                 log_extra=lambda name, values: logged.update({name: values}))
+    assert rewards == [None, None]
+    assert all(e.startswith("bad row: missing field 'answer'") for e in logged["verify_error"])

@@ -7,7 +7,6 @@ tested by `verl_hooks.py` inside the venv built by `verl_env_setup.sh` ($ENVSDK_
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -30,6 +29,11 @@ def test_compute_score_maps_data_sources_to_environments():
 def test_compute_score_flags_a_verifier_error_with_zero():
     result = compute_score("adapters-flaky", "raise", "apple")
     assert (result["score"], result["envsdk_error"]) == (0.0, 1.0)
+
+
+def test_an_empty_ground_truth_is_flagged_not_scored_zero():
+    result = compute_score("adapters-flaky", "apple", "")
+    assert (result["score"], result["envsdk_error"], result["acc"]) == (0.0, 1.0, 0.0)
 
 
 def test_batch_form_scores_each_sample():

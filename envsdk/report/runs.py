@@ -116,7 +116,7 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
             if not line.strip():
                 continue
             try:
-                record = json.loads(line)
+                record = json.loads(line.rstrip("\r\n"))  # a truncated line's error then points into the line
             except json.JSONDecodeError as exc:
                 raise ReportInputError(f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})") from None
             if not isinstance(record, dict):

@@ -1,0 +1,102 @@
+"""The report in a real browser: Debian's chromium, headless, driven by Playwright (no network needed).
+
+The charts must have rendered (every series a drawn SVG path with one vertex per point), the rollout filters
+must hide and count rows, and a full-page screenshot is kept under the test's temp dir (a CI artifact).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from envsdk.report import load_run, write_report
+from envsdk.report.charts import RUN_COLOURS, charts
+
+from .sample_runs import GENERATIONS, STEPS, completions
+
+# per chart: its series count, the drawn run-coloured data lines (vertices, on-screen length) and the SVG's size
+_CHART_GEOMETRY = """
+() => [...document.querySelectorAll("figure.chart")].map(figure => {
+  const svg = figure.querySelector("svg"), box = svg.getBoundingClientRect();
+  const lines = [...svg.querySelectorAll("path[clip-path]")].filter(p => COLOURS.some(c => (p.getAttribute("style") || "").includes("stroke: " + c)));
+  return {id: figure.id, series: Number(figure.dataset.series), width: box.width, height: box.height,
+          lines: lines.map(p => ({vertices: (p.getAttribute("d").match(/[ML]/g) || []).length, length: p.getTotalLength()}))};
+})
+"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        message = "Debian's chromium is not installed (apt-get install -y chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{message}: the browser test must run in CI")
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def comparison(runs, browser, tmp_path):
+    """The GRPO-vs-DARLING page open in the browser; its screenshot saved on teardown."""
+    path = write_report([load_run(runs.grpo), load_run(runs.darling)], tmp_path / "report.html")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(path.as_uri())
+    yield page
+    page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+    print(f"screenshot: {tmp_path / 'report.png'}")
+    page.close()
+
+
+def test_every_chart_rendered_its_series(runs, comparison):
+    geometry = comparison.evaluate(_CHART_GEOMETRY.replace("COLOURS", str(list(RUN_COLOURS))))
+    expected = charts([load_run(runs.grpo), load_run(runs.darling)])
+    assert [g["id"] for g in geometry] == [f"chart-{c.id}" for c in expected]
+    for chart, drawn in zip(expected, geometry):
+        assert drawn["width"] > 300 and drawn["height"] > 150, drawn
+        assert [line["vertices"] for line in drawn["lines"]] == [len(s.xs) for s in chart.series], chart.id
+        assert all(line["length"] > 0 for line in drawn["lines"] if line["vertices"] > 1), chart.id
+    reward = next(g for g in geometry if g["id"] == "chart-reward")
+    assert reward["lines"][0]["vertices"] == STEPS
+
+
+def _visible(page, run: int) -> int:
+    return page.locator(f".rollout-view[data-run='{run}'] tr.rollout:visible").count()
+
+
+def _shown(page, run: int) -> int:
+    return int(page.locator(f".rollout-view[data-run='{run}'] .shown").inner_text())
+
+
+def test_rollout_table_filters_by_text_and_verdict(runs, comparison):
+    page, records = comparison, completions(runs.grpo)
+    assert _visible(page, 0) == _shown(page, 0) == STEPS * GENERATIONS
+    page.fill(".rollout-view[data-run='0'] .filter-text", "step 2 ·")
+    assert _visible(page, 0) == _shown(page, 0) == GENERATIONS
+    assert page.locator(".rollout-view[data-run='0'] tr.group:visible").count() == 1
+    page.select_option(".rollout-view[data-run='0'] .filter-verdict", "passed")
+    passed_at_2 = sum(r["passed"] for r in records if r["step"] == 2)
+    assert _visible(page, 0) == _shown(page, 0) == passed_at_2
+    page.fill(".rollout-view[data-run='0'] .filter-text", "")
+    assert _visible(page, 0) == _shown(page, 0) == sum(r["passed"] for r in records)
+    assert _visible(page, 1) == _shown(page, 1) == STEPS * GENERATIONS  # the other run's table is untouched
+
+
+def test_verify_report_filters_the_error_rows(runs, browser, tmp_path):
+    path = write_report([load_run(runs.verify)], tmp_path / "verify.html")
+    page = browser.new_page()
+    page.goto(path.as_uri())
+    page.fill(".filter-text", "missing field")
+    rows = page.locator("tr.rollout:visible")
+    assert rows.count() == 1 and "bad row: missing field 'completion'" in rows.inner_text()
+    page.fill(".filter-text", "")
+    page.select_option(".filter-verdict", "failed")
+    assert page.locator("tr.rollout:visible td pre").first.inner_text() == "43"
+    page.close()

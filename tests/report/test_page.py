@@ -1,0 +1,76 @@
+"""The HTML page and the `envsdk report` command (no browser: see test_browser.py for the rendered page)."""
+
+from __future__ import annotations
+
+import re
+from importlib.metadata import version
+
+from envsdk.cli.main import main
+from envsdk.report import load_run, render_report
+from envsdk.report.charts import charts
+
+from .sample_runs import GENERATIONS, STEPS
+
+
+def test_trainer_charts_cover_reward_loss_kl_pass_at_k_and_each_transform_metric(runs):
+    grpo, darling = load_run(runs.grpo), load_run(runs.darling)
+    ids = [c.id for c in charts([grpo, darling])]
+    for wanted in ("reward", "loss", "kl-to-the-reference", "correct-rate", "pass-k-over-steps", "coverage-k-over-steps",
+                   "darling-num-classes", "darling-diversity-mean", "darling-classifier-s", "final-pass-k",
+                   "final-coverage-k"):
+        assert wanted in ids
+    kl = next(c for c in charts([grpo, darling]) if c.id == "kl-to-the-reference")
+    assert [s.label for s in kl.series] == ["grpo"]  # only the run with beta > 0 logs a KL
+    assert kl.series[0].xs == list(range(1, STEPS + 1))
+    classes = next(c for c in charts([grpo, darling]) if c.id == "darling-num-classes")
+    assert [s.label for s in classes.series] == ["darling"]
+    assert classes.series[0].ys == [line["transform/darling/num_classes"] for line in darling.steps]
+
+
+def test_final_pass_at_k_chart_plots_the_last_evaluation_against_k(runs):
+    run = load_run(runs.grpo)
+    (chart,) = [c for c in charts([run]) if c.id == "final-pass-k"]
+    assert chart.series[0].xs == [1.0, 2.0, 4.0, 8.0, 16.0]
+    assert chart.series[0].ys == [run.summary[f"pass@{k}"] for k in (1, 2, 4, 8, 16)]
+
+
+def test_eval_output_gets_a_pass_at_k_chart_and_no_step_curves(runs):
+    assert [c.id for c in charts([load_run(runs.eval)])] == ["final-pass-k"]
+
+
+def test_page_is_self_contained(runs):
+    page = render_report([load_run(runs.grpo), load_run(runs.darling)])
+    assert not re.search(r"""(src|href)\s*=\s*["'](https?:)?//""", page)
+    assert "<link" not in page and "@import" not in page
+    assert page.count("<svg") == len(charts([load_run(runs.grpo), load_run(runs.darling)]))
+
+
+def test_page_lists_every_rollout_of_both_runs(runs):
+    page = render_report([load_run(runs.grpo), load_run(runs.darling)])
+    assert page.count('<tr class="rollout"') == 2 * STEPS * GENERATIONS
+    assert page.count('<tr class="group">') == 2 * STEPS  # one prompt per step in these runs
+
+
+def test_report_command_writes_the_comparison(runs, tmp_path, capsys):
+    out = tmp_path / "cmp.html"
+    assert main(["report", str(runs.grpo), str(runs.darling), "--output", str(out)]) == 0
+    assert capsys.readouterr().out == f"wrote {out} (grpo vs darling)\n"
+    assert "<title>envsdk report: grpo vs darling</title>" in out.read_text()
+
+
+def test_report_command_on_a_missing_run_is_one_line_and_exit_2(tmp_path, capsys):
+    assert main(["report", str(tmp_path / "nope")]) == 2
+    assert capsys.readouterr().err == f"envsdk report: error: {tmp_path}/nope does not exist\n"
+
+
+def test_report_command_on_an_unknown_layout_is_one_line_and_exit_2(tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("hello")
+    assert main(["report", str(tmp_path / "notes.txt")]) == 2
+    err = capsys.readouterr().err
+    assert err == f"envsdk report: error: {tmp_path}/notes.txt: expected a trainer run directory or an eval/verify .jsonl output\n"
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_version_flag_prints_the_installed_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == f"envsdk {version('envsdk')}\n"

@@ -1,0 +1,92 @@
+"""`--report-to tensorboard|wandb` (offline) with TRL's metric names, and the completions log."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from envsdk.cli.main import main
+from envsdk.errors import EnvsdkError
+from envsdk.group import Group
+from envsdk.train.reporting import RunReporter, trl_tags
+from envsdk.verdict import Verdict
+
+from .sample_runs import TRAIN_ARGS
+
+# TRL GRPOTrainer's names for the metrics both trainers log, as the HF Trainer's TensorBoard/W&B callbacks
+# write them (trl 1.16 grpo_trainer.py `_metrics`, transformers `rewrite_logs`)
+TRL_TRAIN_TAGS = {"train/reward", "train/reward_std", "train/frac_reward_zero_std", "train/completions/mean_length",
+                  "train/completions/clipped_ratio", "train/loss", "train/grad_norm", "train/learning_rate",
+                  "train/num_tokens", "train/kl", "train/clip_ratio/region_mean", "train/rewards/valid/mean"}
+
+
+def test_metric_lines_get_trl_names_and_trainer_prefixes():
+    line = {"step": 3, "reward_mean": 0.5, "reward_std": 0.1, "completion_len_mean": 4.0, "kl": 0.02, "loss": 0.3,
+            "transform/darling/num_classes": 5.0}
+    assert trl_tags(line) == {"train/reward": 0.5, "train/reward_std": 0.1, "train/completions/mean_length": 4.0,
+                              "train/kl": 0.02, "train/loss": 0.3, "train/transform/darling/num_classes": 5.0}
+    evaluation = {"step": 4, "eval": True, "eval_reward_mean": 0.25, "pass@1": 0.25, "coverage@4": 0.5}
+    assert trl_tags(evaluation) == {"eval/reward": 0.25, "eval/pass@1": 0.25, "eval/coverage@4": 0.5}
+
+
+@pytest.fixture(scope="module")
+def logged_run(tmp_path_factory):
+    """A tiny trainer run logging to TensorBoard and to an offline W&B run."""
+    out = tmp_path_factory.mktemp("logged") / "run"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WANDB_MODE", "offline")
+        mp.setenv("WANDB_SILENT", "true")
+        assert main(["train", *TRAIN_ARGS, "--beta", "0.04", "--report-to", "tensorboard", "wandb",
+                     "--output", str(out)]) == 0
+    return out
+
+
+def test_tensorboard_event_file_holds_every_step_under_trl_names(logged_run):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    events = EventAccumulator(str(logged_run / "runs"))
+    events.Reload()
+    tags = set(events.Tags()["scalars"])
+    assert TRL_TRAIN_TAGS <= tags and {"eval/pass@1", "eval/pass@16", "eval/reward"} <= tags
+    lines = [json.loads(t) for t in (logged_run / "metrics.jsonl").read_text().splitlines()]
+    steps = [line for line in lines if not line.get("eval")]
+    assert [(e.step, e.value) for e in events.Scalars("train/reward")] == pytest.approx(
+        [(line["step"], line["reward_mean"]) for line in steps])
+    assert [(e.step, e.value) for e in events.Scalars("train/kl")] == pytest.approx(
+        [(line["step"], line["kl"]) for line in steps])
+    assert [e.step for e in events.Scalars("eval/pass@1")] == [line["step"] for line in lines if line.get("eval")]
+
+
+def test_wandb_offline_run_is_written_with_trl_names(logged_run):
+    (run_dir,) = (logged_run / "wandb").glob("offline-run-*")
+    (log,) = run_dir.glob("run-*.wandb")
+    data = log.read_bytes()
+    for tag in ("train/reward", "train/kl", "train/completions/mean_length", "eval/pass@1"):
+        assert tag.encode() in data
+
+
+def test_unknown_backend_is_refused_with_the_choices(tmp_path):
+    with pytest.raises(EnvsdkError, match="^unknown --report-to mlflow; choose from tensorboard, wandb, none$"):
+        RunReporter(tmp_path, ["mlflow"], {})
+
+
+def _group(example_id: str, texts: list[str]) -> Group:
+    verdicts = [Verdict(reward=float(t == "42"), passed=t == "42") for t in texts]
+    return Group.from_verdicts(prompt="even?", completions=texts, verdicts=verdicts, env="toy", example_id=example_id)
+
+
+def test_completions_log_one_line_per_rollout_and_resume_drops_later_steps(tmp_path):
+    reporter = RunReporter(tmp_path, ["none"], {})
+    for step in (1, 2, 3):
+        reporter.log({"step": step, "reward_mean": 0.5}, [_group(f"e{step}", ["42", "7"])])
+    reporter.log({"step": 3, "eval": True, "pass@1": 0.5})  # evaluations add no rollouts
+    lines = [json.loads(t) for t in (tmp_path / "completions.jsonl").read_text().splitlines()]
+    assert [(r["step"], r["example_id"], r["completion"], r["passed"]) for r in lines] == [
+        (1, "e1", "42", True), (1, "e1", "7", False), (2, "e2", "42", True), (2, "e2", "7", False),
+        (3, "e3", "42", True), (3, "e3", "7", False)]
+    RunReporter(tmp_path, ["none"], {}, start_step=2)
+    kept = [json.loads(t)["step"] for t in (tmp_path / "completions.jsonl").read_text().splitlines()]
+    assert kept == [1, 1, 2, 2]
+    RunReporter(tmp_path, ["none"], {}, start_step=0)
+    assert not (tmp_path / "completions.jsonl").exists()

@@ -7,7 +7,7 @@ set -euo pipefail
 VENV="${1:-${ENVSDK_VERL_VENV:-/tmp/verl-venv}}"
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
 
-if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c "import verl, envsdk" 2>/dev/null; then
+if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c "import verl, envsdk, pyseccomp" 2>/dev/null; then
   echo "verl venv ready: $VENV"; exit 0
 fi
 python3 -m venv "$VENV"
@@ -21,6 +21,7 @@ if [[ "$TORCH" == *+cpu ]]; then
 else
   "${PIP[@]}" torch --index-url https://download.pytorch.org/whl/cpu
 fi
-"${PIP[@]}" "verl==0.9.1" cachetools fastapi uvicorn pytest pytest-timeout "pydantic>=2.5" "httpx>=0.25" "tqdm>=4.60"
+"${PIP[@]}" "verl==0.9.1" cachetools fastapi uvicorn pytest pytest-timeout "pydantic>=2.5" "httpx>=0.25" "tqdm>=4.60" \
+  "cloudpickle>=2" "pyseccomp>=0.1"  # envsdk's own dependencies and its sandbox extra (the code env)
 "${PIP[@]}" --no-deps --no-build-isolation -e "$REPO"
 "$VENV/bin/python" -c "import verl, envsdk; print('verl', verl.__version__, 'ready in', '$VENV')"

@@ -1,0 +1,60 @@
+"""The parity suite's own environments: a partial-credit rubric that never sets `passed`, and tool-env
+twins of `partial` and `math` for TRL's `environment_factory` (same rubric, same rows)."""
+
+from __future__ import annotations
+
+import envsdk
+from envsdk import Environment, Rubric, ToolEnv, reward
+from envsdk.messages import completion_text
+
+from .rollouts import MATH_ROWS, PARTIAL_ROWS
+
+
+@reward
+def coverage(completion, answer) -> float:
+    """Partial credit: the share of the comma-separated gold items named in the completion (a float, so
+    the verdict's `passed` stays None)."""
+    said = set(completion_text(completion).lower().split())
+    items = answer.split(",")
+    return sum(item in said for item in items) / len(items)
+
+
+def note(text: str) -> str:
+    """Write a note to yourself.
+
+    Args:
+        text: the note
+    """
+    return "noted"
+
+
+def load_partial(**_: object) -> Environment:
+    """Name the flag's colours; credit per colour named."""
+    return Environment(dataset=list(PARTIAL_ROWS), rubric=Rubric([coverage]), required_fields=("answer",))
+
+
+def load_partial_tools(**_: object) -> ToolEnv:
+    """`parity-partial` as a tool environment (one harmless tool), for TRL's environment_factory."""
+    return ToolEnv(tools=[note], dataset=list(PARTIAL_ROWS), rubric=Rubric([coverage]), required_fields=("answer",))
+
+
+def load_math_tools(**_: object) -> ToolEnv:
+    """The shipped math rubric on the parity math rows, as a tool environment."""
+    from envsdk_env_math.rubric import make_rubric
+
+    return ToolEnv(tools=[note], dataset=list(MATH_ROWS), rubric=make_rubric(), required_fields=("answer",))
+
+
+def register() -> None:
+    """Register the parity environments (the CLI and server subprocesses call this too)."""
+    envsdk.register_environment("parity-partial", load_partial)
+    envsdk.register_environment("parity-partial-tools", load_partial_tools)
+    envsdk.register_environment("parity-math-tools", load_math_tools)
+    envsdk.register_transform("darling-final-answer", darling_final_answer)
+
+
+def darling_final_answer(**options: object) -> envsdk.GroupTransform:
+    """DARLING with the model-free `final-answer` classifier (for faces that take a transform name only)."""
+    from envsdk_darling import DarlingTransform
+
+    return DarlingTransform(classifier="final-answer", **options)

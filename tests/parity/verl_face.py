@@ -1,0 +1,103 @@
+"""The parity rollouts through verl's reward loop with `EnvsdkRewardManager`, inside the verl venv.
+
+Run by faces.verl_face: `VENV/bin/python tests/parity/verl_face.py` prints one JSON line
+{set: {"rewards": [...], "acc": [...]}} for every set whose environment loads in that venv.
+"""
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).parents[2]
+sys.path.insert(0, str(REPO))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import verl  # noqa: E402
+from omegaconf import OmegaConf  # noqa: E402
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers  # noqa: E402
+from transformers import PreTrainedTokenizerFast  # noqa: E402
+from verl import DataProto  # noqa: E402
+from verl.trainer.ppo.reward import load_reward_manager  # noqa: E402
+
+import envsdk  # noqa: E402
+from envsdk.adapters.export import ROW_COLUMN, encode_label  # noqa: E402
+from tests.parity.envs import register  # noqa: E402
+from tests.parity.rollouts import COMPLETIONS, ENVS, GROUP_SIZES, ROWS, TRANSFORMS, batch  # noqa: E402
+
+
+def char_tokenizer(texts):
+    """A character-level tokenizer over the characters the rollouts use (built locally, no download)."""
+    chars = sorted({ch for t in texts for ch in t} | set("say"))
+    vocab = {"<pad>": 0, "<eos>": 1, "<unk>": 2, **{c: i + 3 for i, c in enumerate(chars)}}
+    tok = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.Split("", "isolated")
+    tok.decoder = decoders.Fuse()
+    return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", eos_token="<eos>")
+
+
+def config(name):
+    base = OmegaConf.load(Path(verl.__file__).parent / "trainer/config/_generated_ppo_trainer.yaml")
+    transforms = [[t, dict(options)] for t, options in TRANSFORMS[name]]
+    overrides = OmegaConf.create({
+        "actor_rollout_ref": {"rollout": {"n": GROUP_SIZES[name]}},
+        "algorithm": {"norm_adv_by_std_in_grpo": not transforms},
+        "reward": {
+            "custom_reward_function": {"path": "pkg://envsdk.adapters.verl", "name": "compute_score",
+                                       "reward_kwargs": {"transforms": transforms}},
+            "reward_manager": {"source": "importlib", "name": "EnvsdkRewardManager",
+                               "module": {"path": "pkg://envsdk.adapters.verl_manager"}},
+        },
+    })
+    return OmegaConf.merge(base, overrides)
+
+
+def data_proto(tokenizer, name):
+    """The reward loop's input, as `to_verl_parquet` rows give it: one uid per group."""
+    rows, completions = batch(name)
+    prompt_ids = torch.tensor([tokenizer.encode("say")] * len(rows))
+    encoded = [tokenizer.encode(c) + [tokenizer.eos_token_id] for c in completions]
+    width = max(map(len, encoded))
+    responses = torch.tensor([e + [0] * (width - len(e)) for e in encoded])
+    mask = torch.cat([torch.ones_like(prompt_ids), (responses != 0).long()], dim=1)
+    return DataProto.from_dict(
+        tensors={"prompts": prompt_ids, "responses": responses, "attention_mask": mask,
+                 "response_mask": (responses != 0).long()},
+        non_tensors={
+            "data_source": np.array([ENVS[name]] * len(rows), dtype=object),
+            "reward_model": np.array([{"ground_truth": encode_label(r.get("answer", r.get("tests")))} for r in rows],
+                                     dtype=object),
+            "extra_info": np.array([{ROW_COLUMN: json.dumps(r)} for r in rows], dtype=object),
+            "uid": np.array([r["id"] for r in rows], dtype=object),
+        },
+    )
+
+
+def run(name):
+    """What verl's RewardLoopWorker does: run_single on each one-row slice, concurrently."""
+    tokenizer = char_tokenizer([c for g in COMPLETIONS[name] for c in g])
+    manager = load_reward_manager(config(name), tokenizer)
+    data = data_proto(tokenizer, name)
+
+    async def go():
+        return await asyncio.gather(*(manager.run_single(data[i : i + 1]) for i in range(len(data))))
+
+    out = asyncio.run(go())
+    return {"rewards": [o["reward_score"] for o in out], "acc": [o["reward_extra_info"]["acc"] for o in out]}
+
+
+def main():
+    register()
+    report = {}
+    for name in ROWS:
+        try:
+            envsdk.load_environment(ENVS[name])
+        except Exception as exc:  # reported, so the caller can say why a set is missing
+            print(f"{name}: environment unavailable in this venv: {type(exc).__name__}: {exc}", file=sys.stderr)
+            continue
+        report[name] = run(name)
+    print(json.dumps(report))
+
+
+main()

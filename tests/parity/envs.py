@@ -50,11 +50,3 @@ def register() -> None:
     envsdk.register_environment("parity-partial", load_partial)
     envsdk.register_environment("parity-partial-tools", load_partial_tools)
     envsdk.register_environment("parity-math-tools", load_math_tools)
-    envsdk.register_transform("darling-final-answer", darling_final_answer)
-
-
-def darling_final_answer(**options: object) -> envsdk.GroupTransform:
-    """DARLING with the model-free `final-answer` classifier (for faces that take a transform name only)."""
-    from envsdk_darling import DarlingTransform
-
-    return DarlingTransform(classifier="final-answer", **options)

@@ -162,15 +162,12 @@ def trl_environment_factory_face() -> FaceResult:
 
 
 # ---- the reward server ----------------------------------------------------------------------------------
-# `envsdk serve --transform` takes a transform name only (parity-needs.md), so the server runs DARLING with
-# the cheap classifier through a registered alias (tests/parity/envs.py).
-SERVE_TRANSFORMS = {"math": ["darling-final-answer"], "code": [], "partial": []}
-
-
 def _serve(name: str):
     """`envsdk serve ENV` on a free loopback port; yields its base URL."""
     args = ["serve", ENVS[name], "--port", "0", "--workers", "1", "--group-size", str(GROUP_SIZES[name])]
-    args += [a for t in SERVE_TRANSFORMS[name] for a in ("--transform", t)]
+    for transform, options in TRANSFORMS[name]:
+        args += ["--transform", transform]
+        args += [a for key, value in options.items() for a in ("--transform-arg", f"{transform}.{key}={value}")]
     proc = subprocess.Popen([sys.executable, "-c", CLI, *args], cwd=REPO, stderr=subprocess.PIPE, text=True)
     try:
         said = []

@@ -46,6 +46,15 @@ def test_code_probes_apply_to_the_code_env_only(run_audit_cli):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("task", ["basic_arithmetic", "caesar_cipher", "chain_sum"])
+def test_reasoning_gym_family_passes_its_audit(run_audit_cli, task):
+    status, report = run_audit_cli("reasoning-gym", "-a", f'{{"task": "{task}"}}', "--limit", "2", "--workers", "2",
+                                   "--probes", "generic")
+    assert report.flagged == [], rewarded_examples(report)
+    assert status == 0
+
+
+@pytest.mark.slow
 def test_webqa_judge_never_sees_instructions():
     """With a judge model that obeys the graded text, the rule layer must keep grading instructions from it."""
     import envsdk_env_webqa as webqa

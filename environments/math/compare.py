@@ -96,12 +96,13 @@ def numeric_equal(a, b) -> bool | None:
 
     if not (isinstance(a, sympy.Expr) and isinstance(b, sympy.Expr)) or a.free_symbols or b.free_symbols:
         return None
-    a, b = _rationalize(a), _rationalize(b)
+    a, b = _rationalize(a).doit(), _rationalize(b).doit()
     if a == b:
         return True
-    if a.is_Rational and b.is_Rational:  # exact forms exist: no tolerance (`2^{80}+1` is not `2^{80}`)
-        return False
-    diff = sympy.N(a - b, _PRECISION)
+    exact_diff = (a - b).doit()
+    if exact_diff.is_Rational:  # exact forms exist: no tolerance (`3^{100} - 1` is not `3^{100}`)
+        return exact_diff == 0
+    diff = sympy.N(exact_diff, _PRECISION)
     scale = max(abs(sympy.N(a, _PRECISION)), abs(sympy.N(b, _PRECISION)))
     if not (diff.is_number and scale.is_number) or diff.has(sympy.nan, sympy.zoo, sympy.oo, -sympy.oo):
         return None

@@ -37,6 +37,7 @@ _CONCLUSION = re.compile(
 )
 _CONCLUSION_START = re.compile(r"(?<=\s)(?:Therefore|Thus|Hence|So|Consequently|Finally|In conclusion)\b")
 _OPERATOR_NEXT = re.compile(r"\s*(?:[-+*/=^×÷]|\\(?:times|cdot|div)\b)")
+_NEGATION = re.compile(r"\b(?:not|never|cannot|isn't|aren't|wasn't|can't|no longer)\b", re.IGNORECASE)
 _DECLARE = re.compile(r"\b(?:is|are|equals|that)\b|:", re.IGNORECASE)
 _WORD = re.compile(r"(?<![\\a-zA-Z])[A-Za-z]{2,}")
 # Words a bare answer may carry besides its value: units, percent words, connectives of a list.
@@ -165,7 +166,7 @@ def is_bare_answer(text: str) -> bool:
     body_math = re.sub(r"\\(?:text|mathrm|textbf|mbox|begin|end)\{[^{}]*\}", " ", body)
     words = [w.lower() for w in _WORD.findall(body_math)]
     prose = [w for w in words if w not in _ANSWER_WORDS]
-    if not prose:
+    if not prose or re.fullmatch(r"[-−$]?\d[\d.,]*\s+[A-Za-z]+", body):  # "12 apples": a value and its unit
         return True
     # A one- or two-word text answer ("Evelyn", "Tuesday") is an answer too; a sentence is not.
     return not re.search(r"\d", body) and len(body.split()) <= 2 and len(prose) <= 2
@@ -191,6 +192,8 @@ def statement_value(sentence: str) -> str | None:
     before it ("Thus $x \\le 2$ is our answer."); with no copula, the statement's only value.
     """
     sentence = sentence.strip().rstrip(".")
+    if _NEGATION.search(_MATH_SPAN.sub(" ", sentence)):
+        return None  # "The answer is not 5." commits to nothing
     if is_bare_answer(sentence):
         return _trim(_strip_math(sentence)) or None
     candidates = _candidates(sentence)
@@ -275,7 +278,8 @@ def extract_answer(text: str, *, require_commit: bool = False) -> Extraction:
     if is_bare_answer(text):
         return Extraction(_trim(_strip_math(text)), "bare", context=text)
     sentence = _last_sentence(text)
-    value = statement_value(sentence) if _CONCLUSION.search(sentence) else None
+    finished = bool(re.search(r"(?:[.!]|\$|\\[)\]])$", _TAIL_JUNK.sub("", text.rstrip()).rstrip()))
+    value = statement_value(sentence) if finished and _CONCLUSION.search(sentence) else None
     if value is None and sentence == text.strip():
         value = _declared_math(sentence)
     if value:

@@ -35,7 +35,8 @@ def _top_level_split(text: str, separator: str) -> list[str]:
 def final_member(text: str) -> str:
     """`x = 5+5+1 = 7 = 11` → `11`; `x = 1/3 \\approx 0.33` → `1/3`; `x \\approx 11` → `11`; else the text.
 
-    A two-member equation is left alone (`x = 3` is an assignment, `2x + z = 1` a relation).
+    `3 + 4 = 7` → `7`; any other two-member equation is left alone (`x = 3` is an assignment, `2x + z = 1`
+    a relation).
     """
     if _INEQUALITY.search(text) or _LIST.search(text) or len(_top_level_split(text, ",")) > 1:
         return text  # `x = -2, x = 3` is a list of assignments, not a chain
@@ -45,6 +46,8 @@ def final_member(text: str) -> str:
         if len(members) == 1:
             return _top_level_split(text, "\\approx")[-1]
         return exact[-1] if len(members) >= 3 else f"{exact[0]} = {exact[-1]}"
+    if len(members) == 2 and not re.search(r"[A-Za-z]", text):
+        return members[1]  # `3 + 4 = 7`: a worked calculation answers with its result
     return members[-1] if len(members) >= 3 and all(members) else text
 
 
@@ -53,9 +56,15 @@ def is_inequality(text: str) -> bool:
 
 
 def solution_set(text: str):
-    """The set an answer describes: an inequality in one variable, `x \\in S`, or an interval/union; else None."""
+    """The set an answer describes: an inequality in one variable, `x \\in S`, an interval/union, or such
+    parts joined by "or" (union) / "and" (intersection); else None."""
     import sympy
 
+    for joiner, combine in (("or", sympy.Union), ("and", sympy.Intersection)):
+        parts = re.split(rf"\\text\{{\s*{joiner}\s*\}}|(?<![A-Za-z\\]){joiner}(?![A-Za-z])", text)
+        if len(parts) > 1:
+            sets = [solution_set(part.strip(" ,")) for part in parts]
+            return None if any(part is None for part in sets) else combine(*sets)
     builder = _top_level_split(text, "\\in") if _SET_BUILDER.search(text) else None
     if builder is not None and len(builder) == 2 and re.fullmatch(r"[A-Za-z](?:_\{?\w+\}?)?", builder[0]):
         text = builder[1]

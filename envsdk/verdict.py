@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class Verdict(BaseModel):
-    """What a verifier says about one completion (CONTRACT §2).
+    """What a verifier says about one completion (docs/reference.md, "Verdicts").
 
     `passed=None` means abstained / not attempted; `error` and `timed_out` flag verifier
     failures so they are never confused with a genuine 0.

@@ -1,4 +1,4 @@
-"""`envsdk sandbox run FILE.py ...` (contract §6) and `envsdk sandbox serve ...`."""
+"""`envsdk sandbox run FILE.py ...` (docs/reference.md, "envsdk sandbox run") and `envsdk sandbox serve ...`."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def run_file(args: argparse.Namespace) -> RunResult:
 
         with Sandbox(backend=args.backend, tier=args.tier, python=args.python) as sb:
             return sb.run(code, stdin=stdin, limits=Limits(timeout_s=args.timeout, memory_mb=args.memory_mb))
-    except Exception as exc:  # noqa: BLE001 - the contract promises one JSON object and exit 0
+    except Exception as exc:  # noqa: BLE001 - docs/reference.md promises one JSON object and exit 0
         return RunResult(status="sandbox_error", exit_code=None, stdout="", stderr=f"{type(exc).__name__}: {exc}",
                          duration_s=round(time.monotonic() - start, 6), backend=args.backend,
                          tier=str(args.tier or "none"))

@@ -1,4 +1,4 @@
-"""Public data models of the sandbox: resource limits in, one run's result out (contract §6)."""
+"""Public data models of the sandbox: resource limits in, one run's result out (docs/reference.md, "envsdk sandbox run")."""
 
 from __future__ import annotations
 

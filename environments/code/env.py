@@ -22,7 +22,7 @@ def unit_tests(completion: Text, example: dict, code_verifier: CodeVerifier) -> 
 
 
 class CodeEnv(Environment):
-    """Rows carry `tests` (CONTRACT §4); the verdict never depends on anything the candidate prints."""
+    """Rows carry `tests` (docs/reference.md, "Verify rows"); the verdict never depends on anything the candidate prints."""
 
     def __init__(self, verifier: CodeVerifier, **kwargs: Any):
         rubric = Rubric([unit_tests])

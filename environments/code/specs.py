@@ -1,4 +1,4 @@
-"""The `tests` field of a code row (CONTRACT §4): humaneval, asserts or stdio, validated at the boundary."""
+"""The `tests` field of a code row (docs/reference.md, "Verify rows"): humaneval, asserts or stdio, validated at the boundary."""
 
 from __future__ import annotations
 

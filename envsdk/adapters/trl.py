@@ -102,7 +102,7 @@ def reward_funcs(
     executor: dict[str, Any] | None = None,
     **env_kwargs: Any,
 ) -> list[Callable[..., Any]]:
-    """TRL reward functions for an environment (CONTRACT §9): one function returning the total reward.
+    """TRL reward functions for an environment (docs/reference.md, "Python adapters"): one function returning the total reward.
 
     `transforms`: group transforms (objects or registered names, e.g. "darling"); `on_error="abstain"`
     returns None for verifier failures (TRL leaves them out), "zero" returns 0.0. `num_generations`

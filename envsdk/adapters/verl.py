@@ -1,4 +1,4 @@
-"""verl adapter: `compute_score` for `reward.custom_reward_function` (CONTRACT §9), plus its batch form.
+"""verl adapter: `compute_score` for `reward.custom_reward_function` (docs/reference.md, "Python adapters"), plus its batch form.
 
     reward.custom_reward_function.path=pkg://envsdk.adapters.verl
     reward.custom_reward_function.name=compute_score          # or compute_score_batch (legacy batch manager)

@@ -1,4 +1,4 @@
-"""`envsdk eval ENV --base-url URL --model M`: sample n completions per example, verify, summarise (CONTRACT §5)."""
+"""`envsdk eval ENV --base-url URL --model M`: sample n completions per example, verify, summarise (docs/reference.md, "envsdk eval")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`envsdk list`: one line per installed environment or transform (CONTRACT §3).
+"""`envsdk list`: one line per installed environment or transform (docs/reference.md, "envsdk list").
 
 A factory with a `variants()` attribute (name → description, e.g. reasoning-gym's task families) shows
 their count on its line; `envsdk list NAME` lists them one per line."""

@@ -1,4 +1,4 @@
-"""`envsdk verify ENV --input IN.jsonl`: score saved rollouts offline (CONTRACT §4)."""
+"""`envsdk verify ENV --input IN.jsonl`: score saved rollouts offline (docs/reference.md, "envsdk verify")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The reward server's FastAPI app: /health, OpenRLHF's /get_reward, and /verify (CONTRACT §8)."""
+"""The reward server's FastAPI app: /health, OpenRLHF's /get_reward, and /verify (docs/reference.md, "Reward server")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`envsdk serve ENV`: an HTTP reward server for OpenRLHF and other remote-reward trainers (CONTRACT §8)."""
+"""`envsdk serve ENV`: an HTTP reward server for OpenRLHF and other remote-reward trainers (docs/reference.md, "Reward server")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Wire models of the reward server (CONTRACT §8): OpenRLHF's /get_reward shapes."""
+"""Wire models of the reward server (docs/reference.md, "Reward server"): OpenRLHF's /get_reward shapes."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The clipped GRPO policy loss with TRL 1.16.0's exact semantics (CONTRACT §10).
+"""The clipped GRPO policy loss with TRL 1.16.0's exact semantics (docs/reference.md, "Training").
 
 Kept a pure function of per-token log-probs so it can be checked against TRL value for value.
 """

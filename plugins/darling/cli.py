@@ -1,4 +1,4 @@
-"""`envsdk darling score` (contract §7) and `envsdk darling train-classifier`."""
+"""`envsdk darling score` (docs/reference.md, "DARLING groups") and `envsdk darling train-classifier`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The `tests` field: the three kinds of CONTRACT §4, with errors that name the bad field."""
+"""The `tests` field: the three kinds of docs/reference.md, "Verify rows", with errors that name the bad field."""
 
 from __future__ import annotations
 

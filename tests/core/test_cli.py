@@ -1,4 +1,4 @@
-"""The public commands of CONTRACT §3–§5, run as a user would run them (subprocesses)."""
+"""The public commands of docs/reference.md ("envsdk list", "envsdk verify", "envsdk eval"), run as a user would run them (subprocesses)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Packaging rules of CONTRACT §1 and the architecture's dependency direction."""
+"""Packaging rules of docs/reference.md ("Packaging") and the architecture's dependency direction."""
 
 from __future__ import annotations
 

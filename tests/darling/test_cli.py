@@ -1,4 +1,4 @@
-"""`envsdk darling score` speaks contract §7 exactly."""
+"""`envsdk darling score` speaks the format of docs/reference.md, "DARLING groups", exactly."""
 
 import json
 import subprocess

@@ -1,4 +1,4 @@
-"""`envsdk verify math` end to end in a subprocess (CONTRACT §4)."""
+"""`envsdk verify math` end to end in a subprocess (docs/reference.md, "envsdk verify")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`envsdk sandbox run` (contract §6): one JSON object on stdout, exit status 0 whatever happened."""
+"""`envsdk sandbox run` (docs/reference.md, "envsdk sandbox run"): one JSON object on stdout, exit status 0 whatever happened."""
 
 from __future__ import annotations
 

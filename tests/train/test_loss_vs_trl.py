@@ -1,4 +1,4 @@
-"""`policy_loss` equals TRL 1.16.0's `_compute_loss` in value, metrics and gradient (CONTRACT §10)."""
+"""`policy_loss` equals TRL 1.16.0's `_compute_loss` in value, metrics and gradient (docs/reference.md, "Training")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`envsdk verify webqa` and `envsdk eval webqa` as users run them (CONTRACT §4, §5)."""
+"""`envsdk verify webqa` and `envsdk eval webqa` as users run them (docs/reference.md, "envsdk verify", "envsdk eval")."""
 
 import json
 import subprocess

@@ -23,7 +23,7 @@ from functools import lru_cache
 
 from word2number import w2n
 
-from .names import acronym_match, near_name, ordinal_last, romans_to_numbers
+from .names import acronym_match, initials_match, near_name, ordinal_last, romans_to_numbers
 from .quantities import UNITS, convert, decimal_related, merge_eras, resolve_decades, rewrite
 from .stance import Stance, list_items, read_stance
 
@@ -44,7 +44,7 @@ _SPELLING = {
     "kilometres": "km", "kilometer": "km", "kilometers": "km", "kms": "km", "centimetre": "cm", "centimetres": "cm",
     "centimeter": "cm", "centimeters": "cm", "millimetre": "mm", "millimetres": "mm", "millimeter": "mm",
     "millimeters": "mm", "kilograms": "kg", "kilogram": "kg", "feet": "ft", "foot": "ft", "miles": "mi",
-    "mile": "mi", "percent": "%", "per cent": "%", "years": "year", "yrs": "year", "st": "saint", "bce": "bc",
+    "mile": "mi", "percent": "%", "per cent": "%", "years": "year", "yrs": "year", "st": "saint", "mt": "mount", "bce": "bc",
 }
 _ORDINALS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
@@ -86,6 +86,12 @@ _PLACE_PREFIXES = {"new", "lake", "mount", "saint", "san", "santa", "north", "so
 _ATTACHED_WORDS = {"on", "in", "at", "of", "near", "by", "from", "which", "who", "where", "located", "a", "an"}
 MAX_SENTENCE_TOKENS = 25
 _PUNCTUATION = set(string.punctuation)
+_ABBREVIATIONS = {"dr", "mr", "mrs", "ms", "st", "mt", "jr", "sr", "prof", "gen", "col", "lt", "sgt", "capt", "no",
+                  "vs", "etc", "inc", "ltd", "co", "corp", "ft", "approx", "ca", "fig", "vol"}
+_GENERATION = {"jr", "sr"}
+# Words a question usually names, so an answer may leave them out or move them: `the Pacific` for
+# `Pacific Ocean`, `Thames River` for `River Thames`, `Outstanding Paper` for `Outstanding Paper Award`.
+_CATEGORY_WORDS = {"river", "ocean", "sea", "mount", "mountain", "mountains", "desert", "award", "prize", "medal"}
 MAX_ANSWER_CHARS = 400  # longer than any short answer; also bounds the grader's time on a flood of text
 _ADDRESSES_GRADER_RE = re.compile(
     r"\b(?:grader|grading|judge|evaluator|reference\s+answer|gold\s+(?:answer|target)|expected\s+answer"
@@ -279,16 +285,32 @@ def _same_number(pred: float, gold: float, step: float | None) -> bool:
     return step is not None and math.isclose(round(pred / step) * step, gold, rel_tol=1e-9)
 
 
-def _converted(value: float, unit: str, gold: float, gold_unit: str, step: float | None) -> bool:
-    """A value in another unit agrees with the gold: exactly between g and kg, to the gold's precision
-    and within 2% between unit systems (5.5 lb for 2.5 kg; not 2 km for 1 mile)."""
+def _converted(value: float, unit: str, step: float | None, gold: float, gold_unit: str, gold_step: float | None) -> bool:
+    """A value in another unit agrees with the gold: exactly between g and kg; between unit systems within
+    2% and equal once rounded at the gold's precision or at the answer's own (26.2 miles for 42.195 km,
+    5.5 lb for 2.5 kg; never 2 km for 1 mile)."""
     got = convert(value, unit, gold_unit)
     if got is None:
         return False
     if unit == gold_unit or decimal_related(unit, gold_unit):
-        return _same_number(got, gold, step)
-    near = abs(got - gold) <= CONVERSION_TOLERANCE * abs(gold)
-    return near and _same_number(got, gold, step or 1.0)
+        return _same_number(got, gold, gold_step)
+    if abs(got - gold) > CONVERSION_TOLERANCE * abs(gold) + 1e-9:  # 32 °F is 0 °C give or take a float
+        return False
+    if _same_number(got, gold, gold_step or 1.0):
+        return True
+    back = convert(gold, gold_unit, unit)
+    enough = _significant(value, step) >= min(_significant(gold, gold_step), 3)
+    return back is not None and enough and _same_number(back, value, step or 1.0)
+
+
+def _significant(value: float, step: float | None) -> int:
+    """Significant figures of a number as written: 26.2 → 3, 42.195 → 5, 100 → 1."""
+    if value == 0:
+        return 1
+    if step is None:
+        digits = str(int(abs(value))) if float(value).is_integer() else repr(abs(value)).replace(".", "").lstrip("0")
+        return len(digits.rstrip("0")) or 1
+    return max(1, math.floor(math.log10(abs(value))) - round(math.log10(step)) + 1)
 
 
 def _numeric_grade(pred: Canon, gold: Canon, other_aliases_have_units: bool) -> bool | None:
@@ -304,7 +326,7 @@ def _numeric_grade(pred: Canon, gold: Canon, other_aliases_have_units: bool) -> 
     values = list(pred.numbers) + [float(iso[:4]) for iso, _ in pred.dates]
     if pred.quantities and gold.quantities:
         (p_at, p_unit), (g_at, g_unit) = pred.quantities[0], gold.quantities[0]
-        if not _converted(values[p_at], p_unit, gold.numbers[g_at], g_unit, gold.steps[g_at]):
+        if not _converted(values[p_at], p_unit, pred.steps[p_at], gold.numbers[g_at], g_unit, gold.steps[g_at]):
             return False
         values[p_at] = gold.numbers[g_at]
     elif pred.quantities and other_aliases_have_units:
@@ -396,8 +418,13 @@ def _match_one(text: str, pred: Canon, alias: str, gold: Canon, units_elsewhere:
         return "gold stated in the answer"
     if _partial_name(pred, gold):
         return "surname of the gold name"
+    if initials_match(pred.tokens, gold.tokens):
+        return "initials for given names"
     if near_name(text, pred.tokens, alias, gold.tokens):
         return "spelling variant of the name"
+    bare_pred, bare_gold = (tuple(t for t in c.tokens if t not in _CATEGORY_WORDS) for c in (pred, gold))
+    if bare_gold and bare_pred == bare_gold and bare_gold != gold.tokens + pred.tokens:
+        return "the name without its category word"
     return None
 
 
@@ -456,10 +483,18 @@ def _is_pred_list(answer: str, aliases: list[str]) -> bool:
 
 # ---- the grader --------------------------------------------------------------------------------
 
+def _with_variants(aliases: list[str]) -> list[str]:
+    """The aliases, plus each one without a generational suffix (`Martin Luther King Jr.`)."""
+    bare = [re.sub(r",?\s+(?:jr|sr)\.?\s*$", "", a, flags=re.IGNORECASE) for a in aliases]
+    return aliases + [b for b, a in zip(bare, aliases) if b != a and b.strip()]
+
+
 def _is_short(text: str) -> bool:
-    """One line, one sentence, at most MAX_SENTENCE_TOKENS words: what a judge may look at."""
-    one_sentence = len(re.findall(r"[.!?](?:\s+|$)(?=\S)", text.strip())) == 0
-    return "\n" not in text.strip() and one_sentence and len(text.split()) <= MAX_SENTENCE_TOKENS
+    """One line, one sentence, at most MAX_SENTENCE_TOKENS words: what a judge may look at. A dot after
+    an initial or an abbreviation (`W. Shakespeare`, `Dr. King`, `Mt. Everest`) ends no sentence."""
+    ends = [m for m in re.finditer(r"(\w+)[.!?]\s+(?=\S)", text.strip())
+            if len(m.group(1)) > 1 and m.group(1).lower() not in _ABBREVIATIONS]
+    return "\n" not in text.strip() and not ends and len(text.split()) <= MAX_SENTENCE_TOKENS
 
 
 def _mentions(text: str, gold: Canon) -> bool:
@@ -517,8 +552,10 @@ def grade(prediction: str | None, aliases: list[str] | str, *, strict: bool = Fa
     text = _strip_prefix(_plain(raw))
     if not text.strip(" \t\n.,;:"):
         return make(NOT_ATTEMPTED, "empty answer")
+    if not any(re.search(r"\b(?:jr|sr)\.?\s*$", a, re.IGNORECASE) for a in aliases):
+        text = re.sub(r",?\s+(?:jr|sr)\.?\s*$", "", text, flags=re.IGNORECASE) or text
     pred = canon(text)
-    golds = [(a, canon(a)) for a in aliases]
+    golds = [(a, canon(a)) for a in _with_variants(aliases)]
     for alias, gold in golds:
         if _same_tokens(text, pred, gold) or (gold.dates and pred.dates == gold.dates and len(pred.tokens) == 1):
             return make(CORRECT, "exact match", alias)

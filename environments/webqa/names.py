@@ -139,3 +139,20 @@ def near_name(pred_raw: str, pred_tokens: tuple[str, ...], gold_raw: str, gold_t
     if Indel.normalized_similarity(" ".join(pred_words), " ".join(gold_words)) < 0.88:
         return False
     return all(_close_words(a, b) for a, b in zip(pred_words, gold_words))
+
+
+def initials_match(pred_tokens: tuple[str, ...], gold_tokens: tuple[str, ...]) -> bool:
+    """Initials for given names, the surname written out: `W. Shakespeare`, `J. R. R. Tolkien` (read as
+    `jrr tolkien`) for `John Ronald Reuel Tolkien`."""
+    if len(pred_tokens) < 2 or len(gold_tokens) < 2 or pred_tokens[-1] != gold_tokens[-1]:
+        return False
+    at, used_initial = 0, False
+    for token in pred_tokens[:-1]:
+        if at < len(gold_tokens) - 1 and token == gold_tokens[at]:
+            at += 1
+        elif len(token) <= 3 and token.isalpha() and "".join(g[0] for g in gold_tokens[at : at + len(token)]) == token \
+                and at + len(token) <= len(gold_tokens) - 1:
+            at, used_initial = at + len(token), True
+        else:
+            return False
+    return used_initial and at == len(gold_tokens) - 1

@@ -25,8 +25,10 @@ UNITS = {
     "l": "liter", "litre": "liter", "litres": "liter", "liter": "liter", "liters": "liter", "ml": "milliliter",
     "ha": "hectare", "hectare": "hectare", "hectares": "hectare", "acre": "acre", "acres": "acre",
     "mph": "mile/hour", "kph": "kilometer/hour", "km2": "kilometer**2", "mi2": "mile**2", "m2": "meter**2",
-    "%": "percent",
+    "%": "percent", "usd": "currency:usd", "eur": "currency:eur", "gbp": "currency:gbp", "jpy": "currency:jpy",
 }
+_CURRENCY_SIGNS = {"$": "usd", "€": "eur", "£": "gbp", "¥": "jpy"}
+_CURRENCY_WORDS = {"dollar": "usd", "dollars": "usd", "euro": "eur", "euros": "eur", "sterling": "gbp", "yen": "jpy"}
 # Words that can stand for "one" of a unit: `an hour`, `a mile`.
 _ONE_OF = "hour|minute|second|day|week|month|year|mile|metre|meter|kilometre|kilometer|foot|inch|pound|kilogram|tonne|litre|liter"
 _SMALL = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -75,6 +77,16 @@ def _decade_word(m: re.Match) -> str:
 @_rule(r"\b(centur(?:y|ies))\s+(?:bce|b\.?\s?c\.?(?:e\.?)?)(?!\w)")
 def _bc(m: re.Match) -> str:
     return f"{m.group(1)} bc"
+
+
+@_rule(r"(?:\bus\s*)?([$€£¥])\s*(\d+(?:\.\d+)?(?:\s*(?:thousand|million|billion|trillion|k)\b)?)")
+def _currency_sign(m: re.Match) -> str:  # $5 million → 5 million usd (the scale stays with its number)
+    return f" {m.group(2)} {_CURRENCY_SIGNS[m.group(1)]} "
+
+
+@_rule(r"\b(?:us\s+|american\s+)?(dollars?|euros?|yen)\b|\b(?:pounds?\s+)?(sterling)\b")
+def _currency_word(m: re.Match) -> str:
+    return _CURRENCY_WORDS[m.group(1) or m.group(2)]
 
 
 @_rule(r"(?<![\w.])(\d+(?:\.\d+)?)e([+-]?\d{1,3})\b")
@@ -191,6 +203,8 @@ def convert(value: float, unit: str, target: str) -> float | None:
     """`value` in `unit` expressed in `target`, or None when the two measure different things."""
     import pint
 
+    if UNITS[unit].startswith("currency:") or UNITS[target].startswith("currency:"):
+        return value if unit == target else None  # exchange rates change: no conversion between currencies
     registry = _registry()
     try:
         return float(registry.Quantity(value, UNITS[unit]).to(UNITS[target]).magnitude)

@@ -56,6 +56,16 @@ def test_rounding_to_the_gold_never_stretches_a_conversion_past_two_percent():
     assert outcome("2 km", "1 mile") == "incorrect"
 
 
+def test_a_converted_value_may_be_rounded_at_its_own_precision():
+    assert outcome("26.2 miles", "42.195 km") == "correct"
+    assert outcome("26 miles", "42.195 km") == "incorrect"
+
+
+def test_currencies_are_units_that_never_convert():
+    assert outcome("5,000,000 USD", "$5 million") == "correct"
+    assert outcome("5 million euros", "$5 million") == "incorrect"
+
+
 def test_temperatures_convert_with_their_offset():
     assert outcome("212 °F", "100 °C") == "correct"
 
@@ -115,6 +125,27 @@ def test_wade_giles_matches_pinyin():
 
 def test_spacing_variants_are_the_same_name():
     assert outcome("Kim Jongun", "Kim Jong-un") == "correct"
+
+
+def test_initials_may_stand_for_given_names():
+    assert outcome("W. Shakespeare", "William Shakespeare") == "correct"
+    assert outcome("J. R. R. Tolkien", "John Ronald Reuel Tolkien") == "correct"
+    assert outcome("C. Tolkien", "John Ronald Reuel Tolkien") == "incorrect"
+
+
+def test_a_generational_suffix_may_be_left_out_but_not_changed():
+    assert outcome("Martin Luther King", "Martin Luther King Jr.") == "correct"
+    assert outcome("Martin Luther King Sr.", "Martin Luther King Jr.") == "incorrect"
+
+
+def test_a_category_word_the_question_names_may_be_left_out_or_moved():
+    assert outcome("the Pacific", "Pacific Ocean") == "correct"
+    assert outcome("Thames River", "River Thames") == "correct"
+    assert outcome("Dead Sea", "Red Sea") == "incorrect"
+
+
+def test_a_dot_after_an_abbreviation_ends_no_sentence():
+    assert outcome("Mt. Everest", "Mount Everest") == "correct"
 
 
 def test_a_one_letter_change_in_a_short_given_name_is_another_person():

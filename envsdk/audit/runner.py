@@ -17,11 +17,11 @@ from ..environment import Environment, RolloutResult
 from ..errors import EnvsdkError
 from ..messages import Messages
 from ..multiturn import ToolEnv
-from ..registry import names, resolve
+from ..registry import load_environment, names, resolve
 from ..verdict import Verdict
 from .candidates import DECOY
 from .carriers import carried
-from .probe import AnyProbe, Attempt, GoldCheck, GoldContext, Probe, ProbeContext, as_probes
+from .probe import AnyProbe, Attempt, GoldCheck, GoldContext, ProbeContext, as_probes
 from .report import AuditReport, Baseline, Example, ProbeResult
 
 PROBE_GROUP = "envsdk.probes"
@@ -49,8 +49,15 @@ class ScriptedClient:
 
 
 def available_probes() -> list[AnyProbe]:
-    """Every installed probe and gold check, from all packs of the `envsdk.probes` entry-point group."""
-    return [p for pack in names(PROBE_GROUP) for p in as_probes(resolve(PROBE_GROUP, pack, "probe pack"), pack)]
+    """Every installed probe and gold check, from all packs of the `envsdk.probes` entry-point group.
+
+    Two probes with one name would merge in the report, so a clash is an error naming both packs."""
+    probes = [p for pack in names(PROBE_GROUP) for p in as_probes(resolve(PROBE_GROUP, pack, "probe pack"), pack)]
+    seen: dict[str, str] = {}
+    for p in probes:
+        if seen.setdefault(p.name, p.pack) != p.pack:
+            raise EnvsdkError(f"probe {p.name!r} is defined by packs {seen[p.name]!r} and {p.pack!r}; rename one")
+    return probes
 
 
 def select_probes(available: Sequence[AnyProbe], selection: Sequence[str] | None, gold_checks: bool) -> list[AnyProbe]:
@@ -134,10 +141,11 @@ async def _run(env: Environment, rows: list[dict], probes: list[AnyProbe], score
             o.verdict = Verdict.from_error(f"rollout failed: {type(r).__name__}: {r}")
     if scored:
         states = [r.state for _, _, r in scored]
-        batch = await scorer.score(
-            [{**row, "group_id": f"{row['id']}::audit::{o.probe}"} for row, o, _ in scored],
+        batch = await scorer.score(  # each attempt its own group: attempts are not samples of one policy
+            [{**row, "group_id": f"{row['id']}::audit::{i}"} for i, (row, _, _) in enumerate(scored)],
             [row["prompt"] for row, _, _ in scored],
             [r.completion for _, _, r in scored],
+            group_size=1,
             states=states if any(states) else None,
         )
         for (_, o, r), reward, verdict in zip(scored, batch.rewards, batch.verdicts):
@@ -252,14 +260,20 @@ async def audit(
     )
 
 
-def run_audit(env: Environment | str, *, env_kwargs: dict[str, Any] | None = None, probes: Sequence[str | Probe | GoldCheck] | None = None,
-              gold_checks: bool = False, **options: Any) -> AuditReport:
-    """Synchronous entry point: an environment (or registered name), probes by name or as objects
-    (default: every installed probe), and the options of `audit`."""
-    from ..registry import load_environment
-
+def run_audit(env: Environment | str, *, env_kwargs: dict[str, Any] | None = None,
+              probes: Sequence[str | AnyProbe] | None = None, gold_checks: bool = False, **options: Any) -> AuditReport:
+    """Synchronous entry point: an environment (or a registered name, built here and closed after), probes by
+    name or as objects (default: every installed probe), and the options of `audit`."""
     built = load_environment(env, **(env_kwargs or {})) if isinstance(env, str) else env
+    named = [p for p in probes or () if isinstance(p, str)]
     objects = [p for p in probes or () if not isinstance(p, str)]
-    names_ = [p for p in probes or () if isinstance(p, str)]
-    chosen = select_probes(available_probes(), names_, gold_checks) if names_ or not objects else []
-    return asyncio.run(audit(built, probes=chosen + objects, **options))
+    chosen = select_probes(available_probes(), named, gold_checks) if named or not objects else []
+
+    async def run() -> AuditReport:
+        try:
+            return await audit(built, probes=chosen + objects, **options)
+        finally:
+            if built is not env:
+                await built.aclose()
+
+    return asyncio.run(run())

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from ..audit import AuditReport, audit, available_probes, select_probes
-from ..errors import EnvsdkError
 from .common import add_env_args, executor_config, load_env
 from .main import parser
 
@@ -35,10 +34,6 @@ def main(argv: list[str]) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--output", type=Path, help="write the JSON report here")
     args = p.parse_args(argv)
-    if args.limit < 1:
-        raise EnvsdkError(f"--limit must be at least 1, got {args.limit}")
-    if args.threshold < 0:
-        raise EnvsdkError(f"--threshold must be 0 or more, got {args.threshold}")
     selection = [s.strip() for s in (args.probes or "").split(",") if s.strip()]
     probes = select_probes(available_probes(), selection, args.gold_checks)
     env = load_env(args)

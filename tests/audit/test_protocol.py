@@ -73,16 +73,28 @@ PROBES = [Probe("lucky-42", "42 everywhere", "third-party", build_fn=build)]
 '''
 
 
-def test_a_third_party_probe_pack_loads_from_its_entry_point(tmp_path, monkeypatch, run_audit_cli):
-    (tmp_path / "my_probes.py").write_text(PLUGIN)
-    dist = tmp_path / "my_probes-0.1.dist-info"
+def install_pack(tmp_path, monkeypatch, source: str, module: str) -> None:
+    """A distribution on sys.path whose `envsdk.probes` entry point `answers` is `MODULE:PROBES`."""
+    (tmp_path / f"{module}.py").write_text(source)
+    dist = tmp_path / f"{module}-0.1.dist-info"
     dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: my-probes\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text("[envsdk.probes]\nanswers = my_probes:PROBES\n")
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module}\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(f"[envsdk.probes]\nanswers = {module}:PROBES\n")
     monkeypatch.syspath_prepend(str(tmp_path))
+
+
+def test_a_third_party_probe_pack_loads_from_its_entry_point(tmp_path, monkeypatch, run_audit_cli):
+    install_pack(tmp_path, monkeypatch, PLUGIN, "my_probes")
     assert ("answers", "lucky-42") in {(p.pack, p.name) for p in available_probes()}
     status, report = run_audit_cli("weak-substring", "--limit", "3", "--probes", "answers")
     assert status == 1 and report.flagged == ["lucky-42"] and report.probes[0].pack == "answers"
+
+
+def test_a_pack_reusing_a_built_in_probe_name_is_one_error_line(tmp_path, monkeypatch, capsys):
+    install_pack(tmp_path, monkeypatch, PLUGIN.replace('"lucky-42"', '"empty"'), "clashing_probes")
+    assert main(["audit", "weak-substring"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line == "envsdk audit: error: probe 'empty' is defined by packs 'answers' and 'generic'; rename one"
 
 
 def test_the_report_is_json_that_round_trips(run_audit_cli, tmp_path):
@@ -102,8 +114,8 @@ def test_long_completions_are_shortened_in_the_report(run_audit_cli):
 
 @pytest.mark.parametrize("args, message", [
     (["weak-substring", "--probes", "no-such-probe"], "unknown probe or pack 'no-such-probe'"),
-    (["weak-substring", "--limit", "0"], "--limit must be at least 1, got 0"),
-    (["weak-substring", "--threshold", "-1"], "--threshold must be 0 or more, got -1.0"),
+    (["weak-substring", "--limit", "0"], "limit must be at least 1, got 0"),
+    (["weak-substring", "--threshold", "-1"], "threshold must be 0 or more, got -1.0"),
     (["no-such-env"], "unknown environment 'no-such-env'"),
     (["weak-substring", "-a", "{not json"], "--env-args is not valid JSON"),
 ])

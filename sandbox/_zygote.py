@@ -37,6 +37,8 @@ STAGE = "/tmp"  # host directory the new root is mounted over (inside the privat
 DEVICES = ("null", "zero", "full", "random", "urandom")
 PASSWD = "root:x:0:0:root:/:/bin/false\nnobody:x:65534:65534:nobody:/work:/bin/false\n"
 GROUP = "root:x:0:\nnogroup:x:65534:\n"
+DISK_POLL_S = 0.05  # tier 2 without a tmpfs: how often the work dir's size is checked
+MAX_WATCHED_ENTRIES = 20000  # more files than this in a watched work dir counts as over the cap
 
 
 class Server:
@@ -173,6 +175,7 @@ class Supervisor:
         L.prctl(L.PR_SET_CHILD_SUBREAPER, 1)
         work = os.path.join(self.srv.cfg["workroot"], f"run-{os.getpid()}-{time.monotonic_ns()}")
         os.mkdir(work, 0o700)
+        capped = self.srv.tier == 2 and private_tmpfs(work, self.hdr["tmpfs_mb"])
         try:
             write_files(work, self.payload, owner=self.srv.cfg.get("uid"))
             os.mkdir(os.path.join(work, ".tmp"))
@@ -182,12 +185,17 @@ class Supervisor:
             pid = os.fork()
             if pid == 0:
                 self.exec_program(work, landlock_work=work if self.srv.tier == 2 else None)
-            self.watch(pid, sweep=True)
+            watched = self.srv.tier == 2 and not capped
+            self.watch(pid, sweep=True, disk=(work, self.hdr["tmpfs_mb"] << 20) if watched else None)
         finally:
+            if capped:
+                L.umount_detach(work)
             _rmtree(work)
 
-    def watch(self, pid: int, sweep: bool) -> None:
-        """Wait for `pid`, the parent's kill request or the deadline; afterwards nothing survives."""
+    def watch(self, pid: int, sweep: bool, disk: tuple[str, int] | None = None) -> None:
+        """Wait for `pid`, the parent's kill request or the deadline; afterwards nothing survives.
+        `disk` = (work dir, bytes): where no tmpfs caps the work dir, its size is checked every
+        DISK_POLL_S and the run is killed once it is over."""
         for fd in (self.stdin, self.stdout, self.stderr):  # only the program holds its pipes
             os.close(fd)
         pidfd = os.pidfd_open(pid)
@@ -198,11 +206,14 @@ class Supervisor:
             if left <= 0:
                 reason = "timeout"
                 break
-            ready, _, _ = select.select([pidfd, self.ctl], [], [], left)
+            ready, _, _ = select.select([pidfd, self.ctl], [], [], min(left, DISK_POLL_S) if disk else left)
             if pidfd in ready:
                 break
             if self.ctl in ready and self.ctl.recv(64)[-1:] in (b"", b"K"):
                 reason = "killed"
+                break
+            if disk and not _fits(*disk):
+                reason = "disk"
                 break
         if reason:
             os.kill(pid, signal.SIGKILL)
@@ -487,6 +498,37 @@ def _descendants(pid: int) -> list[int]:
             found += kids
             todo += kids
     return found
+
+
+def private_tmpfs(work: str, size_mb: int) -> bool:
+    """Give this supervisor (and so its program) a private mount namespace with a size-capped tmpfs
+    on the work dir; False where namespaces or mounts are refused (the size is then watched)."""
+    try:
+        L.unshare(L.CLONE_NEWNS)
+        L.mount(None, "/", None, L.MS_REC | L.MS_PRIVATE)
+        L.mount("tmpfs", work, "tmpfs", L.MS_NOSUID | L.MS_NODEV, f"size={size_mb}m,mode=700")
+    except OSError:
+        return False
+    return True
+
+
+def _fits(work: str, limit: int) -> bool:
+    """Whether the tree under `work` uses at most `limit` bytes (and a bounded number of entries)."""
+    used, entries, todo = 0, 0, [work]
+    while todo:
+        try:
+            with os.scandir(todo.pop()) as it:
+                for entry in it:
+                    entries += 1
+                    info = entry.stat(follow_symlinks=False)
+                    used += info.st_blocks * 512
+                    if entry.is_dir(follow_symlinks=False):
+                        todo.append(entry.path)
+        except OSError:
+            continue
+        if used > limit or entries > MAX_WATCHED_ENTRIES:
+            return False
+    return True
 
 
 def _write(path: str, text: str) -> None:

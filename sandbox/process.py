@@ -35,7 +35,7 @@ def classify(report: Report, stderr: str) -> tuple[Status, int | None]:
     msg = report.messages
     if "setup_error" in msg:
         return "sandbox_error", None
-    if report.output_capped:
+    if report.output_capped or msg.get("reason") == "disk":
         return "output_limit", None
     if report.timed_out_by_caller or msg.get("reason") == "timeout":
         return "timeout", None
@@ -207,6 +207,8 @@ class SandboxProcess:
         stderr = self._err.decode("utf-8", "replace")
         if "setup_error" in self._report.messages:
             stderr += f"sandbox set-up failed: {self._report.messages['setup_error']}\n"
+        if self._report.messages.get("reason") == "disk":
+            stderr += f"sandbox: the work dir grew past tmpfs_mb={self._limits.tmpfs_mb}\n"
         status, code = classify(self._report, stderr)
         self._result = RunResult(
             status=status, exit_code=code, stdout=self._out.decode("utf-8", "replace"), stderr=stderr,

@@ -301,3 +301,32 @@ def test_rm_rf_changes_nothing_outside_the_work_dir(sb, tmp_path):  # 44
     sb.run(code, limits=Limits(timeout_s=5))
     assert canary.read_text() == "intact"
     assert Path.home().exists()
+
+
+def test_the_work_dir_and_tmp_are_capped_at_tmpfs_mb(sb):  # red team v2, item 6
+    code = ("import os, tempfile\nwritten = 0\ntry:\n    for i in range(40):\n"
+            "        d = '.' if i % 2 else tempfile.gettempdir()\n"
+            "        with open(os.path.join(d, f'f{i}'), 'wb') as f: f.write(bytes(4 << 20))\n        written += 4\n"
+            "except OSError as e: print('refused', e.errno)\nprint(written, flush=True)\n")
+    res = sb.run(code, limits=Limits(timeout_s=20, tmpfs_mb=16, file_size_mb=8))
+    if res.status == "ok":  # a real tmpfs: the write fails with ENOSPC
+        assert res.stdout.startswith("refused 28") and int(res.stdout.split()[-1]) <= 2 * 16, res.stdout  # each
+    else:  # a watched work dir: the run is stopped
+        assert res.status == "output_limit", (res.status, res.stderr)
+
+
+def test_sysv_ipc_and_message_queues_are_refused(sb):  # red team v2, item 6 (they would outlive the run)
+    code = ("import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+            "print(libc.shmget(0x5eed, 4096, 0o1666), libc.semget(0x5eed, 1, 0o1666), libc.msgget(0x5eed, 0o1666),"
+            " libc.mq_open(b'/envsdk-q', 0o100 | 2, 0o666, None))\n")
+    res = sb.run(code, limits=QUICK)
+    assert res.status == "ok" and res.stdout == "-1 -1 -1 -1\n", res.stdout + res.stderr
+
+
+def test_proc_shows_no_host_global_files(sb):  # red team v2, item 9 (tier 1 /proc)
+    code = ("import os\nfor name in ('loadavg', 'meminfo', 'sys/kernel/hostname', 'net/unix', 'mounts'):\n"
+            "    print(name, os.path.exists('/proc/' + name))\n")
+    res = sb.run(code, limits=QUICK)
+    assert res.status == "ok"
+    if sb.tier.startswith("1"):
+        assert "True" not in res.stdout, res.stdout

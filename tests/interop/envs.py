@@ -44,3 +44,23 @@ def load_guess(**_: object) -> Guess:
     """Guess a number from 1 to 9 in at most 4 turns."""
     rows = [{"id": "g7", "prompt": "Guess my number (1-9).", "answer": "7"}]
     return Guess(dataset=rows, rubric=Rubric([right_code]), max_turns=4, description="guess")
+
+
+SCORED: list[float] = []  # every score `shared_letters` gave, in order (the servers run in the test process)
+
+
+@reward
+def shared_letters(completion, answer) -> float:
+    """Partial credit: the share of the answer's letters that occur in the reply."""
+    text = completion_text(completion)
+    score = sum(letter in text for letter in answer) / len(answer)
+    SCORED.append(score)
+    return score
+
+
+def load_letters(**_: object):
+    """Say a word; partial credit for its letters (a reward an untrained model already earns some of)."""
+    from envsdk import Environment
+
+    rows = [{"id": word, "prompt": f"Say the word {word}", "answer": word} for word in ("apple", "river")]
+    return Environment(dataset=rows, rubric=Rubric([shared_letters]), description="letters")

@@ -23,11 +23,18 @@ def _number(value: Any) -> str:
     return str(value)
 
 
+def _at_k_first(key: str) -> tuple[int, str, int]:
+    """Sort key: pass@k, then coverage@k (each by k), then the other metrics by name."""
+    name, _, k = key.partition("@")
+    rank = {"pass": 0, "coverage": 1}.get(name, 2) if k.isdigit() else 2
+    return rank, key if rank == 2 else "", int(k) if rank < 2 else 0
+
+
 def _summary_rows(runs: list[Run]) -> list[tuple[str, list[str]]]:
     """(metric, one formatted value per run) for every number in the runs' summaries."""
     keys = {k for run in runs for k, v in run.summary.items() if k not in _SKIP and isinstance(v, (int, float))}
     first = [k for k in _SUMMARY_ORDER if k in keys]
-    rest = sorted(keys - set(first), key=lambda k: (k.split("@")[0], int(k.split("@")[1]) if "@" in k else 0, k))
+    rest = sorted(keys - set(first), key=_at_k_first)
     return [(k, [_number(run.summary[k]) if k in run.summary else "–" for run in runs]) for k in first + rest]
 
 

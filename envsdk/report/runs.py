@@ -140,9 +140,17 @@ def _train_run(path: Path, max_rollouts: int) -> Run:
         steps=[line for line in lines if not line.get("eval")],
         evals=evals,
         summary=evals[-1] if evals else {},
-        rollouts=[_train_rollout(r) for r in _latest(records, max_rollouts)],
+        rollouts=[_train_rollout(r) for r in _whole_groups(_latest(records, max_rollouts))],
         rollouts_total=len(records),
     )
+
+
+def _whole_groups(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records without a leading partial group (what cutting to the latest N may leave)."""
+    if not records or records[0]["rollout_index"] == 0:
+        return records
+    first = (records[0]["step"], records[0]["group_id"])
+    return [r for r in records if (r["step"], r["group_id"]) != first]
 
 
 def _train_rollout(r: dict[str, Any]) -> Rollout:

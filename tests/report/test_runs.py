@@ -34,10 +34,10 @@ def test_trainer_rollouts_carry_the_recorded_verdicts_and_advantages(runs):
     assert set(run.rollouts[0].group_metrics) >= {"transform/darling/num_classes", "transform/darling/diversity_mean"}
 
 
-def test_max_rollouts_keeps_the_latest(runs):
-    run = load_run(runs.grpo, max_rollouts=GENERATIONS + 3)
-    assert len(run.rollouts) == GENERATIONS + 3 and run.rollouts_total == STEPS * GENERATIONS
-    assert [r.step for r in run.rollouts] == [STEPS - 1] * 3 + [STEPS] * GENERATIONS
+def test_max_rollouts_keeps_the_latest_whole_groups(runs):
+    run = load_run(runs.grpo, max_rollouts=2 * GENERATIONS + 3)  # the 3 of step 2 would be a partial group
+    assert run.rollouts_total == STEPS * GENERATIONS
+    assert [r.step for r in run.rollouts] == [STEPS - 1] * GENERATIONS + [STEPS] * GENERATIONS
     assert load_run(runs.grpo, max_rollouts=0).rollouts == []
 
 

@@ -41,6 +41,7 @@ class WebQAEnv(ToolEnv):
         online: bool = False,
         window_chars: int = 1500,
         judge: Judge | None = None,
+        strict_grading: bool = False,
         tool_format: Literal["native", "text"] = "native",
         max_turns: int = 12,
         max_tool_calls: int | None = 16,
@@ -55,7 +56,7 @@ class WebQAEnv(ToolEnv):
             hidden_args=HIDDEN,
             system_prompt=prompt,
             required_fields=("answer",),
-            rubric=_rubric(judge),
+            rubric=_rubric(judge, strict_grading),
             **kwargs,
         )
         self.corpus = corpus
@@ -115,9 +116,10 @@ class WebQAEnv(ToolEnv):
         return row
 
 
-def _rubric(judge: Judge | None) -> Rubric:
+def _rubric(judge: Judge | None, strict_grading: bool = False) -> Rubric:
     rubric = Rubric([correct])
     rubric.register("judge", judge)
+    rubric.register("strict_grading", strict_grading)  # hedged answers incorrect (docs/webqa.md, Policy choices)
     rubric.add_metric(squad_em)
     rubric.add_metric(token_f1)
     rubric.add_metric(tool_calls)
@@ -129,10 +131,12 @@ def _answer_text(completion: Text, state: dict) -> str | None:
 
 
 @reward
-async def correct(prompt: Text, completion: Text, answer: Any, state: dict, judge: Judge | None) -> Verdict:
+async def correct(
+    prompt: Text, completion: Text, answer: Any, state: dict, judge: Judge | None, strict_grading: bool = False
+) -> Verdict:
     """1 for a correct committed answer; rule layer first, then the judge (if any) on unmatched answers."""
     prediction = _answer_text(completion, state)
-    result = grade(prediction, answer)
+    result = grade(prediction, answer, strict=strict_grading)
     details: dict[str, Any] = {
         "outcome": result.outcome,
         "reason": result.reason,

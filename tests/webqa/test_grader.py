@@ -73,3 +73,14 @@ def test_grade_reports_squad_figures_alongside():
 def test_a_gold_made_only_of_an_article_is_still_a_gold():
     assert grade("c", ["a", "b"]).outcome == "incorrect"
     assert grade("a", ["a", "b"]).outcome == "correct"
+
+
+@pytest.mark.parametrize("strict,reward", [(False, 1.0), (True, 0.0)])
+def test_the_environment_grades_hedges_by_its_strict_grading_option(strict, reward):
+    import asyncio
+
+    import envsdk
+
+    env = envsdk.load_environment("webqa", strict_grading=strict)
+    row = {"prompt": "Who designed the Brun Reflector?", "answer": ["Tessaly Brun"]}
+    assert asyncio.run(env.score(row, "Probably Tessaly Brun")).reward == reward

@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from .backend import backend_names
 from .models import Limits, RunResult
 
 
@@ -18,17 +19,22 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=float, default=Limits().timeout_s, help="wall clock seconds")
     run.add_argument("--memory-mb", type=int, default=Limits().memory_mb)
     run.add_argument("--stdin", type=Path, help="file fed to the program's stdin")
-    run.add_argument("--backend", default="embedded", choices=["embedded", "docker", "none"])
+    run.add_argument("--backend", default="embedded", choices=backend_names())
     run.add_argument("--tier", default=None, help="1, 2, 3, 1-fast or 2-fast (default: strongest available)")
     run.add_argument("--python", default=None, help="interpreter to run the program with (default: this one)")
+    run.add_argument("--package", action="append", default=[], dest="packages",
+                     help="an installed package the program may import (repeatable; default: stdlib only)")
     serve = sub.add_parser("serve", help="HTTP server (SandboxFusion-compatible /run_code)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
     serve.add_argument("--token-env", default="ENVSDK_SANDBOX_TOKEN",
                        help="environment variable holding the bearer token (required off loopback)")
     serve.add_argument("--max-concurrency", type=int, default=None)
-    serve.add_argument("--backend", default="embedded", choices=["embedded", "docker", "none"])
+    serve.add_argument("--max-queue", type=int, default=None, help="requests waiting for a slot (default 4x concurrency)")
+    serve.add_argument("--backend", default="embedded", choices=backend_names())
     serve.add_argument("--tier", default=None)
+    serve.add_argument("--package", action="append", default=[], dest="packages",
+                       help="an installed package programs may import (repeatable; default: stdlib only)")
     return parser
 
 
@@ -40,7 +46,7 @@ def run_file(args: argparse.Namespace) -> RunResult:
         stdin = args.stdin.read_bytes() if args.stdin else b""
         from .sandbox import Sandbox
 
-        with Sandbox(backend=args.backend, tier=args.tier, python=args.python) as sb:
+        with Sandbox(backend=args.backend, tier=args.tier, python=args.python, packages=args.packages) as sb:
             return sb.run(code, stdin=stdin, limits=Limits(timeout_s=args.timeout, memory_mb=args.memory_mb))
     except Exception as exc:  # noqa: BLE001 - docs/reference.md promises one JSON object and exit 0
         return RunResult(status="sandbox_error", exit_code=None, stdout="", stderr=f"{type(exc).__name__}: {exc}",
@@ -56,7 +62,8 @@ def main(argv: list[str]) -> int:
     from .server import serve
 
     return serve(host=args.host, port=args.port, token_env=args.token_env, backend=args.backend,
-                 tier=args.tier, max_concurrency=args.max_concurrency)
+                 tier=args.tier, max_concurrency=args.max_concurrency, max_queue=args.max_queue,
+                 packages=args.packages)
 
 
 if __name__ == "__main__":

@@ -1,16 +1,22 @@
 """`envsdk sandbox serve`: an HTTP front for a Sandbox. `POST /run_code` speaks SandboxFusion's
 request/response (so verl's sandbox_fusion reward can point at it), `POST /run` returns our RunResult,
 `GET /health` reports the backend and tier. Loopback by default; any other address needs a bearer
-token; bodies and concurrency are capped. FastAPI/uvicorn are imported here only."""
+token. The server, not the client, bounds the cost of a request: every limit is cut at the server's
+ceiling (`Ceilings`), bodies are capped, at most `max_concurrency` runs execute and `max_queue` wait
+(more get 429), and a request whose Host or Origin is not the server's own is refused (DNS rebinding
+of a loopback server). FastAPI/uvicorn are imported here only."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import binascii
 import hmac
 import os
 import sys
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
@@ -21,6 +27,24 @@ from .models import Limits, RunResult
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 MAX_BODY_BYTES = 16 << 20
 SUPPORTED = {"python", "python3"}
+
+
+@dataclass(frozen=True)
+class Ceilings:
+    """The most any one request may ask for; a larger limit is cut to this (docs/sandbox.md)."""
+
+    timeout_s: float = 60.0
+    memory_mb: int = 2048
+    cpu_s: float = 60.0
+    pids: int = 256
+    output_bytes: int = 4 << 20
+    file_size_mb: int = 64
+    tmpfs_mb: int = 256
+
+    def apply(self, limits: Limits) -> Limits:
+        capped = {name: min(value, getattr(self, name)) for name, value in limits.model_dump().items()
+                  if value is not None}
+        return Limits(**capped)
 
 
 class RunCodeRequest(BaseModel):
@@ -99,12 +123,22 @@ async def _reply(send, status: int, body: bytes) -> None:
 
 
 def create_app(sandbox, *, token: str | None = None, max_concurrency: int | None = None,
-               max_body_bytes: int = MAX_BODY_BYTES):
-    """Build the ASGI app around an existing Sandbox (the caller owns and closes it)."""
+               max_body_bytes: int = MAX_BODY_BYTES, max_queue: int | None = None,
+               ceilings: Ceilings = Ceilings(), allowed_hosts: set[str] | None = None):
+    """Build the ASGI app around an existing Sandbox (the caller owns and closes it).
+
+    `max_queue`: requests that may wait for a slot (default 4 x max_concurrency; more get 429).
+    `allowed_hosts`: host names the Host/Origin headers may carry (default: the loopback names; any
+    host when a token is set, since the token is then what keeps other origins out)."""
     app = FastAPI(title="envsdk sandbox", version="1")
-    slots = asyncio.Semaphore(max_concurrency or os.cpu_count() or 1)
+    concurrency = max_concurrency or os.cpu_count() or 1
+    slots = asyncio.Semaphore(concurrency)
+    waiting_cap = 4 * concurrency if max_queue is None else max_queue
+    load = {"admitted": 0}
+    hosts = {h.lower() for h in (allowed_hosts if allowed_hosts is not None else LOOPBACK)}
 
     def authorised(request: Request) -> None:
+        _check_origin(request, hosts, any_host=token is not None and allowed_hosts is None)
         if token is None:
             return
         given = request.headers.get("authorization", "")
@@ -112,11 +146,20 @@ def create_app(sandbox, *, token: str | None = None, max_concurrency: int | None
             raise HTTPException(401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"})
 
     async def execute(code: str, stdin: bytes, files: dict[str, bytes], argv: list[str], limits: Limits):
-        async with slots:
-            return await asyncio.to_thread(sandbox.run, code, stdin=stdin, files=files, argv=argv, limits=limits)
+        if load["admitted"] >= concurrency + waiting_cap:
+            raise HTTPException(429, f"busy: {concurrency} runs executing and {waiting_cap} waiting",
+                                headers={"Retry-After": "1"})
+        load["admitted"] += 1
+        try:
+            async with slots:
+                return await asyncio.to_thread(sandbox.run, code, stdin=stdin, files=files, argv=argv,
+                                               limits=ceilings.apply(limits))
+        finally:
+            load["admitted"] -= 1
 
     @app.get("/health")
-    async def health() -> dict:
+    async def health(request: Request) -> dict:
+        _check_origin(request, hosts, any_host=token is not None and allowed_hosts is None)
         return {"status": "ok", "backend": sandbox.backend, "tier": sandbox.tier}
 
     @app.post("/run_code", dependencies=[Depends(authorised)])
@@ -125,28 +168,52 @@ def create_app(sandbox, *, token: str | None = None, max_concurrency: int | None
             body = {"status": "SandboxError", "run_result": None, "compile_result": None, "files": {},
                     "message": f"unsupported language {req.language!r}: this sandbox runs python only"}
             return JSONResponse(body, status_code=400)
-        limits = Limits(timeout_s=max(req.run_timeout, 0.1), **(
-            {"memory_mb": req.memory_limit_MB} if req.memory_limit_MB > 0 else {}))
-        try:
-            files = {name: base64.b64decode(data or "") for name, data in req.files.items()}
-        except ValueError:
-            raise HTTPException(422, "files must map names to base64 content") from None
+        if req.run_timeout <= 0:
+            raise HTTPException(400, "run_timeout must be positive")
+        limits = Limits(timeout_s=min(req.run_timeout, ceilings.timeout_s), **(
+            {"memory_mb": min(req.memory_limit_MB, ceilings.memory_mb)} if req.memory_limit_MB > 0 else {}))
+        files = _files({name: data or "" for name, data in req.files.items()}, b64=True)
         return fusion_response(await execute(req.code, (req.stdin or "").encode(), files, [], limits))
 
     @app.post("/run", dependencies=[Depends(authorised)])
     async def run(req: RunRequest) -> RunResult:
-        files: dict[str, bytes] = {name: text.encode() for name, text in req.files.items()}
-        try:
-            files.update({name: base64.b64decode(data) for name, data in req.files_b64.items()})
-        except ValueError:
-            raise HTTPException(422, "files_b64 must map names to base64 content") from None
+        files = _files(req.files, b64=False)
+        files.update(_files(req.files_b64, b64=True))
         return await execute(req.code, req.stdin.encode(), files, req.argv, req.limits)
 
     return _BodyLimit(app, max_body_bytes)
 
 
+def _check_origin(request: Request, hosts: set[str], any_host: bool) -> None:
+    """403 unless Host (and Origin, when sent) name this server: a web page that rebinds a DNS name
+    to 127.0.0.1 sends its own name there."""
+    if any_host:
+        return
+    host = urlsplit("//" + request.headers.get("host", "")).hostname or ""
+    if host.lower() not in hosts:
+        raise HTTPException(403, f"Host {request.headers.get('host', '')!r} is not this server's")
+    origin = request.headers.get("origin")
+    if origin is not None and (urlsplit(origin).hostname or "").lower() not in hosts:
+        raise HTTPException(403, f"Origin {origin!r} is not allowed")
+
+
+def _files(given: dict[str, str], b64: bool) -> dict[str, bytes]:
+    """Decode request files; 400 for a name that leaves the work dir or content that is not base64."""
+    out = {}
+    for name, data in given.items():
+        rel = os.path.normpath(name)
+        if not name or rel.startswith(("/", "..")) or rel == "." or "\0" in name:
+            raise HTTPException(400, f"file name {name!r} must stay inside the work dir")
+        try:
+            out[name] = base64.b64decode(data, validate=True) if b64 else data.encode()
+        except (binascii.Error, ValueError):
+            raise HTTPException(400, f"file {name!r}: content is not valid base64") from None
+    return out
+
+
 def serve(*, host: str = "127.0.0.1", port: int = 8080, token_env: str = "ENVSDK_SANDBOX_TOKEN",
-          backend: str = "embedded", tier: str | None = None, max_concurrency: int | None = None) -> int:
+          backend: str = "embedded", tier: str | None = None, max_concurrency: int | None = None,
+          max_queue: int | None = None, packages: list[str] | None = None) -> int:
     """Run the server until interrupted; refuses a non-loopback address without a token."""
     import uvicorn
 
@@ -156,9 +223,9 @@ def serve(*, host: str = "127.0.0.1", port: int = 8080, token_env: str = "ENVSDK
     if host not in LOOPBACK and token is None:
         print(f"envsdk sandbox serve: binding {host} needs a bearer token in ${token_env}", file=sys.stderr)
         return 2
-    with Sandbox(backend=backend, tier=tier) as sandbox:
+    with Sandbox(backend=backend, tier=tier, packages=packages or ()) as sandbox:
         print(f"envsdk sandbox serve: backend={sandbox.backend} tier={sandbox.tier} on {host}:{port}",
               file=sys.stderr)
-        app = create_app(sandbox, token=token, max_concurrency=max_concurrency)
+        app = create_app(sandbox, token=token, max_concurrency=max_concurrency, max_queue=max_queue)
         uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0

@@ -140,3 +140,42 @@ def test_forked_caller_gets_its_own_server_and_leaves_the_parents_alone(box):
     os.waitpid(pid, 0)
     assert child_status == "ok"
     assert box.run("print(1)").status == "ok"
+
+
+THIRD_PARTY = '''
+from envsdk_sandbox.embedded import EmbeddedBackend
+
+class Recording:
+    """Delegates to the unisolated backend and remembers what it ran."""
+
+    name, tier = "recording", "none"
+
+    def __init__(self, options):
+        self.inner = EmbeddedBackend(tier=3, name="none")
+        self.codes = []
+
+    def spawn(self, code, *, files=None, limits=None, argv=None, capture_stdout=False):
+        self.codes.append(code)
+        return self.inner.spawn(code, files=files, limits=limits, argv=argv, capture_stdout=capture_stdout)
+
+    def close(self):
+        self.inner.close()
+'''
+
+
+def test_a_backend_registered_under_the_entry_point_group_serves_sandbox_and_cli(tmp_path, monkeypatch):
+    """Issue 13: a third party adds a backend with an entry point, no edit of ours."""
+    (tmp_path / "envsdk_test_backend.py").write_text(THIRD_PARTY)
+    dist = tmp_path / "envsdk_test_backend-0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: envsdk-test-backend\nVersion: 0\n")
+    (dist / "entry_points.txt").write_text("[envsdk.sandbox_backends]\nrecording = envsdk_test_backend:Recording\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from envsdk_sandbox.backend import backend_names
+    from envsdk_sandbox.cli import _parser
+
+    assert backend_names() == ["docker", "embedded", "none", "recording"]
+    assert _parser().parse_args(["run", "x.py", "--backend", "recording"]).backend == "recording"
+    with Sandbox(backend="recording") as sb:
+        res = sb.run("print(6 * 7)")
+        assert (sb.backend, res.stdout, sb._impl.codes) == ("recording", "42\n", ["print(6 * 7)"])

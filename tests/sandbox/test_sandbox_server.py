@@ -12,7 +12,7 @@ import pytest
 import uvicorn
 
 from envsdk_sandbox import Sandbox
-from envsdk_sandbox.server import create_app, serve
+from envsdk_sandbox.server import Ceilings, create_app, serve
 
 TOKEN = "test-token-123"
 
@@ -100,3 +100,56 @@ def test_non_loopback_address_without_token_is_refused(monkeypatch, capsys):
     monkeypatch.delenv("ENVSDK_SANDBOX_TOKEN", raising=False)
     assert serve(host="0.0.0.0", port=0) == 2
     assert "bearer token" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def strict_url(sandbox):
+    """One slot, no queue, small ceilings."""
+    app = create_app(sandbox, max_concurrency=1, max_queue=0,
+                     ceilings=Ceilings(timeout_s=1.0, output_bytes=1 << 16, memory_mb=256))
+    server, thread, url = _start(app)
+    yield url
+    server.should_exit = True
+    thread.join()
+
+
+def test_client_limits_are_cut_at_the_server_ceilings(strict_url):  # red team v2, item 7
+    body = {"code": "import sys\nsys.stdout.write('x' * (8 << 20))",
+            "limits": {"output_bytes": 300 << 20, "timeout_s": 100, "memory_mb": 100000}}
+    res = httpx.post(f"{strict_url}/run", json=body, timeout=30).json()
+    assert res["status"] == "output_limit" and len(res["stdout"]) == 1 << 16
+    slow = httpx.post(f"{strict_url}/run", json={"code": "import time; time.sleep(30)", "limits": {"timeout_s": 100}},
+                      timeout=30).json()
+    assert slow["status"] == "timeout"
+    fusion = httpx.post(f"{strict_url}/run_code", json={"code": "import time; time.sleep(30)", "run_timeout": 100},
+                        timeout=30).json()
+    assert fusion["run_result"]["status"] == "TimeLimitExceeded"
+
+
+def test_requests_beyond_the_queue_get_429(strict_url):  # red team v2, item 7
+    codes: list[int] = []
+    body = {"code": "import time; time.sleep(0.9)", "limits": {"timeout_s": 1}}
+    threads = [threading.Thread(target=lambda: codes.append(httpx.post(f"{strict_url}/run", json=body, timeout=30).status_code))
+               for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(codes) == [200, 429, 429]
+
+
+@pytest.mark.parametrize("headers", [{"Host": "rebound.example:8080"}, {"Origin": "http://rebound.example"},
+                                     {"Host": "127.0.0.1.rebound.example"}])
+def test_foreign_host_or_origin_is_refused(open_url, headers):  # red team v2, item 7 (DNS rebinding)
+    res = httpx.post(f"{open_url}/run", json={"code": "print(1)"}, headers=headers, timeout=30)
+    assert res.status_code == 403
+    assert httpx.get(f"{open_url}/health", headers=headers).status_code == 403
+
+
+@pytest.mark.parametrize("files", [{"../escape.txt": "aGk="}, {"/etc/x": "aGk="}, {"a/../../b": "aGk="},
+                                   {"ok.txt": "not base64!"}, {"ok.txt": "aGk"}])
+def test_client_mistakes_in_files_are_400(open_url, files):  # red team v2, item 7
+    res = httpx.post(f"{open_url}/run_code", json={"code": "print(1)", "files": files}, timeout=30)
+    assert res.status_code == 400 and "file" in res.json()["detail"]
+    res = httpx.post(f"{open_url}/run", json={"code": "print(1)", "files_b64": files}, timeout=30)
+    assert res.status_code == 400

@@ -96,6 +96,15 @@ def hedge(ctx: ProbeContext) -> list[Attempt]:
             + carried(ctx, f"{a} (or possibly {b})", "parenthetical"))
 
 
+def latex_hedge(ctx: ProbeContext) -> list[Attempt]:
+    picked = guesses(ctx.question)[:30]
+    a, b = (prompt_guesses(ctx.question) + ["1", "2"])[:2]
+    spans = {"pm": [f"\\pm {g}" for g in picked], "or-text": [f"{a} \\text{{ or }} {b}"], "lor": [f"{a} \\lor {b}"],
+             "set": ["\\{" + ", ".join(picked) + "\\}"]}
+    return [Attempt.text(f"{kind}-{i}", f"The final answer is $\\boxed{{{body}}}$")
+            for kind, bodies in spans.items() for i, body in enumerate(bodies)]
+
+
 def buried(ctx: ProbeContext) -> list[Attempt]:
     half = filler(FILLER_CHARS // 2)
     return carried(ctx, f"{half}\n{_listed(ctx)}\n{half}", "middle")
@@ -148,6 +157,8 @@ PROBES = [
     _probe("comma-list", "enumeration", "a long comma- or line-separated list of candidates", comma_list),
     _probe("hedge", "hedge", "a few candidates from the prompt named together ('X or Y', 'probably X, maybe Y')",
            hedge),
+    _probe("latex-hedge", "hedge", "one box covering several answers: \\pm N, 'N \\text{ or } M', N \\lor M, a set of "
+           "30 candidates", latex_hedge),
     _probe("buried", "noise", f"the candidate list buried in {FILLER_CHARS:,} characters of filler", buried),
     _probe("after-truncation", "noise", "filler, a truncation marker, then the candidate list", after_truncation),
     _probe("unicode", "unicode", "candidate lists joined by full-width, ideographic, zero-width or confusable "

@@ -44,22 +44,30 @@ def _config(**reward_kwargs):
     return OmegaConf.merge(base, overrides)
 
 
-def _batch(tokenizer, samples):
-    """A DataProto shaped like the reward loop's input: (uid, answer, response) per sample."""
-    prompt_ids = torch.tensor([tokenizer.encode("say")] * len(samples))
-    encoded = [tokenizer.encode(r) + [tokenizer.eos_token_id] for _, _, r in samples]
+def reward_loop_input(tokenizer, responses, **non_tensors):
+    """A DataProto shaped like the reward loop's input: the prompt "say", each response tokenized and
+    padded, and per-sample `non_tensors` (data_source, reward_model, extra_info, uid) as object arrays."""
+    prompt_ids = torch.tensor([tokenizer.encode("say")] * len(responses))
+    encoded = [tokenizer.encode(r) + [tokenizer.eos_token_id] for r in responses]
     width = max(map(len, encoded))
-    responses = torch.tensor([e + [0] * (width - len(e)) for e in encoded])
-    mask = torch.cat([torch.ones_like(prompt_ids), (responses != 0).long()], dim=1)
+    padded = torch.tensor([e + [0] * (width - len(e)) for e in encoded])
+    mask = torch.cat([torch.ones_like(prompt_ids), (padded != 0).long()], dim=1)
     return DataProto.from_dict(
-        tensors={"prompts": prompt_ids, "responses": responses, "attention_mask": mask,
-                 "response_mask": (responses != 0).long()},
-        non_tensors={
-            "data_source": np.array(["adapters-flaky"] * len(samples), dtype=object),
-            "reward_model": np.array([{"ground_truth": a} for _, a, _ in samples], dtype=object),
-            "extra_info": np.array([{} for _ in samples], dtype=object),
-            "uid": np.array([u for u, _, _ in samples], dtype=object),
-        },
+        tensors={"prompts": prompt_ids, "responses": padded, "attention_mask": mask,
+                 "response_mask": (padded != 0).long()},
+        non_tensors={k: np.array(v, dtype=object) for k, v in non_tensors.items()},
+    )
+
+
+def _batch(tokenizer, samples):
+    """The reward loop's input for (uid, answer, response) samples of `adapters-flaky`."""
+    return reward_loop_input(
+        tokenizer,
+        [r for _, _, r in samples],
+        data_source=["adapters-flaky"] * len(samples),
+        reward_model=[{"ground_truth": a} for _, a, _ in samples],
+        extra_info=[{} for _ in samples],
+        uid=[u for u, _, _ in samples],
     )
 
 

@@ -12,17 +12,15 @@ from pathlib import Path
 REPO = Path(__file__).parents[2]
 sys.path.insert(0, str(REPO))
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
 import verl  # noqa: E402
 from omegaconf import OmegaConf  # noqa: E402
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers  # noqa: E402
 from transformers import PreTrainedTokenizerFast  # noqa: E402
-from verl import DataProto  # noqa: E402
 from verl.trainer.ppo.reward import load_reward_manager  # noqa: E402
 
 import envsdk  # noqa: E402
 from envsdk.adapters.export import ROW_COLUMN, encode_label  # noqa: E402
+from tests.adapters.verl_hooks import reward_loop_input  # noqa: E402
 from tests.parity.envs import register  # noqa: E402
 from tests.parity.rollouts import COMPLETIONS, ENVS, GROUP_SIZES, ROWS, TRANSFORMS, batch  # noqa: E402
 
@@ -56,21 +54,13 @@ def config(name):
 def data_proto(tokenizer, name):
     """The reward loop's input, as `to_verl_parquet` rows give it: one uid per group."""
     rows, completions = batch(name)
-    prompt_ids = torch.tensor([tokenizer.encode("say")] * len(rows))
-    encoded = [tokenizer.encode(c) + [tokenizer.eos_token_id] for c in completions]
-    width = max(map(len, encoded))
-    responses = torch.tensor([e + [0] * (width - len(e)) for e in encoded])
-    mask = torch.cat([torch.ones_like(prompt_ids), (responses != 0).long()], dim=1)
-    return DataProto.from_dict(
-        tensors={"prompts": prompt_ids, "responses": responses, "attention_mask": mask,
-                 "response_mask": (responses != 0).long()},
-        non_tensors={
-            "data_source": np.array([ENVS[name]] * len(rows), dtype=object),
-            "reward_model": np.array([{"ground_truth": encode_label(r.get("answer", r.get("tests")))} for r in rows],
-                                     dtype=object),
-            "extra_info": np.array([{ROW_COLUMN: json.dumps(r)} for r in rows], dtype=object),
-            "uid": np.array([r["id"] for r in rows], dtype=object),
-        },
+    return reward_loop_input(
+        tokenizer,
+        completions,
+        data_source=[ENVS[name]] * len(rows),
+        reward_model=[{"ground_truth": encode_label(r.get("answer", r.get("tests")))} for r in rows],
+        extra_info=[{ROW_COLUMN: json.dumps(r)} for r in rows],
+        uid=[r["id"] for r in rows],
     )
 
 

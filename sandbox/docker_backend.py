@@ -22,9 +22,13 @@ from .process import SandboxProcess
 LOCAL_IMAGE = "envsdk-sandbox-python:local"  # built by .ci/sandbox-setup from host files
 PUBLIC_IMAGE = "python:3.11-slim"
 USER = "65534:65534"
+# pid 1 outlives runs, so it runs as another uid than they do and is not dumpable: a run can neither
+# signal it nor write its memory through /proc/1/mem (ptrace and process_vm_* are denied by seccomp).
+INIT_USER = "65533:65533"
 LABEL = "envsdk.sandbox"
 # pid 1 of each warm container: reaps the orphans that runs leave behind.
-REAPER = ("import os, signal\ndef reap(*_):\n    try:\n        while os.waitpid(-1, os.WNOHANG)[0]: pass\n"
+REAPER = ("import ctypes, os, signal\nctypes.CDLL(None).prctl(4, 0, 0, 0, 0)\ndef reap(*_):\n    try:\n"
+          "        while os.waitpid(-1, os.WNOHANG)[0]: pass\n"
           "    except ChildProcessError: pass\nsignal.signal(signal.SIGCHLD, reap)\nwhile True: signal.pause()\n")
 # The boot program: _linux.py (for install_seccomp) followed by _docker_boot.py, run with `python3 -c`.
 BOOT = "\n".join(Path(__file__).with_name(n).read_text() for n in ("_linux.py", "_docker_boot.py"))
@@ -81,7 +85,7 @@ class DockerBackend:
         tmpfs = f"rw,nosuid,nodev,size={limits.tmpfs_mb}m,uid=65534,gid=65534"
         return self.client.containers.run(
             self.image, ["python3", "-c", REAPER], detach=True, auto_remove=False,
-            network_mode="none", read_only=True, user=USER, working_dir="/work",
+            network_mode="none", read_only=True, user=INIT_USER, working_dir="/work",
             tmpfs={"/work": tmpfs, "/tmp": tmpfs, "/dev/shm": tmpfs},
             mem_limit=f"{limits.memory_mb}m", memswap_limit=f"{limits.memory_mb}m", pids_limit=limits.pids + 1,
             nano_cpus=1_000_000_000, cap_drop=["ALL"], security_opt=["no-new-privileges"],
@@ -89,8 +93,10 @@ class DockerBackend:
             hostname="sandbox", ipc_mode="private")
 
     def _acquire(self, limits: Limits):
-        """A clean container whose limits match `limits` (containers are keyed by their limits)."""
-        key = (limits.memory_mb, limits.pids, limits.tmpfs_mb, limits.file_size_mb, limits.cpu_s)
+        """A clean container whose limits match `limits` (containers are keyed by all of them, the
+        timeout included: a verifier's long-lived trusted checker and its candidates differ there, so
+        they never share a container)."""
+        key = tuple(sorted(limits.model_dump().items()))
         with self._lock:
             idle = self._shape.setdefault(key, [])
             if idle:

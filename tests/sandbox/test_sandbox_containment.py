@@ -330,3 +330,19 @@ def test_proc_shows_no_host_global_files(sb):  # red team v2, item 9 (tier 1 /pr
     assert res.status == "ok"
     if sb.tier.startswith("1"):
         assert "True" not in res.stdout, res.stdout
+
+
+def test_no_process_outside_the_run_can_be_written_through_proc_mem(sb):  # red team v2, item 10
+    code = ("import os\nfor pid in {1, os.getppid()} - {os.getpid(), 0}:\n    try:\n"
+            "        with open(f'/proc/{pid}/mem', 'r+b', buffering=0) as f: f.write(b'x'); print('wrote', pid)\n"
+            "    except OSError as e: print('denied', pid, e.errno)\nprint('end')\n")
+    res = sb.run(code, limits=QUICK)
+    assert res.status == "ok" and "wrote" not in res.stdout and res.stdout.endswith("end\n"), res.stdout
+
+
+def test_a_run_cannot_signal_what_outlives_it(sb):  # red team v2, item 10 (implants in a warm container)
+    code = ("import os, signal\ntry: os.kill(1, signal.SIGSTOP); print('stopped init' if os.getpid() != 1 else 'self')\n"
+            "except OSError as e: print('denied', e.errno)\n")
+    first = sb.run(code, limits=QUICK)
+    assert first.status == "ok" and "stopped init" not in first.stdout, first.stdout
+    assert sb.run("print('next run fine')", limits=QUICK).stdout == "next run fine\n"

@@ -54,12 +54,15 @@ def load_environment(
     seed: int = 0,
     system_prompt: str | None = SYSTEM_PROMPT,
     max_completion_chars: int = MAX_COMPLETION_CHARS,
+    require_commit: bool = False,
 ) -> MathEnvironment:
     """Math word and competition problems with boxed answers, verified by math-verify + sympy.
 
     `dataset`: "reasoning_gym" (offline, seeded; default), one of SOURCES (gsm8k, math, math500, aime24,
     aime25, amc23, olympiadbench) from the HF hub, or any of those with `path=` a local JSONL in its schema.
-    Rows load lazily, so verification alone never touches the network.
+    Rows load lazily, so verification alone never touches the network. `require_commit=True` credits only a
+    `\\boxed{}` or an answer anchor (for RL formats that demand one); by default a bare answer or a concluding
+    statement commits too (docs/math.md).
     """
     common = dict(split=split, revision=revision, limit=limit, tasks=tuple(tasks), size=size, seed=seed)
     train = partial(_rows, dataset, path=path, **common)
@@ -68,7 +71,7 @@ def load_environment(
     return MathEnvironment(
         dataset=train,
         eval_dataset=evaluation,
-        rubric=make_rubric(max_completion_chars),
+        rubric=make_rubric(max_completion_chars, require_commit),
         system_prompt=system_prompt,
         required_fields=("answer",),
         description="Math problems with boxed answers, verified by math-verify + sympy",

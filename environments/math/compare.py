@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from .guard import check_answer
 from .normalize import Normalized
+from .numeric import clearly_different, float_value
 
 _DECIMAL = r"-?(?:\d+(?:\.\d*)?|\.\d+)"
 _NUMBER_FORMS = (
@@ -32,6 +33,7 @@ _NUMBER_FORMS = (
 for _name in ("math_verify.parser", "math_verify.grader"):
     logging.getLogger(_name).addFilter(lambda record: "Timeout is disabled" not in record.getMessage())
 
+_CLOCK = re.compile(r"^\d{1,2}:\d{2}(?!\d)")
 _PRECISION = 50
 _REL_TOL = 1e-35
 
@@ -141,7 +143,14 @@ def elements_equal(gold: Normalized, pred: Normalized) -> bool:
         return _text_key(gold.text) == _text_key(pred.text)
     if re.sub(r"\s+", "", gold.text) == re.sub(r"\s+", "", pred.text) and gold.percent == pred.percent:
         return True
+    if _CLOCK.match(gold.text) or _CLOCK.match(pred.text):  # `9:30` is a time or a ratio, not arithmetic
+        return re.sub(r"\s+", "", gold.text) == re.sub(r"\s+", "", pred.text)
     g_num, p_num = exact_number(gold.text), exact_number(pred.text)
     if g_num is not None and p_num is not None:
         return any(g == p for g, p in percent_pairs(g_num, gold.percent, p_num, pred.percent))
+    g_float, p_float = float_value(gold.text), float_value(pred.text)
+    if g_float is not None and p_float is not None:
+        pairs = percent_pairs(g_float, gold.percent, p_float, pred.percent)
+        if all(clearly_different(g, p) for g, p in pairs):
+            return False  # proven unequal without importing sympy
     return _sympy_equal(gold, pred)

@@ -264,10 +264,11 @@ def extract_answer(text: str, *, require_commit: bool = False) -> Extraction:
     boxes, unclosed = find_boxes(text)
     if unclosed:
         return Extraction(None, "boxed", "unclosed \\boxed{ (truncated response)")
-    anchors = list(_ANCHOR_RE.finditer(text))
+    # With boxes, only an anchor after the last box can override it, so only that tail is searched.
+    anchors = list(_ANCHOR_RE.finditer(text, boxes[-1].end if boxes else 0))
     line = _anchor_line(text, anchors[-1]) if anchors else ""
     anchored = statement_value(line) if line else None
-    if boxes and not (anchored and anchors[-1].start() > boxes[-1].end):
+    if boxes and not anchored:
         return _from_boxes(text, boxes)
     if anchored:
         return Extraction(anchored, "anchor", context=line)

@@ -96,10 +96,10 @@ def sets_match(gold: str, pred: str) -> bool | None:
 
 def equations_match(gold: str, pred: str) -> bool | None:
     """Two single equations equal up to a non-zero constant factor; None when either is not an equation."""
-    import sympy
-
     if gold.count("=") != 1 or pred.count("=") != 1:
         return None
+    import sympy  # only now: most answers are not equations, and sympy takes seconds to import
+
     g, p = sympy_of(gold), sympy_of(pred)
     if not g or not p or not isinstance(g[0], sympy.Eq) or not isinstance(p[0], sympy.Eq):
         return None

@@ -11,8 +11,11 @@ from envsdk.messages import completion_text, prompt_text
 from .verifier import MAX_COMPLETION_CHARS, verify_answer
 
 
-def make_rubric(max_completion_chars: int = MAX_COMPLETION_CHARS) -> Rubric:
-    """A rubric whose `correct` function scores each rollout; golds are parsed once per worker (cached)."""
+def make_rubric(max_completion_chars: int = MAX_COMPLETION_CHARS, require_commit: bool = False) -> Rubric:
+    """A rubric whose `correct` function scores each rollout; golds are parsed once per worker (cached).
+
+    `require_commit=True` credits only boxed or anchored answers (docs/math.md, "What counts as an answer").
+    """
 
     @reward(name="correct", cpu_heavy=True)
     def correct(completion: Any, answer: Any, prompt: Any = None, info: dict | None = None) -> Verdict:
@@ -20,7 +23,8 @@ def make_rubric(max_completion_chars: int = MAX_COMPLETION_CHARS) -> Rubric:
         started = time.perf_counter()
         question = (info or {}).get("question") or prompt_text(prompt) or None
         result = verify_answer(
-            str(answer), completion_text(completion), question, max_completion_chars=max_completion_chars
+            str(answer), completion_text(completion), question, max_completion_chars=max_completion_chars,
+            require_commit=require_commit,
         )
         details = {"extracted": result.extracted, "reason": result.reason, "outcome": result.outcome}
         duration = time.perf_counter() - started

@@ -162,9 +162,18 @@ class CgroupPool:
         # still busy after a second: leave it out of the pool; close() retries removal
 
     def close(self) -> None:
+        """Kill what is left in every cgroup of the pool, wait for it to go, and remove the cgroups."""
         with self._lock:
             groups, self._all, self._free = self._all, [], []
         for cg in groups:
+            for _ in range(1000):  # a killed process leaves its cgroup only once the kernel reaped it
+                try:
+                    if not cg.pids():
+                        break
+                    cg.kill_all()
+                except OSError:
+                    break
+                threading.Event().wait(0.002)
             for d in cg.dirs:
                 try:
                     d.rmdir()

@@ -213,11 +213,20 @@ def _load(spec):
 
 def _bind(channel, namespace, asserts, funcs, classes):
     """Point the names the asserts use at the candidate (never over setup names or builtins)."""
-    used = {name for code in asserts for name in code.co_names}
+    used = {name for code in asserts for name in _names_used(code)}
     for names, make in ((funcs, _function_proxy), (classes, _class_proxy)):
         for name in names:
             if name in used and name not in namespace and not hasattr(builtins, name):
                 namespace[name] = make(channel, name)
+
+
+def _names_used(code):
+    """Global names a code object reads, its nested lambdas and comprehensions included."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, type(code)):
+            names |= _names_used(const)
+    return names
 
 
 def _verify_one(channel, spec):

@@ -174,3 +174,26 @@ def test_through_the_executor_a_sleeping_candidate_is_a_zero_not_an_abstention()
 
     (verdict,) = asyncio.run(score())
     assert verdict.passed is False and verdict.reward == 0.0 and verdict.timed_out is False, verdict
+
+
+@pytest.mark.parametrize("statement", ["assert (lambda: add(1, 2))() == 3", "assert [add(i, 0) for i in range(2)] == [0, 1]",
+                                       "assert {k: add(k, 1) for k in (1,)} == {1: 2}",
+                                       "assert all(add(i, 1) == i + 1 for i in range(3))"])
+def test_asserts_that_call_the_candidate_only_inside_a_lambda_or_comprehension_pass(verifier, statement):
+    verdict = verifier.verify({"kind": "asserts", "asserts": [statement]}, "def add(a, b):\n    return a + b\n")
+    assert verdict.passed is True, verdict.details["tests"]
+
+
+def test_closing_a_verifier_removes_its_cgroups():
+    from pathlib import Path
+
+    from envsdk_env_code import CodeVerifier
+
+    closing = CodeVerifier(timeout_s=2.0)
+    assert closing.verify(ADD, "def add(a, b):\n    return a + b\n").passed
+    pool = closing.sandbox._impl.cgroups
+    if pool is None:
+        pytest.skip("no cgroups on this machine")
+    dirs = [d for cg in pool._all for d in cg.dirs]
+    closing.close()
+    assert dirs and [d for d in dirs if Path(d).exists()] == []

@@ -26,8 +26,20 @@ _HEDGES = [
     r"\bnot\s+(?:sure|certain)\b",
 ]
 _HEDGE_RE = re.compile("|".join(f"(?:{h})" for h in _HEDGES), re.IGNORECASE)
+_CERTAINTY_RE = re.compile(
+    r"\b(?:definitely|certainly|surely|for\s+sure|of\s+course|clearly|undoubtedly|absolutely|without\s+(?:a\s+)?doubt)\b",
+    re.IGNORECASE,
+)
 _CONFIDENT_RE = re.compile(r"\bi\s*'?(?:m|\s+am)\s+(?:fairly|pretty|quite|reasonably)\s+(?:sure|confident|certain)", re.I)
 _REJECTIONS = [
+    # `Madrid is not the capital`: the subject is what the sentence denies (not a placeholder `it`)
+    rf"^\s*(?!(?:it|that|this|the\s+answer|answer)\b){_PHRASE}(?=\s+(?:is|was)(?:\s+not|n\s*'?t)\b)",
+    rf"\bi\s+(?:do\s*n[o']?t|don\s*'?t)\s+(?:think|believe)\s+(?:that\s+)?(?:it\s*'?s\s+|it\s+(?:is|was)\s+)?{_PHRASE}{_BOUNDARY}",
+    rf"\b(?:i\s+doubt|(?:it\s*'?s\s+|it\s+is\s+)?unlikely)\s+(?:that\s+)?(?:to\s+be\s+)?(?:it\s*'?s\s+|it\s+(?:is|was)\s+)?{_PHRASE}{_BOUNDARY}",
+    rf"\b(?:anything\s+but|neither)\s+{_PHRASE}(?=\s+nor\b|{_BOUNDARY[3:]}",
+    rf"\bnor\s+{_PHRASE}{_BOUNDARY}",
+    rf"\b(?:can\s*'?t|cannot|can\s+not|(?:could|would|does|did|do|should|must|are|were)(?:n\s*'?t|\s+not))\s+"
+    rf"(?:seem\s+to\s+)?(?:be\s+)?{_PHRASE}{_BOUNDARY}",
     rf"(?:\b(?:it|that|this)\s*'?s\s+|\b(?:it|that|this)\s+(?:is|was)\s+|\bis\s+)?\bnot\s+(?:the\s+)?{_PHRASE}{_BOUNDARY}",
     rf"\b(?:it\s+)?(?:is|was)n\s*'?t\s+(?:the\s+)?{_PHRASE}{_BOUNDARY}",
     rf"\b(?:rather\s+than|instead\s+of)\s+{_PHRASE}{_BOUNDARY}",
@@ -121,6 +133,7 @@ def read_stance(text: str, masked: list[str]) -> Stance:
             alternatives.append(inner)
     hedged = _HEDGE_RE.search(work) is not None and not _CONFIDENT_RE.search(work)
     work = _HEDGE_RE.sub(" | ", work)
+    work = _CERTAINTY_RE.sub(" ", work)
     work = _AS_MANY_THINK_RE.sub(" ", work)
     beliefs: list[str] = []
     work = _remove(_BELIEF_RE, work, beliefs)

@@ -190,6 +190,23 @@ def test_an_answer_naming_the_gold_only_to_reject_it_is_incorrect():
     assert (result.outcome, result.reason) == ("incorrect", "names the gold only to reject it")
 
 
+@pytest.mark.parametrize("answer", [
+    "I don't think it's Madrid", "It can't be Madrid", "It is unlikely to be Madrid", "I doubt it's Madrid",
+    "Madrid is not the capital", "Neither Madrid nor Barcelona", "Anything but Madrid",
+])
+def test_a_negated_gold_is_rejected(answer):
+    assert grade(answer, ["Madrid"]).reason == "names the gold only to reject it"
+
+
+def test_a_negated_other_answer_leaves_the_gold_affirmed():
+    assert outcome("The capital is not Barcelona but Madrid", "Madrid") == "correct"
+    assert outcome("Barcelona isn't the capital, Madrid is", "Madrid") == "correct"
+
+
+def test_words_of_certainty_are_not_candidates():
+    assert outcome("Madrid, definitely", "Madrid") == "correct"
+
+
 def test_an_answer_rejecting_another_candidate_is_correct():
     assert outcome("Canberra, not Sydney", "Canberra") == "correct"
 

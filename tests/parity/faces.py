@@ -54,10 +54,19 @@ def regroup(name: str, values: list) -> list[list]:
     return [[next(it) for _ in comps] for comps in COMPLETIONS[name]]
 
 
-def envsdk_cli(*args: str, **kw) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-c", CLI, *args], capture_output=True, text=True, cwd=REPO, timeout=180, **kw)
-    assert proc.returncode == 0, f"envsdk {' '.join(args)}: {proc.stderr[-3000:]}"
-    return proc
+def envsdk_cli(*commands: list[str]) -> list[subprocess.CompletedProcess]:
+    """Run `envsdk` commands side by side (each a list of arguments); all must succeed."""
+    procs = [
+        subprocess.Popen([sys.executable, "-c", CLI, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True, cwd=REPO)
+        for args in commands
+    ]
+    done = []
+    for args, proc in zip(commands, procs):
+        stdout, stderr = proc.communicate(timeout=180)
+        assert proc.returncode == 0, f"envsdk {' '.join(args)}: {stderr[-3000:]}"
+        done.append(subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr))
+    return done
 
 
 def _write_jsonl(path: Path, records: list[dict]) -> Path:
@@ -69,12 +78,16 @@ def _write_jsonl(path: Path, records: list[dict]) -> Path:
 def cli_face(tmp: Path) -> FaceResult:
     """`envsdk verify` on saved rollouts; DARLING sets then go through `envsdk darling score`."""
     out = FaceResult()
+    outputs = {name: tmp / f"{name}.out.jsonl" for name in SETS}
+    commands = []
     for name in SETS:
         rows, completions = batch(name)
         lines = [{**row, "group_id": row["id"], "completion": c} for row, c in zip(rows, completions)]
-        src, dst = _write_jsonl(tmp / f"{name}.in.jsonl", lines), tmp / f"{name}.out.jsonl"
-        envsdk_cli("verify", ENVS[name], "--input", str(src), "--output", str(dst), "--workers", "1")
-        verdicts = [json.loads(line) for line in dst.read_text().splitlines()]
+        src = _write_jsonl(tmp / f"{name}.in.jsonl", lines)
+        commands.append(["verify", ENVS[name], "--input", str(src), "--output", str(outputs[name]), "--workers", "1"])
+    envsdk_cli(*commands)
+    for name in SETS:
+        verdicts = [json.loads(line) for line in outputs[name].read_text().splitlines()]
         out.raw_rewards[name] = [v["reward"] for v in verdicts]
         out.rewards[name] = out.raw_rewards[name]
         if TRANSFORMS[name]:
@@ -84,7 +97,7 @@ def cli_face(tmp: Path) -> FaceResult:
                 for row, comps, raw in zip(ROWS[name], COMPLETIONS[name], regroup(name, out.raw_rewards[name]))
             ]
             src = _write_jsonl(tmp / f"{name}.groups.jsonl", groups)
-            scored = envsdk_cli(transform, "score", "--input", str(src), "--classifier", options["classifier"])
+            (scored,) = envsdk_cli([transform, "score", "--input", str(src), "--classifier", options["classifier"]])
             records = [json.loads(line) for line in scored.stdout.splitlines()]
             out.rewards[name] = flat([r["rewards"] for r in records])
             out.advantages[name] = flat([r["advantages"] for r in records])
@@ -106,8 +119,8 @@ def eval_face(tmp: Path) -> FaceResult:
     out = FaceResult()
     dst = tmp / "partial.eval.jsonl"  # eval writes its summary next to it
     with FakeOpenAI(respond) as server:
-        envsdk_cli("eval", ENVS["partial"], "--base-url", server.base_url, "--model", "m", "-n", str(GROUP_SIZES["partial"]),
-                   "--k", ",".join(map(str, KS)), "--output", str(dst), "--workers", "1")
+        envsdk_cli(["eval", ENVS["partial"], "--base-url", server.base_url, "--model", "m", "-n",
+                    str(GROUP_SIZES["partial"]), "--k", ",".join(map(str, KS)), "--output", str(dst), "--workers", "1"])
     summary = json.loads((tmp / "partial.eval.summary.json").read_text())
     out.pass_at_k["partial"] = {f"pass@{k}": summary[f"pass@{k}"] for k in KS}
     return out
@@ -162,35 +175,35 @@ def trl_environment_factory_face() -> FaceResult:
 
 
 # ---- the reward server ----------------------------------------------------------------------------------
-def _serve(name: str):
-    """`envsdk serve ENV` on a free loopback port; yields its base URL."""
+def _start_server(name: str) -> subprocess.Popen:
+    """`envsdk serve ENV` on a free loopback port, built as a user would start it for this set."""
     args = ["serve", ENVS[name], "--port", "0", "--workers", "1", "--group-size", str(GROUP_SIZES[name])]
     for transform, options in TRANSFORMS[name]:
         args += ["--transform", transform]
         args += [a for key, value in options.items() for a in ("--transform-arg", f"{transform}.{key}={value}")]
-    proc = subprocess.Popen([sys.executable, "-c", CLI, *args], cwd=REPO, stderr=subprocess.PIPE, text=True)
-    try:
-        said = []
-        for line in proc.stderr:
-            if " ready on " in line:
-                return proc, line.rsplit(" ", 1)[1].strip()
-            said.append(line)
-        raise AssertionError(f"envsdk serve exited with {proc.wait()} before it was ready: {''.join(said)[-3000:]}")
-    except BaseException:
-        proc.kill()
-        raise
+    return subprocess.Popen([sys.executable, "-c", CLI, *args], cwd=REPO, stderr=subprocess.PIPE, text=True)
+
+
+def _base_url(proc: subprocess.Popen) -> str:
+    """The URL a starting server prints once it accepts requests."""
+    said = []
+    for line in proc.stderr:
+        if " ready on " in line:
+            return line.rsplit(" ", 1)[1].strip()
+        said.append(line)
+    raise AssertionError(f"envsdk serve exited with {proc.wait()} before it was ready: {''.join(said)[-3000:]}")
 
 
 def server_face() -> FaceResult:
-    """A live `envsdk serve` on loopback: `/get_reward` in OpenRLHF's shape (query = prompt + response,
-    labels = the gold as a string), `/verify` for the verdicts."""
+    """A live `envsdk serve` per set on loopback (started side by side): `/get_reward` in OpenRLHF's shape
+    (query = prompt + response, labels = the gold as a string), `/verify` for the verdicts."""
     out = FaceResult()
-    for name in SETS:
-        rows, completions = batch(name)
-        gold = [encode_label(row["answer"]) if "answer" in row else json.dumps({"tests": row["tests"]}) for row in rows]
-        proc, url = _serve(name)
-        try:
-            with httpx.Client(base_url=url, timeout=120) as client:
+    servers = {name: _start_server(name) for name in SETS}
+    try:
+        for name, proc in servers.items():
+            rows, completions = batch(name)
+            gold = [encode_label(r["answer"]) if "answer" in r else json.dumps({"tests": r["tests"]}) for r in rows]
+            with httpx.Client(base_url=_base_url(proc), timeout=120) as client:
                 reward = client.post("/get_reward", json={
                     "query": [row["prompt"] + c for row, c in zip(rows, completions)],
                     "prompts": [row["prompt"] for row in rows],
@@ -199,13 +212,15 @@ def server_face() -> FaceResult:
                 reward.raise_for_status()
                 verified = client.post("/verify", json=[{**row, "completion": c} for row, c in zip(rows, completions)])
                 verified.raise_for_status()
-        finally:
+            out.rewards[name] = reward.json()["rewards"]
+            verdicts = [Verdict.model_validate({k: v for k, v in d.items() if k in Verdict.model_fields})
+                        for d in verified.json()]
+            out.raw_rewards[name] = [v.reward for v in verdicts]
+            out.pass_at_k[name] = pass_at_k(regroup(name, [v.correct for v in verdicts]))
+    finally:
+        for proc in servers.values():
             proc.terminate()
             proc.wait(30)
-        out.rewards[name] = reward.json()["rewards"]
-        verdicts = [Verdict.model_validate({k: v for k, v in d.items() if k in Verdict.model_fields}) for d in verified.json()]
-        out.raw_rewards[name] = [v.reward for v in verdicts]
-        out.pass_at_k[name] = pass_at_k(regroup(name, [v.correct for v in verdicts]))
     return out
 
 
@@ -273,12 +288,18 @@ def verl_venv() -> Path | None:
     return python if python.exists() else None
 
 
-def verl_face(python: Path) -> FaceResult:
-    """verl's reward loop with `EnvsdkRewardManager`, run inside the verl venv by `verl_face.py`."""
-    proc = subprocess.run([str(python), str(REPO / "tests/parity/verl_face.py")], capture_output=True, text=True,
-                          cwd=REPO, timeout=300)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
-    report = json.loads(proc.stdout.splitlines()[-1])
+def start_verl(python: Path) -> subprocess.Popen:
+    """verl's reward loop with `EnvsdkRewardManager`, run inside the verl venv by `verl_face.py` (started
+    early: it runs beside the other faces)."""
+    return subprocess.Popen([str(python), str(REPO / "tests/parity/verl_face.py")], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=REPO)
+
+
+def verl_face(proc: subprocess.Popen) -> FaceResult:
+    """The verl run's rewards, and pass@k from its per-sample `acc`."""
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stdout[-2000:] + stderr[-4000:]
+    report = json.loads(stdout.splitlines()[-1])
     out = FaceResult()
     for name, result in report.items():
         out.rewards[name] = result["rewards"]

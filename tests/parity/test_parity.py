@@ -41,14 +41,13 @@ FIELD = {"raw": "raw_rewards", "rewards": "rewards", "advantages": "advantages",
 KNOWN: dict[tuple[str, str, str], str] = {}
 
 
-def _run(name: str, tmp) -> FaceResult:
+def _run(name: str, tmp, verl) -> FaceResult:
     if name == "verl":
-        python = faces.verl_venv()
-        if python is None:
+        if verl is None:
             if "ENVSDK_VERL_VENV" in os.environ:
                 pytest.fail(f"ENVSDK_VERL_VENV={os.environ['ENVSDK_VERL_VENV']} has no python")
             pytest.skip("no verl venv: run tests/adapters/verl_env_setup.sh")
-        return faces.verl_face(python)
+        return faces.verl_face(verl)
     if name == "ray":
         pytest.importorskip("ray")
     runner = {
@@ -65,20 +64,26 @@ def _run(name: str, tmp) -> FaceResult:
 
 @pytest.fixture(scope="module")
 def face_result(tmp_path_factory):
-    """Each face runs once per session; a face that failed fails every test that asks it."""
+    """Each face runs once per module; a face that failed fails every test that asks it. The verl face
+    (a subprocess in its own venv) starts first and runs beside the others."""
     cache: dict[str, FaceResult | BaseException] = {}
+    python = faces.verl_venv()
+    verl = faces.start_verl(python) if python is not None else None
 
     def get(name: str) -> FaceResult:
         if name not in cache:
             try:
-                cache[name] = _run(name, tmp_path_factory.mktemp(name))
+                cache[name] = _run(name, tmp_path_factory.mktemp(name), verl)
             except (Exception, pytest.skip.Exception, pytest.fail.Exception) as exc:
                 cache[name] = exc
         if isinstance(cache[name], BaseException):
             raise cache[name]
         return cache[name]
 
-    return get
+    yield get
+    if verl is not None and verl.poll() is None:  # only when the verl tests were deselected
+        verl.kill()
+        verl.wait(30)
 
 
 def _cases():

@@ -13,6 +13,9 @@ TRANSFORM_GROUP = "envsdk.transforms"
 CLI_GROUP = "envsdk.cli"
 
 _adhoc: dict[str, dict[str, Callable]] = {ENV_GROUP: {}, TRANSFORM_GROUP: {}}
+# Entry points already loaded in this process: scanning every installed distribution for entry points
+# costs a tenth of a second, and an executor resolves its environment's factory again for its workers.
+_loaded: dict[tuple[str, str], Callable] = {}
 
 
 def _entry_points(group: str) -> dict[str, Any]:
@@ -28,11 +31,14 @@ def resolve(group: str, name: str, kind: str) -> Callable:
     """The factory registered under `name`; UnknownNameError lists the known names."""
     if name in _adhoc.get(group, {}):
         return _adhoc[group][name]
+    if (group, name) in _loaded:
+        return _loaded[group, name]
     eps = _entry_points(group)
     if name not in eps:
         raise UnknownNameError(kind, name, names(group))
     try:
-        return eps[name].load()
+        _loaded[group, name] = eps[name].load()
+        return _loaded[group, name]
     except (ImportError, AttributeError) as exc:
         raise EnvsdkError(
             f"{kind} {name!r} is registered by {eps[name].value!r} but failed to load: {type(exc).__name__}: {exc}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import time
 from dataclasses import dataclass, field
@@ -49,16 +50,39 @@ def spec_of(fn: Callable, weight: float | None = None) -> RewardSpec:
     return spec
 
 
+def _read_signature(fn: Callable) -> tuple[bool, tuple[tuple[str, bool], ...]]:
+    """(takes **kwargs, ((name, required), ...)) of a reward function."""
+    params = inspect.signature(fn).parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return True, ()
+    return False, tuple(
+        (p.name, p.default is inspect.Parameter.empty and p.kind is not inspect.Parameter.VAR_POSITIONAL)
+        for p in params
+    )
+
+
+_read_signature_once = functools.lru_cache(maxsize=1024)(_read_signature)
+
+
+def _wants(fn: Callable) -> tuple[bool, tuple[tuple[str, bool], ...]]:
+    """A reward function's signature, read once per function: inspecting it costs more than many
+    verifiers, and injection runs for every row."""
+    try:
+        return _read_signature_once(fn)
+    except TypeError:  # an unhashable callable object: read it every time
+        return _read_signature(fn)
+
+
 def _inject(fn: Callable, available: dict[str, Any]) -> dict[str, Any]:
     """Pick the arguments `fn` asks for by name; fail clearly on names nobody provides."""
-    params = inspect.signature(fn).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+    takes_all, params = _wants(fn)
+    if takes_all:
         return dict(available)
     kwargs, missing = {}, []
-    for pname, param in params.items():
+    for pname, required in params:
         if pname in available:
             kwargs[pname] = available[pname]
-        elif param.default is inspect.Parameter.empty and param.kind is not inspect.Parameter.VAR_POSITIONAL:
+        elif required:
             missing.append(pname)
     if missing:
         raise TypeError(

@@ -6,6 +6,7 @@ import asyncio
 import json
 import sys
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from ..environment import Environment
@@ -22,8 +23,9 @@ class _Row:
     line: int
     data: dict
 
-    @property
+    @cached_property
     def key(self) -> str:
+        """The journal key: line number and content hash (hashing a long completion is not free)."""
         return f"{self.line}:{row_hash(self.data)}"
 
 

@@ -1,7 +1,8 @@
 """Saved rollouts (`envsdk verify`, the server's `/verify`): rows that carry their own `completion`.
 
 Rows sharing a `group_id` are scored as one group (group reward functions see it whole); the others are
-independent and go to the executor in chunks of consecutive rows, so per-task overhead is paid per chunk.
+independent and go to the executor in chunks of consecutive rows (`Executor.chunk_size`), so per-task
+overhead is paid per chunk.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ async def verify_saved(
             todo.append(i)
         except RowError as exc:
             verdicts[i] = Verdict.from_error(f"bad row: {exc}")
-    chunk = 1 if executor.env.has_group_funcs else max(1, executor.config.rows_per_task)
+    chunk = executor.chunk_size(len(todo))
 
     async def run(task: list[int]) -> None:
         scored = await executor.score_group([rows[i] for i in task], [rows[i]["completion"] for i in task])

@@ -141,7 +141,7 @@ def trl_reward_funcs_face() -> FaceResult:
         prompts = [env.format_prompt(row) for row in rows]
         extra = {ROW_COLUMN: [json.dumps(row) for row in rows]}
         out.rewards[name] = func(prompts=prompts, completions=completions, completion_ids=None, **extra)
-        func._loop.run_until_complete(func.scorer.aclose())  # no public close: parity-needs.md
+        func.close()
     return out
 
 
@@ -170,7 +170,7 @@ def trl_environment_factory_face() -> FaceResult:
             completions=[[{"role": "assistant", "content": c}] for c in completions],
             environments=episodes,
         )
-        func._loop.run_until_complete(func.scorer.aclose())  # no public close: parity-needs.md
+        func.close()
     return out
 
 

@@ -12,12 +12,18 @@ from .main import parser
 
 
 def _table(report: AuditReport) -> str:
+    header = f"{'probe':<22} {'pack':<13} {'rows':>4} {'reward':>7} {'excess':>7} {'beats':>6} {'abstain':>7}  status"
     lines = [f"audit of {report.env} on {len(report.row_ids)} rows ({report.split}); plain wrong answer "
-             f"{report.baseline.completion!r}: mean reward {report.baseline.mean_reward:.3f}",
-             f"{'probe':<22} {'pack':<13} {'rows':>4} {'reward':>7} {'excess':>7} {'beats':>6} {'abstain':>7}  status"]
-    for r in report.probes + report.gold_checks:
-        lines.append(f"{r.name:<22} {r.pack:<13} {r.rows:>4} {r.mean_reward:>7.3f} {r.excess_reward:>7.3f} "
-                     f"{r.beats_wrong_rate:>6.2f} {r.abstain_rate:>7.2f}  {r.status}")
+             f"{report.baseline.completion!r}: mean reward {report.baseline.mean_reward:.3f}", header]
+    for title, results in (("", report.probes), ("gold-aware checks (they see the gold; not hacks):", report.gold_checks)):
+        shown = [r for r in results if r.status != "not_applicable"]
+        if title and shown:
+            lines.append(title)
+        lines += [f"{r.name:<22} {r.pack:<13} {r.rows:>4} {r.mean_reward:>7.3f} {r.excess_reward:>7.3f} "
+                  f"{r.beats_wrong_rate:>6.2f} {r.abstain_rate:>7.2f}  {r.status}" for r in shown]
+    skipped = [r.name for r in report.probes if r.status == "not_applicable"]
+    if skipped:
+        lines.append(f"not applicable here: {', '.join(skipped)}")
     verdict = "PASSED: no probe rewarded" if report.passed else f"FAILED: {', '.join(report.flagged)}"
     return "\n".join(lines + [verdict])
 

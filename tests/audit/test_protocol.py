@@ -123,3 +123,11 @@ def test_a_user_mistake_is_one_error_line_and_exit_2(capsys, args, message):
     assert main(["audit", *args]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("envsdk audit: error: ") and message in err[0], err
+
+
+def test_the_table_ends_with_the_verdict_and_lists_inapplicable_probes_once(capsys):
+    assert main(["audit", "weak-substring", "--limit", "2", "--probes", "empty,small-integers,tool-use"]) == 1
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-1] == "FAILED: small-integers"
+    assert lines[-2] == "not applicable here: submit-repeatedly, hostile-arguments, harvest"
+    assert [line.split()[0] for line in lines[2:-2]] == ["empty", "small-integers"]

@@ -1,11 +1,13 @@
-"""Real runs for the report tests: two tiny trainer runs (GRPO with a KL term, DARLING), an eval against a
-loopback OpenAI-compatible server, and a verify output with one bad row."""
+"""Real runs for the report tests: two tiny trainer runs (GRPO with a KL term logging to TensorBoard and W&B,
+DARLING), an eval against a loopback OpenAI-compatible server, and a verify output with one bad row."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 from types import SimpleNamespace
+
+import pytest
 
 from envsdk.cli.main import main
 from tests.core.fake_openai import FakeOpenAI, text_reply
@@ -30,7 +32,11 @@ def echo_or_wrong(body: dict) -> dict:
 
 def make_runs(root: Path) -> SimpleNamespace:
     """Every kind of run `envsdk report` reads, under `root`."""
-    assert main(["train", *TRAIN_ARGS, "--beta", "0.04", "--output", str(root / "grpo")]) == 0
+    with pytest.MonkeyPatch.context() as mp:  # the GRPO run also logs to TensorBoard and an offline W&B run
+        mp.setenv("WANDB_MODE", "offline")
+        mp.setenv("WANDB_SILENT", "true")
+        assert main(["train", *TRAIN_ARGS, "--beta", "0.04", "--report-to", "tensorboard", "wandb",
+                     "--output", str(root / "grpo")]) == 0
     assert main(["train", *TRAIN_ARGS, "--transform", "darling", "--output", str(root / "darling")]) == 0
     with FakeOpenAI(echo_or_wrong) as server:
         assert main(["eval", "toy-echo", "--base-url", server.base_url, "--model", "loopback-model", "-n", "4",

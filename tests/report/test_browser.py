@@ -44,11 +44,10 @@ def browser():
 
 
 @pytest.fixture
-def comparison(runs, browser, tmp_path):
+def comparison(comparison_html, browser, tmp_path):
     """The GRPO-vs-DARLING page open in the browser; its screenshot saved on teardown."""
-    path = write_report([load_run(runs.grpo), load_run(runs.darling)], tmp_path / "report.html")
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(path.as_uri())
+    page.goto(comparison_html.as_uri())
     yield page
     page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
     print(f"screenshot: {tmp_path / 'report.png'}")

@@ -6,7 +6,7 @@ import re
 from importlib.metadata import version
 
 from envsdk.cli.main import main
-from envsdk.report import load_run, render_report
+from envsdk.report import load_run
 from envsdk.report.charts import charts
 
 from .sample_runs import GENERATIONS, STEPS
@@ -38,24 +38,26 @@ def test_eval_output_gets_a_pass_at_k_chart_and_no_step_curves(runs):
     assert [c.id for c in charts([load_run(runs.eval)])] == ["final-pass-k"]
 
 
-def test_page_is_self_contained(runs):
-    page = render_report([load_run(runs.grpo), load_run(runs.darling)])
+def test_page_is_self_contained(runs, comparison_html):
+    page = comparison_html.read_text()
     assert not re.search(r"""(src|href)\s*=\s*["'](https?:)?//""", page)
     assert "<link" not in page and "@import" not in page
     assert page.count("<svg") == len(charts([load_run(runs.grpo), load_run(runs.darling)]))
 
 
-def test_page_lists_every_rollout_of_both_runs(runs):
-    page = render_report([load_run(runs.grpo), load_run(runs.darling)])
+def test_page_lists_every_rollout_of_both_runs(comparison_html):
+    page = comparison_html.read_text()
     assert page.count('<tr class="rollout"') == 2 * STEPS * GENERATIONS
     assert page.count('<tr class="group">') == 2 * STEPS  # one prompt per step in these runs
 
 
-def test_report_command_writes_the_comparison(runs, tmp_path, capsys):
+def test_report_command_writes_one_page_for_two_runs(runs, tmp_path, capsys):
     out = tmp_path / "cmp.html"
-    assert main(["report", str(runs.grpo), str(runs.darling), "--output", str(out)]) == 0
-    assert capsys.readouterr().out == f"wrote {out} (grpo vs darling)\n"
-    assert "<title>envsdk report: grpo vs darling</title>" in out.read_text()
+    assert main(["report", str(runs.eval), str(runs.verify), "--output", str(out)]) == 0
+    assert capsys.readouterr().out == f"wrote {out} (loopback-model · toy-echo vs verify · toy-even)\n"
+    page = out.read_text()
+    assert "<title>envsdk report: loopback-model · toy-echo vs verify · toy-even</title>" in page
+    assert page.count('<section class="rollout-view"') == 2 and page.count('<tr class="rollout"') == 24 + 4
 
 
 def test_report_command_on_a_missing_run_is_one_line_and_exit_2(tmp_path, capsys):

@@ -6,13 +6,10 @@ import json
 
 import pytest
 
-from envsdk.cli.main import main
 from envsdk.errors import EnvsdkError
 from envsdk.group import Group
 from envsdk.train.reporting import RunReporter, trl_tags
 from envsdk.verdict import Verdict
-
-from .sample_runs import TRAIN_ARGS
 
 # TRL GRPOTrainer's names for the metrics both trainers log, as the HF Trainer's TensorBoard/W&B callbacks
 # write them (trl 1.16 grpo_trainer.py `_metrics`, transformers `rewrite_logs`)
@@ -30,26 +27,14 @@ def test_metric_lines_get_trl_names_and_trainer_prefixes():
     assert trl_tags(evaluation) == {"eval/reward": 0.25, "eval/pass@1": 0.25, "eval/coverage@4": 0.5}
 
 
-@pytest.fixture(scope="module")
-def logged_run(tmp_path_factory):
-    """A tiny trainer run logging to TensorBoard and to an offline W&B run."""
-    out = tmp_path_factory.mktemp("logged") / "run"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("WANDB_MODE", "offline")
-        mp.setenv("WANDB_SILENT", "true")
-        assert main(["train", *TRAIN_ARGS, "--beta", "0.04", "--report-to", "tensorboard", "wandb",
-                     "--output", str(out)]) == 0
-    return out
-
-
-def test_tensorboard_event_file_holds_every_step_under_trl_names(logged_run):
+def test_tensorboard_event_file_holds_every_step_under_trl_names(runs):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    events = EventAccumulator(str(logged_run / "runs"))
+    events = EventAccumulator(str(runs.grpo / "runs"))
     events.Reload()
     tags = set(events.Tags()["scalars"])
     assert TRL_TRAIN_TAGS <= tags and {"eval/pass@1", "eval/pass@16", "eval/reward"} <= tags
-    lines = [json.loads(t) for t in (logged_run / "metrics.jsonl").read_text().splitlines()]
+    lines = [json.loads(t) for t in (runs.grpo / "metrics.jsonl").read_text().splitlines()]
     steps = [line for line in lines if not line.get("eval")]
     assert [(e.step, e.value) for e in events.Scalars("train/reward")] == pytest.approx(
         [(line["step"], line["reward_mean"]) for line in steps])
@@ -58,8 +43,8 @@ def test_tensorboard_event_file_holds_every_step_under_trl_names(logged_run):
     assert [e.step for e in events.Scalars("eval/pass@1")] == [line["step"] for line in lines if line.get("eval")]
 
 
-def test_wandb_offline_run_is_written_with_trl_names(logged_run):
-    (run_dir,) = (logged_run / "wandb").glob("offline-run-*")
+def test_wandb_offline_run_is_written_with_trl_names(runs):
+    (run_dir,) = (runs.grpo / "wandb").glob("offline-run-*")
     (log,) = run_dir.glob("run-*.wandb")
     data = log.read_bytes()
     for tag in ("train/reward", "train/kl", "train/completions/mean_length", "eval/pass@1"):

@@ -59,13 +59,12 @@ class Server:
         self.dev_fds = {d: os.open(f"/dev/{d}", os.O_PATH | os.O_CLOEXEC) for d in DEVICES}
         self.landlock = landlock_rules(self) if self.tier == 2 else []
 
-    def drop_privileges(self) -> None:
-        """Become the configured unprivileged uid (only when started as root)."""
-        uid, gid = self.cfg.get("uid"), self.cfg.get("gid")
-        if uid is None or os.geteuid() != 0:
+    def drop_privileges(self, uid: int | None) -> None:
+        """Become the run's own unprivileged uid and gid, with no supplementary groups (root only)."""
+        if uid is None or self.cfg.get("uid") is None or os.geteuid() != 0:
             return
         os.setgroups([])
-        os.setresgid(gid, gid, gid)
+        os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)
 
     def serve(self) -> None:
@@ -125,6 +124,7 @@ class Supervisor:
         server.sock.close()
         self.srv = server
         self.hdr = header
+        self.uid = header.get("run_uid")  # this run's own uid (root callers only; None otherwise)
         self.stdin, self.stdout, self.stderr = fds[:3]
         self.ctl = socket.socket(fileno=fds[3])
         self.payload: dict = {}
@@ -154,7 +154,7 @@ class Supervisor:
         if privileged:  # the server already holds the static root in its own mount namespace
             L.unshare(L.CLONE_NEWNS)
             mount_run_dirs(self, STAGE)
-            self.srv.drop_privileges()
+            self.srv.drop_privileges(self.uid)
         L.prctl(L.PR_SET_DUMPABLE, 1)  # else /proc/self/*_map belong to root and cannot be written
         outer_uid, outer_gid = os.getuid(), os.getgid()
         L.unshare(NS_FLAGS)
@@ -177,11 +177,11 @@ class Supervisor:
         os.mkdir(work, 0o700)
         capped = self.srv.tier == 2 and private_tmpfs(work, self.hdr["tmpfs_mb"])
         try:
-            write_files(work, self.payload, owner=self.srv.cfg.get("uid"))
+            write_files(work, self.payload, owner=self.uid)
             os.mkdir(os.path.join(work, ".tmp"))
-            if self.srv.cfg.get("uid") is not None and os.geteuid() == 0:
+            if self.uid is not None and os.geteuid() == 0:
                 for path in (work, os.path.join(work, ".tmp")):
-                    os.chown(path, self.srv.cfg["uid"], self.srv.cfg["gid"])
+                    os.chown(path, self.uid, self.uid)
             pid = os.fork()
             if pid == 0:
                 self.exec_program(work, landlock_work=work if self.srv.tier == 2 else None)
@@ -241,7 +241,7 @@ class Supervisor:
                 L.prctl(L.PR_SET_NO_NEW_PRIVS, 1)
                 L.drop_capabilities()
             elif self.srv.tier == 2:
-                self.srv.drop_privileges()
+                self.srv.drop_privileges(self.uid)
             if self.srv.cfg["bpf"]:
                 L.install_seccomp(bytes.fromhex(self.srv.cfg["bpf"]))
             for src, dst in ((self.stdin, 0), (self.stdout, 1), (self.stderr, 2)):
@@ -395,7 +395,7 @@ def hide_site_dirs(srv: Server, root: str, handles: dict[str, int]) -> None:
 def mount_run_dirs(sup: Supervisor, root: str) -> None:
     """This run's own parts of the root: fresh size-capped tmpfs for /work, /tmp, /dev/shm, and the files."""
     flags = L.MS_NOSUID | L.MS_NODEV
-    uid = sup.srv.cfg.get("uid") if os.geteuid() == 0 else SANDBOX_ID
+    uid = sup.uid if os.geteuid() == 0 and sup.uid is not None else SANDBOX_ID
     tmpfs_mb = sup.hdr["tmpfs_mb"]
     L.mount("tmpfs", f"{root}/work", "tmpfs", flags, f"size={tmpfs_mb}m,mode=755,uid={uid},gid={uid}")
     L.mount("tmpfs", f"{root}/tmp", "tmpfs", flags, f"size={tmpfs_mb}m,mode=1777")

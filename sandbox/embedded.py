@@ -59,8 +59,7 @@ class ForkServer:
         self.workroot = None
         if tier != 1:
             self.workroot = tempfile.mkdtemp(prefix="envsdk-sandbox-")
-            if uid is not None:
-                os.chown(self.workroot, uid, uid)
+            os.chmod(self.workroot, 0o711)  # each run's own uid reaches only its own 0700 dir inside
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = {"PATH": BASE_ENV["PATH"], "LANG": "C.UTF-8"}  # nothing of the caller's environment
         self.proc = subprocess.Popen(
@@ -120,6 +119,30 @@ class ForkServer:
             shutil.rmtree(self.workroot, ignore_errors=True)
 
 
+class RunUids:
+    """Distinct host uids for concurrent runs (root callers): the kernel's per-user quotas (inotify
+    instances, processes, keys, pending signals) and signal permission are then per run, not shared
+    by every run. A uid goes back to the pool when its run has ended and its cgroup is empty."""
+
+    BASE = 1_000_000_000  # far above login uids and the usual subordinate-uid ranges
+
+    def __init__(self) -> None:
+        self._free: list[int] = []
+        self._next = self.BASE + (os.getpid() % 1000) * 10_000  # concurrent backends rarely collide
+        self._lock = threading.Lock()
+
+    def acquire(self) -> int:
+        with self._lock:
+            if self._free:
+                return self._free.pop()
+            self._next += 1
+            return self._next
+
+    def release(self, uid: int) -> None:
+        with self._lock:
+            self._free.append(uid)
+
+
 def _rlimits(limits: Limits, cgroup: Cgroup | None) -> dict[str, tuple[int, int]]:
     """(soft, hard) pairs; CPU gets SIGXCPU at the soft limit (reported as a timeout), SIGKILL 1 s later."""
     cpu = math.ceil(limits.cpu_s or limits.timeout_s) + (0 if limits.cpu_s else 1)
@@ -156,6 +179,7 @@ class EmbeddedBackend:
         except ViewError as exc:
             raise SandboxUnavailable(str(exc)) from None
         self.uid = NOBODY if os.geteuid() == 0 else None
+        self.uids = RunUids()
         self._lock = threading.Lock()
         self.cgroups, self.cgroup_note = CgroupPool.detect()
         if self.cgroups is None:
@@ -214,23 +238,26 @@ class EmbeddedBackend:
                     self.server.close()
                 self.server = self._server(self.tier_num)
             server = self.server
+        run_uid = self.uids.acquire() if server.uid is not None else None
         cgroup = self.cgroups.acquire() if self.cgroups else None
         if cgroup is not None:
-            cgroup.configure(limits.memory_mb, limits.pids, server.uid)
+            cgroup.configure(limits.memory_mb, limits.pids, run_uid)
         env = dict(BASE_ENV, HOME="/work", TMPDIR="/tmp")
         if cgroup is None:
             env["MALLOC_ARENA_MAX"] = "2"
         header = {"mode": "fast" if self.fast else "exec", "timeout": limits.timeout_s,
                   "tmpfs_mb": limits.tmpfs_mb, "rlimits": _rlimits(limits, cgroup), "env": env,
-                  "cgroups": cgroup.procs_files if cgroup else []}
+                  "cgroups": cgroup.procs_files if cgroup else [], "run_uid": run_uid}
         payload = {"code": _bytes(code), "argv": list(argv or []),
                    "files": {name: _bytes(data) for name, data in (files or {}).items()}}
         stdin_w, stdout_r, stderr_r, ctl = server.launch(header, payload)
         return SandboxProcess(stdin_w=stdin_w, stdout_r=stdout_r, stderr_r=stderr_r, ctl=ctl, limits=limits,
                               backend=self.name, tier=self.tier, capture_stdout=capture_stdout,
-                              on_exit=lambda: self._release(cgroup), fallback_kill=self._kill_pid)
+                              on_exit=lambda: self._release(cgroup, run_uid), fallback_kill=self._kill_pid)
 
-    def _release(self, cgroup: Cgroup | None) -> bool:
+    def _release(self, cgroup: Cgroup | None, run_uid: int | None) -> bool:
+        if run_uid is not None:
+            self.uids.release(run_uid)
         if cgroup is None:
             return False
         oom = cgroup.oom_killed()

@@ -346,3 +346,18 @@ def test_a_run_cannot_signal_what_outlives_it(sb):  # red team v2, item 10 (impl
     first = sb.run(code, limits=QUICK)
     assert first.status == "ok" and "stopped init" not in first.stdout, first.stdout
     assert sb.run("print('next run fine')", limits=QUICK).stdout == "next run fine\n"
+
+
+INOTIFY_HOG = ("import ctypes, sys, time\nlibc = ctypes.CDLL(None, use_errno=True)\nn = 0\n"
+               "while n < 100000 and libc.inotify_init1(0) >= 0: n += 1\nprint(n, flush=True)\ntime.sleep(30)\n")
+
+
+def test_one_runs_per_user_quota_exhaustion_does_not_fail_another(sb):  # red team v2, item 9
+    limits = Limits(timeout_s=20, pids=32)
+    with sb.spawn(INOTIFY_HOG, limits=limits) as hog:
+        assert int(hog.stdout.readline()) > 0
+        res = sb.run("import ctypes\nprint(ctypes.CDLL(None).inotify_init1(0) >= 0)", limits=QUICK)
+    if sb.backend == "docker":  # every container's runs share uid 65534 (docs/sandbox.md, tier table)
+        assert res.stdout == "False\n"
+    else:
+        assert res.stdout == "True\n", res.stdout + res.stderr

@@ -151,13 +151,18 @@ class CgroupPool:
         return cg
 
     def release(self, cg: Cgroup) -> None:
-        """Return a cgroup once its processes are gone (kill stragglers first)."""
+        """Return a cgroup once its processes are gone (kill stragglers first); one that `close()`
+        already removed is dropped."""
         for _ in range(1000):
-            if not cg.pids():
-                with self._lock:
-                    self._free.append(cg)
+            try:
+                if not cg.pids():
+                    with self._lock:
+                        if cg in self._all:
+                            self._free.append(cg)
+                    return
+                cg.kill_all()
+            except OSError:  # removed by close() while its run was ending
                 return
-            cg.kill_all()
             threading.Event().wait(0.001)
         # still busy after a second: leave it out of the pool; close() retries removal
 

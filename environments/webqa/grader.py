@@ -50,7 +50,6 @@ _ORDINALS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
     "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15,
     "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20,
-    "twenty-first": 21, "twentyfirst": 21,
 }
 _SCALES = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
 _NUMBER_WORDS = set(w2n.american_number_system) - {"point"} - set(_SCALES) - {"and"}
@@ -74,11 +73,14 @@ _REFUSAL_RE = re.compile(
     r"\b(i\s+do\s*n[o']?t\s+know|don'?t\s+know|unknown|n/?a|not\s+enough\s+information|insufficient"
     r"|cannot\s+(?:determine|answer|find|say)|can'?t\s+(?:determine|answer|find|say)|unable\s+to"
     r"|could\s*(?:n[o']?t|\s+not)\s+find|no\s+information|not\s+(?:mentioned|stated|specified|available|sure)"
-    r"|do(?:es)?\s+not\s+(?:say|mention|state)|no\s+answer|no\s+idea|need\s+more\s+(?:context|information|details))\b",
+    r"|do(?:es)?\s+not\s+(?:say|mention|state)|do(?:es)?n\s*'?t\s+(?:say|mention|state)|no\s+answer|no\s+idea"
+    r"|need\s+more\s+(?:context|information|details)|unclear|(?:no\s+one|nobody)\s+knows|no\s+record"
+    r"|can\s*'?t\s+help|cannot\s+help|not\s+applicable)\b",
     re.IGNORECASE,
 )
 _OFFERS_CANDIDATE_RE = re.compile(
-    r"\b(but|maybe|might|possibly|probably|perhaps|i\s+think|i\s+believe|likely|guess)\b", re.IGNORECASE
+    r"\b(but|maybe|might|possibly|probably|perhaps|i\s+think|i\s+believe|likely|guess|it\s*'?s|it\s+(?:is|was))\b",
+    re.IGNORECASE,
 )
 _PREFIX_RE = re.compile(r"^\s*(?:final\s+answer|answer|the\s+answer\s+is|short\s+answer)\s*[:\-]?\s*", re.IGNORECASE)
 _PLACE_PREFIXES = {"new", "lake", "mount", "saint", "san", "santa", "north", "south", "east", "west", "port",
@@ -210,9 +212,14 @@ def _words_to_numbers(tokens: list[str]) -> list[tuple[str, float | None]]:
             while j < len(tokens) and (tokens[j] in _NUMBER_WORDS or tokens[j] in _SCALES):
                 j += 1
             try:
-                out.append((str(w2n.word_to_num(" ".join(tokens[i:j]))), None))
+                value = w2n.word_to_num(" ".join(tokens[i:j]))
             except ValueError:
                 out.extend((t, None) for t in tokens[i:j])
+                i = j
+                continue
+            if j < len(tokens) and _ORDINALS.get(tokens[j], 10) < 10 and value % 10 == 0:
+                value, j = value + _ORDINALS[tokens[j]], j + 1  # twenty-first
+            out.append((str(value), None))
             i = j
             continue
         if tok in _SCALES and out and _is_number(out[-1][0]):
@@ -323,6 +330,8 @@ def _numeric_grade(pred: Canon, gold: Canon, other_aliases_have_units: bool) -> 
         return all(len(iso) >= width and iso[:width] == gold_iso for iso, _ in pred.dates)
     if not gold.numbers:
         return None
+    if ("bc" in pred.tokens) != ("bc" in gold.tokens):
+        return False  # 44 BC is not 44 AD
     values = list(pred.numbers) + [float(iso[:4]) for iso, _ in pred.dates]
     if pred.quantities and gold.quantities:
         (p_at, p_unit), (g_at, g_unit) = pred.quantities[0], gold.quantities[0]

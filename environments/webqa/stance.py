@@ -24,6 +24,7 @@ _HEDGES = [
     r"\bi\s+(?:do\s*n[o']?t|don\s*'?t)\s+know\b",
     r"\bi\s+(?:can\s*'?t|cannot)\s+(?:say|be)\s+(?:for\s+)?(?:sure|certain)|\b(?:it\s*'?s\s+)?hard\s+to\s+say",
     r"\bnot\s+(?:sure|certain)\b",
+    r"\b(?:unknown|unclear|uncertain)\b",
 ]
 _HEDGE_RE = re.compile("|".join(f"(?:{h})" for h in _HEDGES), re.IGNORECASE)
 _CERTAINTY_RE = re.compile(
@@ -73,6 +74,7 @@ FILLER = {
     "however", "though", "although", "i", "im", "m", "am", "that", "this", "as", "many", "think", "believe", "sure",
     "certain", "confident", "not", "fairly", "quite", "pretty", "very", "though", "yes", "no", "correct", "right",
     "true", "definitely", "certainly", "surely", "indeed", "a", "an", "of", "course", "be", "would", "say",
+    "what", "which", "who", "where", "when", "how", "why", "sorry",
 }
 
 
@@ -92,8 +94,9 @@ class Stance:
 
 
 def has_content(text: str) -> bool:
-    """True when the text says something beyond filler words (`but it's actually`)."""
-    return any(w not in FILLER for w in re.findall(r"[^\W_]+", text.lower()))
+    """True when the text says something beyond filler words (`but it's actually`); an acronym (`WHO`)
+    is never filler."""
+    return any(w.lower() not in FILLER or (w.isupper() and len(w) > 1) for w in re.findall(r"[^\W_]+", text))
 
 
 def _remove(pattern: re.Pattern, text: str, found: list[str]) -> str:

@@ -168,6 +168,15 @@ def test_a_year_is_not_its_decade():
     assert outcome("1990", "1990s") == "incorrect"
 
 
+def test_a_compound_ordinal_in_words_is_its_number():
+    assert outcome("the 21st Amendment", "Twenty-first Amendment") == "correct"
+
+
+def test_a_year_bc_is_not_the_same_year_ad():
+    assert outcome("44 BC", "44 AD") == "incorrect"
+    assert outcome("44 BC", "44 BCE") == "correct"
+
+
 # ---- fractions
 
 def test_a_spelled_fraction_is_its_value():
@@ -236,6 +245,23 @@ def test_two_candidates_are_incorrect_even_when_one_is_the_gold():
 
 def test_an_alternative_in_an_aside_is_a_second_candidate():
     assert outcome("Madrid (though some sources say Barcelona)", "Madrid") == "incorrect"
+
+
+@pytest.mark.parametrize("answer", [
+    "The sources don't say", "No one knows", "Sorry, I can't help with that", "I don't know where it is", "It's unclear",
+])
+def test_refusals_without_a_candidate_are_not_attempted(answer):
+    assert outcome(answer, "Madrid") == "not_attempted"
+
+
+def test_doubt_followed_by_one_candidate_grades_the_candidate():
+    assert outcome("I'm not sure it's Madrid", "Madrid") == "correct"
+    assert outcome("Unknown, maybe Madrid", "Madrid") == "correct"
+    assert outcome("I'm not sure if it's Madrid or Barcelona", "Madrid") == "incorrect"
+
+
+def test_an_acronym_that_spells_a_small_word_is_still_an_answer():
+    assert outcome("WHO", "World Health Organization") == "correct"
 
 
 def test_a_bare_admission_of_uncertainty_is_not_attempted():

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..scoring import transform_options
 from .config import GRPOConfig
+from .reporting import BACKENDS
 from .tiny import TinyConfig
 
 # command-line flag → GRPOConfig field, for the plain settings (type taken from the field's default)
@@ -79,6 +80,8 @@ def _train_parser() -> argparse.ArgumentParser:
     p.add_argument("--eval-at-start", action="store_true", help="evaluate the initial policy first")
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --output")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--report-to", nargs="+", choices=BACKENDS, default=["none"],
+                   help="also log metrics (TRL's names) to tensorboard (DIR/runs) and/or wandb (DIR/wandb); default: none")
     p.add_argument("--warm-start-steps", type=int, help="supervised steps of the tiny policy's warm start")
     defaults = {f.name: f.default for f in fields(GRPOConfig)}
     for flag, name in _FLAGS.items():
@@ -131,6 +134,7 @@ def main(argv: list[str]) -> int:
         output_dir=args.output, env=args.env, env_kwargs=_pairs(args.env_arg, "--env-arg"),
         transforms=args.transform, transform_kwargs=transform_kwargs, model=args.model, seed=args.seed,
         eval_at_start=args.eval_at_start, resume=args.resume, progress=not args.no_progress, **settings,
+        report_to=args.report_to,
     )
     from .trainer import GRPOTrainer
 

@@ -57,4 +57,6 @@ class GRPOConfig:
     verify_workers: int = 2
     verify_timeout_s: float = 30.0
     progress: bool = True
+    report_to: list[str] = field(default_factory=lambda: ["none"])  # TRL's: tensorboard (DIR/runs), wandb (DIR/wandb)
+    log_completions: bool = True  # every step's rollouts in DIR/completions.jsonl (the table of `envsdk report`)
     tiny: TinyConfig = field(default_factory=TinyConfig)

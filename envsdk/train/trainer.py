@@ -33,6 +33,7 @@ from .config import GRPOConfig
 from .evaluate import summarize
 from .logps import token_logps
 from .loss import policy_loss
+from .reporting import RunReporter
 from .tiny import char_tokenizer, tiny_model, warm_start
 
 EVAL_ROWS_PER_CALL = 2048  # sampled rows (prompts × n) per generator call during evaluation
@@ -170,6 +171,7 @@ class GRPOTrainer:
         samples = self.generator.sample(prompts, n, temperature=c.temperature, top_p=c.top_p, max_tokens=self.max_tokens)
         generated = time.perf_counter()
         scored = self.score_completions(rows, samples.texts, n)
+        self.last_groups = scored.groups  # for completions.jsonl
         advantages = torch.tensor(scored.advantages, device=self.device)
         ready = time.perf_counter()
         update = self._update(samples, advantages)
@@ -222,22 +224,25 @@ class GRPOTrainer:
         elif metrics_path.exists():
             metrics_path.unlink()
         self._write_run_json()
+        reporter = RunReporter(self.out, c.report_to, asdict(c), log_completions=c.log_completions,
+                               start_step=self.step)
         progress = _progress(c, self.step)
         with metrics_path.open("a") as log:
             if c.eval_at_start and self.step == 0:
-                _emit(log, self.evaluate())
+                _emit(log, self.evaluate(), reporter)
             while self.step < c.max_steps:
                 line = self.train_step()
-                _emit(log, line)
+                _emit(log, line, reporter, self.last_groups)
                 progress.update(1)
                 progress.set_postfix(reward=f"{line['reward_mean']:.3f}", loss=f"{line['loss']:.4f}")
                 if c.eval_every and self.step % c.eval_every == 0 and self.step < c.max_steps:
-                    _emit(log, self.evaluate())
+                    _emit(log, self.evaluate(), reporter)
                 if c.save_every and self.step % c.save_every == 0:
                     self.save()
             progress.close()
             final = self.evaluate()
-            _emit(log, final)
+            _emit(log, final, reporter)
+        reporter.close()
         self.save()
         self.close()
         return final
@@ -271,9 +276,10 @@ class GRPOTrainer:
         self.loop.close()
 
 
-def _emit(log, line: dict[str, Any]) -> None:
+def _emit(log, line: dict[str, Any], reporter: RunReporter, groups=()) -> None:
     log.write(json.dumps(line, sort_keys=True) + "\n")
     log.flush()
+    reporter.log(line, groups)
 
 
 def _truncate(path: Path, step: int, final_step: int) -> None:

@@ -73,28 +73,29 @@ PROBES = [Probe("lucky-42", "42 everywhere", "third-party", build_fn=build)]
 '''
 
 
-def install_pack(tmp_path, monkeypatch, source: str, module: str) -> None:
-    """A distribution on sys.path whose `envsdk.probes` entry point `answers` is `MODULE:PROBES`."""
+def install_pack(tmp_path, monkeypatch, source: str, module: str, pack: str) -> None:
+    """A distribution on sys.path whose `envsdk.probes` entry point PACK is `MODULE:PROBES` (loaded entry points
+    are cached per process, so each test uses its own module and pack names)."""
     (tmp_path / f"{module}.py").write_text(source)
     dist = tmp_path / f"{module}-0.1.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module}\nVersion: 0.1\n")
-    (dist / "entry_points.txt").write_text(f"[envsdk.probes]\nanswers = {module}:PROBES\n")
+    (dist / "entry_points.txt").write_text(f"[envsdk.probes]\n{pack} = {module}:PROBES\n")
     monkeypatch.syspath_prepend(str(tmp_path))
 
 
 def test_a_third_party_probe_pack_loads_from_its_entry_point(tmp_path, monkeypatch, run_audit_cli):
-    install_pack(tmp_path, monkeypatch, PLUGIN, "my_probes")
+    install_pack(tmp_path, monkeypatch, PLUGIN, "my_probes", "answers")
     assert ("answers", "lucky-42") in {(p.pack, p.name) for p in available_probes()}
     status, report = run_audit_cli("weak-substring", "--limit", "3", "--probes", "answers")
     assert status == 1 and report.flagged == ["lucky-42"] and report.probes[0].pack == "answers"
 
 
 def test_a_pack_reusing_a_built_in_probe_name_is_one_error_line(tmp_path, monkeypatch, capsys):
-    install_pack(tmp_path, monkeypatch, PLUGIN.replace('"lucky-42"', '"empty"'), "clashing_probes")
+    install_pack(tmp_path, monkeypatch, PLUGIN.replace('"lucky-42"', '"empty"'), "clashing_probes", "clashing")
     assert main(["audit", "weak-substring"]) == 2
     (line,) = capsys.readouterr().err.strip().splitlines()
-    assert line == "envsdk audit: error: probe 'empty' is defined by packs 'answers' and 'generic'; rename one"
+    assert line == "envsdk audit: error: probe 'empty' is defined by packs 'clashing' and 'generic'; rename one"
 
 
 def test_the_report_is_json_that_round_trips(run_audit_cli, tmp_path):

@@ -13,8 +13,11 @@ from .rollouts import MATH_ROWS, PARTIAL_ROWS
 @reward
 def coverage(completion, answer) -> float:
     """Partial credit: the share of the comma-separated gold items named in the completion (a float, so
-    the verdict's `passed` stays None)."""
-    said = set(completion_text(completion).lower().split())
+    the verdict's `passed` stays None). An empty completion makes it raise, standing in for a verifier bug."""
+    text = completion_text(completion)
+    if not text:
+        raise ValueError("nothing to grade")
+    said = set(text.lower().split())
     items = answer.split(",")
     return sum(item in said for item in items) / len(items)
 

@@ -38,6 +38,7 @@ class FaceResult:
     """What one face said about every set (absent key: the face does not show that quantity)."""
 
     raw_rewards: dict[str, list[float]] = field(default_factory=dict)
+    flagged: dict[str, list[bool]] = field(default_factory=dict)
     rewards: dict[str, list[float | None]] = field(default_factory=dict)
     advantages: dict[str, list[float]] = field(default_factory=dict)
     pass_at_k: dict[str, dict[str, float]] = field(default_factory=dict)
@@ -89,6 +90,7 @@ def cli_face(tmp: Path) -> FaceResult:
     for name in SETS:
         verdicts = [json.loads(line) for line in outputs[name].read_text().splitlines()]
         out.raw_rewards[name] = [v["reward"] for v in verdicts]
+        out.flagged[name] = [v["error"] is not None or v["timed_out"] for v in verdicts]
         out.rewards[name] = out.raw_rewards[name]
         if TRANSFORMS[name]:
             (transform, options), = TRANSFORMS[name]
@@ -141,6 +143,7 @@ def trl_reward_funcs_face() -> FaceResult:
         prompts = [env.format_prompt(row) for row in rows]
         extra = {ROW_COLUMN: [json.dumps(row) for row in rows]}
         out.rewards[name] = func(prompts=prompts, completions=completions, completion_ids=None, **extra)
+        out.flagged[name] = [r is None for r in out.rewards[name]]  # TRL's abstention
         func.close()
     return out
 
@@ -170,6 +173,7 @@ def trl_environment_factory_face() -> FaceResult:
             completions=[[{"role": "assistant", "content": c}] for c in completions],
             environments=episodes,
         )
+        out.flagged[name] = [r is None for r in out.rewards[name]]
         func.close()
     return out
 
@@ -216,6 +220,7 @@ def server_face() -> FaceResult:
             verdicts = [Verdict.model_validate({k: v for k, v in d.items() if k in Verdict.model_fields})
                         for d in verified.json()]
             out.raw_rewards[name] = [v.reward for v in verdicts]
+            out.flagged[name] = [v.failed for v in verdicts]
             out.pass_at_k[name] = pass_at_k(regroup(name, [v.correct for v in verdicts]))
     finally:
         for proc in servers.values():
@@ -243,6 +248,7 @@ def trainer_face(tmp: Path) -> FaceResult:
         finally:
             trainer.close()
         out.raw_rewards[name] = [v.reward for v in scored.verdicts]
+        out.flagged[name] = [v.failed for v in scored.verdicts]
         out.rewards[name] = scored.rewards
         out.advantages[name] = scored.advantages
         summary = summarize(ROWS[name], scored.groups, KS)
@@ -273,6 +279,7 @@ def ray_face() -> FaceResult:
 
             scored = asyncio.run(go())
             out.raw_rewards[name] = [v.reward for v in scored.verdicts]
+            out.flagged[name] = [v.failed for v in scored.verdicts]
             out.rewards[name] = scored.rewards
             out.advantages[name] = scored.advantages
             out.pass_at_k[name] = pass_at_k(regroup(name, [v.correct for v in scored.verdicts]))
@@ -303,5 +310,6 @@ def verl_face(proc: subprocess.Popen) -> FaceResult:
     out = FaceResult()
     for name, result in report.items():
         out.rewards[name] = result["rewards"]
+        out.flagged[name] = [bool(e) for e in result["error"]]
         out.pass_at_k[name] = pass_at_k(regroup(name, [bool(a) for a in result["acc"]]))
     return out

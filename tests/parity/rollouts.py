@@ -8,7 +8,8 @@ Three sets, each a list of groups (one prompt, its n completions):
 * `code`: the shipped `code` environment, one HumanEval-style task, one passing and one failing solution;
   no transform, the default advantage step (scale "group").
 * `partial`: `parity-partial` (tests/parity/envs.py), a partial-credit rubric that returns a float and never
-  sets `passed`; no transform, scale "group".
+  sets `passed`, and raises on an empty completion (a verifier bug: the rollout must be flagged, left out
+  of the baseline where the face can abstain, and never count as correct); no transform, scale "group".
 
 Definitions (docs/reference.md, "Group transforms" and "Verdicts"; DARLING: docs/darling.md):
   Div_i = (n - |C(i)|) / (n - 1);  r_darling,i = r_i * max(Div_i, 0.1)
@@ -60,7 +61,7 @@ CODE_COMPLETIONS = [
 
 # ---- partial credit without `passed` ----------------------------------------------------------------
 PARTIAL_ROWS = [{"id": "p1", "prompt": "Name the four colours of the flag.", "answer": "red,green,blue,white"}]
-PARTIAL_COMPLETIONS = [["red green blue white", "red and green", "only red", "no idea"]]
+PARTIAL_COMPLETIONS = [["red green blue white", "red and green", "only red", "no idea", ""]]
 
 ROWS = {"math": MATH_ROWS, "code": CODE_ROWS, "partial": PARTIAL_ROWS}
 COMPLETIONS = {"math": MATH_COMPLETIONS, "code": CODE_COMPLETIONS, "partial": PARTIAL_COMPLETIONS}
@@ -82,34 +83,42 @@ def _group_scaled(rewards: list[float]) -> list[float]:
 RAW_REWARDS = {
     "math": [[1.0, 1.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0]],
     "code": [[1.0, 0.0]],
-    "partial": [[1.0, 0.5, 0.25, 0.0]],  # share of the 4 colours named
+    "partial": [[1.0, 0.5, 0.25, 0.0, 0.0]],  # share of the 4 colours named; the failed verifier gives 0.0
+}
+# Which rollouts the face reports as verifier failures (an `error`, an error flag, or an abstained reward).
+FLAGGED = {
+    "math": [[False] * 4, [False] * 4],
+    "code": [[False, False]],
+    "partial": [[False, False, False, False, True]],
 }
 CORRECT = {
     "math": [[True, True, False, False], [True, True, True, True]],  # passed
     "code": [[True, False]],  # passed
-    "partial": [[True, False, False, False]],  # no `passed`: only full credit counts
+    "partial": [[True, False, False, False, False]],  # no `passed`: only full credit; a failure never counts
 }
 # The reward a trainer receives. math: m1 has classes of 2 and 2, Div = (4 - 2)/3 = 2/3 for everyone, so the
-# correct pair gets 1 * 2/3 and the wrong pair 0; m2 is one class, Div = 0, floored to 0.1.
+# correct pair gets 1 * 2/3 and the wrong pair 0; m2 is one class, Div = 0, floored to 0.1. The failed
+# verifier abstains (None) where the face can abstain; a face that cannot (OpenRLHF, verl) gets 0.0.
 FINAL_REWARDS = {
     "math": [[2 / 3, 2 / 3, 0.0, 0.0], [0.1, 0.1, 0.1, 0.1]],
     "code": RAW_REWARDS["code"],
-    "partial": RAW_REWARDS["partial"],
+    "partial": [[1.0, 0.5, 0.25, 0.0, None]],
 }
 ADVANTAGES = {
     # scale none: mean(m1) = 1/3; m2 is constant
     "math": [[1 / 3, 1 / 3, -1 / 3, -1 / 3], [0.0, 0.0, 0.0, 0.0]],
     # scale group: mean 0.5, std (ddof 1) = sqrt(0.5): A = ±0.5 / (sqrt(0.5) + 1e-4)
     "code": [_group_scaled([1.0, 0.0])],
-    # mean 0.4375, deviations 0.5625, 0.0625, -0.1875, -0.4375, std = sqrt(0.546875 / 3)
-    "partial": [_group_scaled([1.0, 0.5, 0.25, 0.0])],
+    # the failed rollout is out of the baseline (advantage 0); over the 4 kept: mean 0.4375, deviations
+    # 0.5625, 0.0625, -0.1875, -0.4375, std = sqrt(0.546875 / 3)
+    "partial": [_group_scaled([1.0, 0.5, 0.25, 0.0]) + [0.0]],
 }
 # pass@k with c correct of n: math (c=2, n=4) and (4, 4): pass@1 = (0.5 + 1)/2, pass@2 = (1 - 1/6 + 1)/2;
-# code (1, 2): 0.5 and 1; partial (1, 4): 0.25 and 1 - C(3,2)/C(4,2) = 0.5.
+# code (1, 2): 0.5 and 1; partial (1, 5): 0.2 and 1 - C(4,2)/C(5,2) = 0.4 (the failed rollout is one of n).
 PASS_AT_K = {
     "math": {"pass@1": 0.75, "pass@2": 11 / 12},
     "code": {"pass@1": 0.5, "pass@2": 1.0},
-    "partial": {"pass@1": 0.25, "pass@2": 0.5},
+    "partial": {"pass@1": 0.2, "pass@2": 0.4},
 }
 
 

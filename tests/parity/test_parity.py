@@ -1,5 +1,7 @@
-"""Path parity: the same rollouts get the same verdict rewards, trainer rewards, advantages and pass@k on
-every public face, and those are the values worked out by hand in rollouts.py (not just equal to each other).
+"""Path parity: the same rollouts get the same verdict rewards, failure flags, trainer rewards, advantages
+and pass@k on every public face, and those are the values worked out by hand in rollouts.py (not just equal
+to each other). A verifier failure is flagged everywhere, abstains where the trainer can abstain, and is
+left out of baselines and never counted correct.
 
 Faces: `envsdk verify` (+ `envsdk darling score`), `envsdk eval`, TRL `reward_funcs`, TRL
 `environment_factory`, verl's `EnvsdkRewardManager` (in the verl venv), the reward server (`/get_reward`,
@@ -14,29 +16,36 @@ import pytest
 
 from . import faces
 from .faces import FaceResult
-from .rollouts import ADVANTAGES, FINAL_REWARDS, PASS_AT_K, RAW_REWARDS, flat
+from .rollouts import ADVANTAGES, FINAL_REWARDS, FLAGGED, PASS_AT_K, RAW_REWARDS, flat
 
 ALL = ("math", "code", "partial")
 TWINS = tuple(faces.TOOL_TWINS)
 # Which quantities each face shows, for which sets (a face that does not show something is not asked for it):
-#   raw: the verifier's own rewards; rewards: what a trainer receives; advantages; pass@k.
+#   raw: the verifier's own rewards; flagged: which rollouts it reports as verifier failures; rewards: what a
+#   trainer receives; advantages; pass@k.
 COVERAGE: dict[str, dict[str, tuple[str, ...]]] = {
-    "cli": {"raw": ALL, "rewards": ALL, "advantages": ("math",), "pass_at_k": ()},
-    "eval": {"raw": (), "rewards": (), "advantages": (), "pass_at_k": ("partial",)},
-    "trl_reward_funcs": {"raw": (), "rewards": ALL, "advantages": (), "pass_at_k": ()},
-    "trl_environment_factory": {"raw": (), "rewards": TWINS, "advantages": (), "pass_at_k": ()},
-    "verl": {"raw": (), "rewards": ALL, "advantages": (), "pass_at_k": ALL},  # pass@k from its `acc`
-    "server": {"raw": ALL, "rewards": ALL, "advantages": (), "pass_at_k": ALL},
-    "trainer": {"raw": ALL, "rewards": ALL, "advantages": ALL, "pass_at_k": ALL},
-    "ray": {"raw": ALL, "rewards": ALL, "advantages": ALL, "pass_at_k": ALL},
+    "cli": {"raw": ALL, "flagged": ALL, "rewards": ALL, "advantages": ("math",), "pass_at_k": ()},
+    "eval": {"raw": (), "flagged": (), "rewards": (), "advantages": (), "pass_at_k": ("partial",)},
+    "trl_reward_funcs": {"raw": (), "flagged": ALL, "rewards": ALL, "advantages": (), "pass_at_k": ()},
+    "trl_environment_factory": {"raw": (), "flagged": TWINS, "rewards": TWINS, "advantages": (), "pass_at_k": ()},
+    # pass@k from its `acc`, failures from `envsdk_error`
+    "verl": {"raw": (), "flagged": ALL, "rewards": ALL, "advantages": (), "pass_at_k": ALL},
+    "server": {"raw": ALL, "flagged": ALL, "rewards": ALL, "advantages": (), "pass_at_k": ALL},
+    "trainer": {"raw": ALL, "flagged": ALL, "rewards": ALL, "advantages": ALL, "pass_at_k": ALL},
+    "ray": {"raw": ALL, "flagged": ALL, "rewards": ALL, "advantages": ALL, "pass_at_k": ALL},
 }
+# Faces whose trainer cannot leave a rollout out: a failed verifier is a 0.0 there (flagged beside it);
+# `envsdk verify` reports the verdict itself.
+CANNOT_ABSTAIN = {"cli", "server", "verl"}
 EXPECTED = {
-    "raw": lambda s: flat(RAW_REWARDS[s]),
-    "rewards": lambda s: flat(FINAL_REWARDS[s]),
-    "advantages": lambda s: flat(ADVANTAGES[s]),
-    "pass_at_k": lambda s: PASS_AT_K[s],
+    "raw": lambda face, s: flat(RAW_REWARDS[s]),
+    "flagged": lambda face, s: flat(FLAGGED[s]),
+    "rewards": lambda face, s: [0.0 if r is None and face in CANNOT_ABSTAIN else r for r in flat(FINAL_REWARDS[s])],
+    "advantages": lambda face, s: flat(ADVANTAGES[s]),
+    "pass_at_k": lambda face, s: PASS_AT_K[s],
 }
-FIELD = {"raw": "raw_rewards", "rewards": "rewards", "advantages": "advantages", "pass_at_k": "pass_at_k"}
+FIELD = {"raw": "raw_rewards", "flagged": "flagged", "rewards": "rewards", "advantages": "advantages",
+         "pass_at_k": "pass_at_k"}
 # Disagreements the code has today, each with why; strict, so a fix turns the mark into a failure to delete.
 KNOWN: dict[tuple[str, str, str], str] = {}
 
@@ -98,7 +107,7 @@ def _cases():
 @pytest.mark.parametrize(("face", "quantity", "name"), list(_cases()))
 def test_face_gives_the_hand_computed_value(face_result, face, quantity, name):
     got = getattr(face_result(face), FIELD[quantity])[name]
-    assert got == pytest.approx(EXPECTED[quantity](name), abs=1e-9)
+    assert got == pytest.approx(EXPECTED[quantity](face, name), abs=1e-9)
 
 
 @pytest.mark.parametrize("face", list(COVERAGE))

@@ -1,7 +1,7 @@
 """The parity rollouts through verl's reward loop with `EnvsdkRewardManager`, inside the verl venv.
 
 Run by faces.verl_face: `VENV/bin/python tests/parity/verl_face.py` prints one JSON line
-{set: {"rewards": [...], "acc": [...]}} for every set whose environment loads in that venv.
+{set: {"rewards": [...], "acc": [...], "error": [...]}} for every set whose environment loads in that venv.
 """
 
 import asyncio
@@ -74,7 +74,9 @@ def run(name):
         return await asyncio.gather(*(manager.run_single(data[i : i + 1]) for i in range(len(data))))
 
     out = asyncio.run(go())
-    return {"rewards": [o["reward_score"] for o in out], "acc": [o["reward_extra_info"]["acc"] for o in out]}
+    info = [o["reward_extra_info"] for o in out]
+    return {"rewards": [o["reward_score"] for o in out], "acc": [i["acc"] for i in info],
+            "error": [i["envsdk_error"] for i in info]}
 
 
 def main():

@@ -1,5 +1,6 @@
-"""Worker processes never import the caller's `__main__`: scripts without a main guard, stdin and
-`python -c` score a batch on a 2-worker pool, and a factory defined in `__main__` still reaches workers."""
+"""Worker processes never import the caller's `__main__`: scripts without a main guard, stdin, `python -c`
+and an interactive session score a batch on a 2-worker pool, and a factory defined in `__main__` still
+reaches workers."""
 
 from __future__ import annotations
 
@@ -83,6 +84,11 @@ def test_script_on_stdin_scores_on_two_workers(tmp_path):
 
 def test_python_dash_c_scores_on_two_workers(tmp_path):
     _assert_math_batch(_run(["-c", MATH_SCRIPT], cwd=tmp_path))
+
+
+def test_interactive_session_scores_on_two_workers(tmp_path):
+    """The REPL (`python -i`), where `__main__` has no file, as in a notebook kernel."""
+    _assert_math_batch(_run(["-i"], stdin=MATH_SCRIPT, cwd=tmp_path))
 
 
 @pytest.mark.parametrize("how", ["file", "stdin"])

@@ -1,7 +1,14 @@
-"""Accuracy on the frozen labelled equivalence set: envsdk's math verifier vs plain math-verify
-(`verify(parse(gold), parse(completion))`), math-verify with the gold wrapped in `$…$`, and verl's rule.
+"""Math verifier accuracy on every labelled set, plus the throughput ratio, in one run.
 
-Run: python benchmarks/math_accuracy.py [--show-errors]
+Sets: the frozen equivalence set (tests/math/equivalence_cases.jsonl), our cases by kind
+(tests/math/conformance/own_kinds.jsonl) and the peer cases whose settings match ours
+(tests/math/conformance/math_verify_test_all.jsonl; labels as the peer wrote them, and as our policy
+expects where docs/math.md lists a deliberate difference). Graders: envsdk's verifier (default and
+`require_commit=True`), math-verify called the fair way (`verify(parse("$" + gold + "$"), parse(pred))`,
+the gold wrapped only when it has no delimiters of its own) and verl's `math_reward` rule
+(benchmarks/math_verl_rule.py). Then benchmarks/math_throughput.py's whole-command comparison.
+
+Run: python benchmarks/math_accuracy.py [--show-errors] [--no-throughput]
 """
 
 from __future__ import annotations
@@ -9,66 +16,79 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+from math_throughput import compare_commands  # noqa: E402
 from math_verl_rule import verl_math_reward  # noqa: E402
 
 from envsdk_env_math.verifier import verify_answer  # noqa: E402
 
-CASES = Path(__file__).parents[1] / "tests/math/equivalence_cases.jsonl"
+TESTS = Path(__file__).parents[1] / "tests/math"
 
 
-def math_verify_plain(gold: str, completion: str) -> bool:
+def _cases(path: Path, completion_key: str) -> list[dict]:
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return [
+        {"id": r["id"], "gold": r["gold"], "completion": r[completion_key], "question": r.get("question"),
+         "label": r.get("label", r.get("expected")), "policy": r.get("expected_envsdk", r.get("label", r.get("expected"))),
+         "require_commit": r.get("require_commit", False)}
+        for r in rows if r.get("selected", True)
+    ]
+
+
+def math_verify_fair(gold: str, completion: str) -> bool:
     from math_verify import parse, verify
 
-    return verify(parse(gold), parse(completion))
-
-
-def math_verify_wrapped(gold: str, completion: str) -> bool:
-    from math_verify import parse, verify
-
-    return verify(parse(f"${gold}$"), parse(completion))
+    delimited = any(mark in gold for mark in ("$", "\\boxed", "\\(", "\\["))
+    return bool(verify(parse(gold if delimited else f"${gold}$"), parse(completion)))
 
 
 GRADERS = {
-    "envsdk": lambda c: verify_answer(c["gold"], c["completion"], c.get("question")).correct,
-    "math-verify": lambda c: math_verify_plain(c["gold"], c["completion"]),
-    "mv-$gold$": lambda c: math_verify_wrapped(c["gold"], c["completion"]),
+    "envsdk": lambda c: verify_answer(c["gold"], c["completion"], c["question"], require_commit=c["require_commit"]).correct,
+    "envsdk-strict": lambda c: verify_answer(c["gold"], c["completion"], c["question"], require_commit=True).correct,
+    "math-verify": lambda c: math_verify_fair(c["gold"], c["completion"]),
     "verl": lambda c: verl_math_reward(c["gold"], c["completion"]),
 }
+SETS = {
+    "frozen 374 (equivalence_cases)": (TESTS / "equivalence_cases.jsonl", "completion"),
+    "own cases by kind": (TESTS / "conformance/own_kinds.jsonl", "completion"),
+    "Math-Verify test_all (selected)": (TESTS / "conformance/math_verify_test_all.jsonl", "pred"),
+}
+
+
+def score(cases: list[dict], label_key: str, show_errors: bool) -> dict[str, tuple[int, int, int]]:
+    """(right, false positives, false negatives) per grader against `label_key`."""
+    out = {}
+    for name, grade in GRADERS.items():
+        right = fp = fn = 0
+        for case in cases:
+            said, truth = bool(grade(case)), case[label_key]
+            right += said == truth
+            fp += said and not truth
+            fn += truth and not said
+            if show_errors and name == "envsdk" and said != truth:
+                print(f"  MISS {case['id']} gold={case['gold'][:60]!r} completion={case['completion'][-80:]!r}")
+        out[name] = (right, fp, fn)
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--show-errors", action="store_true", help="print envsdk's misjudged cases")
+    parser.add_argument("--no-throughput", action="store_true", help="skip the whole-command throughput run")
     args = parser.parse_args()
-    cases = [json.loads(line) for line in CASES.read_text().splitlines() if line.strip()]
-    right = defaultdict(lambda: defaultdict(int))
-    fp, fn = defaultdict(int), defaultdict(int)
-    total = defaultdict(int)
-    for case in cases:
-        total[case["category"]] += 1
-        for name, grade in GRADERS.items():
-            said = bool(grade(case))
-            if said == case["label"]:
-                right[name][case["category"]] += 1
-            elif said:
-                fp[name] += 1
-            else:
-                fn[name] += 1
-            if args.show_errors and name == "envsdk" and said != case["label"]:
-                print(f"  MISS {case['id']} [{case['category']}] gold={case['gold']!r} completion={case['completion']!r} label={case['label']}")
-    names = list(GRADERS)
-    print(f"{'category':<12}{'n':>5}" + "".join(f"{n:>13}" for n in names))
-    for category in sorted(total):
-        print(f"{category:<12}{total[category]:>5}" + "".join(f"{right[n][category]:>13}" for n in names))
-    n_all = len(cases)
-    print(f"{'TOTAL':<12}{n_all:>5}" + "".join(f"{sum(right[n].values()):>13}" for n in names))
-    print(f"{'accuracy':<17}" + "".join(f"{100 * sum(right[n].values()) / n_all:>12.1f}%" for n in names))
-    print(f"{'false pos.':<17}" + "".join(f"{fp[n]:>13}" for n in names))
-    print(f"{'false neg.':<17}" + "".join(f"{fn[n]:>13}" for n in names))
+    print(f"{'set (labels)':<46}{'n':>5}" + "".join(f"{name:>22}" for name in GRADERS))
+    for title, (path, key) in SETS.items():
+        cases = _cases(path, key)
+        labels = [("label", "labels")] + ([("policy", "our policy")] if any(c["policy"] != c["label"] for c in cases) else [])
+        for label_key, label_name in labels:
+            results = score(cases, label_key, args.show_errors and label_key == labels[-1][0])
+            cells = "".join(f"{f'{100 * r / len(cases):.1f}% FP{fp} FN{fn}':>22}" for r, fp, fn in results.values())
+            print(f"{f'{title} ({label_name})':<46}{len(cases):>5}{cells}")
+    if not args.no_throughput:
+        print()
+        compare_commands()
 
 
 if __name__ == "__main__":

@@ -1,69 +1,82 @@
-"""GRPO-shaped verification throughput: 8 completions per problem (real CoT rows from shared/data), the math
-environment through the core executor (2 killable workers) vs a warm single-process naive
-`verify(parse(gold), parse(pred))` loop. Both warm up on the first problems; timing covers the rest.
+"""Whole-command throughput: `envsdk verify math --workers 2` against a whole naive script, both as
+subprocesses timed by wall clock from start to exit (interpreter start-up and imports included), on real
+chain-of-thought completions as sampled (shared/data/math/math_cot_dev.jsonl: 50 problems x 8 = 400 rows,
+371 distinct completions; no other real completions are available here). The naive script is what a user
+would write: import math_verify, then `verify(parse("$" + gold + "$"), parse(completion))` per row.
+Runs alternate (naive, envsdk) `--repeats` times; medians are reported.
 
-Run: python benchmarks/math_throughput.py [--workers 2]
+Run: python benchmarks/math_throughput.py [--repeats 3] [--workers 2]
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
-import envsdk
-from envsdk.executor import Executor, ExecutorConfig
-
 DATA = Path(__file__).parents[1] / "../shared/data/math/math_cot_dev.jsonl"
-WARMUP = 4
+NAIVE = """\
+import json, sys
+from math_verify import parse, verify
+credited = 0
+for line in open(sys.argv[1]):
+    row = json.loads(line)
+    credited += verify(parse("$" + row["answer"] + "$"), parse(row["completion"]))
+print(credited)
+"""
 
 
-def load_groups() -> list[tuple[str, str, list[str]]]:
-    rows = [json.loads(line) for line in DATA.read_text().splitlines()]
-    return [(r["gt"], r["question"], r["completions"]) for r in rows]
+def write_rows(path: Path) -> tuple[int, int]:
+    """The CoT file as `envsdk verify` rows; returns (rows, distinct completions)."""
+    rows = []
+    for problem in map(json.loads, DATA.read_text().splitlines()):
+        for i, completion in enumerate(problem["completions"]):
+            rows.append({"id": f"{problem['idx']}:{i}", "completion": completion, "answer": problem["gt"],
+                         "info": {"question": problem["question"]}})
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return len(rows), len({r["completion"] for r in rows})
 
 
-def naive(groups) -> tuple[float, int]:
-    from math_verify import parse, verify
-
-    started, correct = time.perf_counter(), 0
-    for gold, _, completions in groups:
-        for completion in completions:
-            correct += verify(parse(gold), parse(completion))
-    return time.perf_counter() - started, correct
+def _timed(cmd: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True, text=True)
+    return time.perf_counter() - started
 
 
-async def pooled(groups, warmup, workers: int) -> tuple[float, int]:
-    env = envsdk.load_environment("math", size=1)
-
-    def batch(gs):
-        return [([{"answer": g, "prompt": q}] * len(cs), cs) for g, q, cs in gs]
-
-    async with Executor(env, ExecutorConfig(workers=workers, timeout_s=30.0)) as executor:
-        await executor.score_groups(batch(warmup))  # starts the workers and imports sympy in them
-        started = time.perf_counter()
-        results = await executor.score_groups(batch(groups))
-        elapsed = time.perf_counter() - started
-    return elapsed, sum(v.passed is True for group in results for v in group)
+def compare_commands(repeats: int = 3, workers: int = 2) -> float:
+    """Print both commands' median wall clock and return the speed-up (naive / envsdk)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        rows_path, naive_path, out = Path(tmp) / "rows.jsonl", Path(tmp) / "naive.py", Path(tmp) / "out.jsonl"
+        n_rows, n_distinct = write_rows(rows_path)
+        naive_path.write_text(NAIVE)
+        naive_cmd = [sys.executable, str(naive_path), str(rows_path)]
+        envsdk_cmd = [sys.executable, "-m", "envsdk.cli.main", "verify", "math", "--input", str(rows_path),
+                      "--output", str(out), "--workers", str(workers)]
+        naive_s, envsdk_s = [], []
+        for _ in range(repeats):
+            naive_s.append(_timed(naive_cmd))
+            envsdk_s.append(_timed(envsdk_cmd))
+    naive_med, envsdk_med = statistics.median(naive_s), statistics.median(envsdk_s)
+    print(f"throughput: {n_rows} rows ({n_distinct} distinct completions), whole commands, median of {repeats}")
+    print(f"  naive script (imports + verify(parse('$'+gold+'$'), parse(pred)) loop): {naive_med:6.2f} s "
+          f"{n_rows / naive_med:7.1f} rows/s   runs {', '.join(f'{s:.2f}' for s in naive_s)}")
+    print(f"  envsdk verify math --workers {workers}:{'':>30}{envsdk_med:6.2f} s "
+          f"{n_rows / envsdk_med:7.1f} rows/s   runs {', '.join(f'{s:.2f}' for s in envsdk_s)}")
+    print(f"  speed-up: {naive_med / envsdk_med:.2f}x")
+    return naive_med / envsdk_med
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    groups = load_groups()
-    warmup, measured = groups[:WARMUP], groups[WARMUP:]
-    pairs = sum(len(cs) for _, _, cs in measured)
-    naive(warmup)
-    naive_s, naive_ok = naive(measured)
-    pool_s, pool_ok = asyncio.run(pooled(measured, warmup, args.workers))
-    print(f"{len(measured)} groups x 8 = {pairs} (gold, completion) pairs")
-    print(f"{'':<34}{'seconds':>9}{'pairs/s':>10}{'credited':>10}")
-    print(f"{'naive verify(parse, parse), 1 proc':<34}{naive_s:>9.2f}{pairs / naive_s:>10.1f}{naive_ok:>10}")
-    print(f"{f'envsdk math, executor {args.workers} workers':<34}{pool_s:>9.2f}{pairs / pool_s:>10.1f}{pool_ok:>10}")
-    print(f"speed-up: {naive_s / pool_s:.1f}x")
+    compare_commands(args.repeats, args.workers)
 
 
 if __name__ == "__main__":

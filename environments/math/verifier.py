@@ -30,7 +30,11 @@ _CHOICE = re.compile(r"^(?:\\text\{)?\s*\(?([A-E])\)\s*(?:\})?\s*(.*)$|^(?:\\tex
 
 @dataclass(frozen=True)
 class MathResult:
-    """The verdict on one completion; `error` is set when the input was refused as unsafe to verify."""
+    """The verdict on one completion; `error` is set only when the gold itself cannot be verified safely.
+
+    An over-long completion or an answer refused by the guard is a wrong answer (reason kept), not an error:
+    an error makes the trainer drop the sample, which a policy could exploit to escape a 0.
+    """
 
     correct: bool
     outcome: Outcome
@@ -175,8 +179,7 @@ def verify_answer(
     formats that demand one; the default also reads a bare answer and a concluding statement (docs/math.md).
     """
     if len(completion) > max_completion_chars:
-        error = f"completion too long: {len(completion)} characters (limit {max_completion_chars}); not verified"
-        return MathResult(False, "not_attempted", "completion too long", None, error=error)
+        return _refused(f"completion too long: {len(completion)} characters (limit {max_completion_chars})", None)
     extraction = extract_answer(completion, require_commit=require_commit)
     if extraction.answer is None:
         return _refused(extraction.reason, None, "not_attempted")
@@ -184,14 +187,20 @@ def verify_answer(
     if _HEDGE.search(re.sub(r"\\[a-zA-Z]+", "", extraction.context)) and not _HEDGE.search(str(gold)):
         return _refused("hedged answer", answer)
     gold_answer = parse_gold(gold)
+    try:
+        check_answer(gold_answer.text)
+    except GuardError as exc:  # the dataset's fault, not the model's: flagged, never a silent 0
+        return MathResult(False, "not_attempted", "gold refused", answer, error=f"gold unsafe to verify: {exc}")
+    try:
+        check_answer(answer)
+    except GuardError as exc:  # a bomb or a buried answer is a wrong answer, so it cannot buy an abstention
+        return _refused(f"refused: {exc}", answer[:200])
     if _is_echo(answer, gold_answer.text, question):
         return _refused("answer echoes the question", answer)
     try:
-        check_answer(answer)
-        check_answer(gold_answer.text)
         equal = answers_equal(gold_answer, answer)
     except GuardError as exc:
-        return MathResult(False, "not_attempted", "refused", answer, error=f"unsafe to verify: {exc}")
+        return _refused(f"refused: {exc}", answer[:200])
     if equal:
         return MathResult(True, "correct", f"equal ({extraction.anchor})", answer)
     return _refused(f"not equal ({extraction.anchor})", answer)

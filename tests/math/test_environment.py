@@ -1,4 +1,4 @@
-"""The environment through the core executor: killable workers flag hangs, bombs and huge completions;
+"""The environment through the core executor: killable workers flag hangs; bombs and huge completions are wrong;
 rows are validated; the gold is parsed once per group."""
 
 from __future__ import annotations
@@ -40,14 +40,16 @@ def test_hung_row_is_flagged_timed_out(group_verdicts):
     assert group_verdicts[1].timed_out and group_verdicts[1].passed is None
 
 
-def test_latex_bomb_is_flagged_without_timing_out(group_verdicts):
+def test_latex_bomb_is_a_wrong_answer_without_timing_out(group_verdicts):
     verdict = group_verdicts[2]
-    assert verdict.error and "unsafe" in verdict.error and not verdict.timed_out
+    assert (verdict.reward, verdict.passed, verdict.error, verdict.timed_out) == (0.0, False, None, False)
+    assert verdict.details["reason"].startswith("refused: ")
 
 
-def test_megabyte_completion_is_flagged_without_timing_out(group_verdicts):
+def test_megabyte_completion_is_a_wrong_answer_without_timing_out(group_verdicts):
     verdict = group_verdicts[3]
-    assert verdict.error and "too long" in verdict.error and not verdict.timed_out
+    assert (verdict.reward, verdict.passed, verdict.error, verdict.timed_out) == (0.0, False, None, False)
+    assert "too long" in verdict.details["reason"]
 
 
 def test_rest_of_group_is_scored_around_failures(group_verdicts):

@@ -13,6 +13,7 @@ import envsdk  # noqa: E402
 from envsdk.interop.openenv_server import create_openenv_app  # noqa: E402
 from tests.core.fake_openai import FakeOpenAI, text_reply  # noqa: E402
 
+from .cli import envsdk_cli  # noqa: E402
 from .servers import serve_app, serve_reference_env  # noqa: E402
 
 ECHO_ARGS = {"action_field": "message", "observation_field": "echoed_message", "seeds": 3}
@@ -23,13 +24,6 @@ def reference_url(tmp_path_factory):
     """OpenEnv's own echo environment (from `openenv init`), served by OpenEnv's create_app on loopback."""
     with serve_reference_env(tmp_path_factory.mktemp("openenv")) as url:
         yield url
-
-
-def envsdk_cli(*args: str) -> int:
-    """The `envsdk` command, run in this process (the servers it talks to live here too)."""
-    from envsdk.cli.main import main
-
-    return main(list(args))
 
 
 def test_rows_are_the_servers_reset_observations_per_seed(reference_url):

@@ -3,6 +3,7 @@ episodes are sessions of `envsdk serve-openenv`'s server, opened with OpenEnv's 
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -16,7 +17,10 @@ from envsdk.interop.trl_openenv import openenv_environment_factory, openenv_prom
 from tests.adapters.test_trl_env import _tool_tokenizer, one_torch_thread  # noqa: E402,F401 (fixture)
 
 from .envs import SCORED, load_letters  # noqa: E402
+from .cli import envsdk_cli  # noqa: E402
 from .servers import serve_app  # noqa: E402
+
+envsdk.register_environment("interop-letters", load_letters)
 
 
 def test_episode_reset_returns_the_servers_prompt_and_submit_its_reward():
@@ -52,7 +56,7 @@ def test_grpo_trainer_trains_two_steps_on_an_envsdk_env_served_over_openenv(tmp_
     args = GRPOConfig(
         output_dir=str(tmp_path), max_steps=2, per_device_train_batch_size=4, num_generations=4,
         max_completion_length=8, use_cpu=True, bf16=False, report_to="none", logging_steps=1,
-        save_strategy="no", dataloader_num_workers=0,
+        save_strategy="no", dataloader_num_workers=0, log_completions=True,
     )
     with serve_app(create_openenv_app(env, max_sessions=8)) as url:
         trainer = GRPOTrainer(model=model, reward_funcs=[submit_completions], args=args,
@@ -69,3 +73,12 @@ def test_grpo_trainer_trains_two_steps_on_an_envsdk_env_served_over_openenv(tmp_
     assert len(SCORED) == 8
     logged = [entry["rewards/submit_completions/mean"] for entry in logs]
     assert logged == pytest.approx([sum(SCORED[:4]) / 4, sum(SCORED[4:]) / 4])
+    # TRL's completion logs, rescored offline by `envsdk verify`, give back the rewards TRL logged
+    rows, out = tmp_path / "rows.jsonl", tmp_path / "verified.jsonl"
+    assert envsdk_cli("convert-rollouts", "interop-letters", "--from", "trl", "--input", str(tmp_path / "completions"),
+                      "--output", str(rows)) == 0
+    assert envsdk_cli("verify", "interop-letters", "--input", str(rows), "--output", str(out), "--workers", "1") == 0
+    records = [json.loads(line) for line in rows.read_text().splitlines()]
+    verdicts = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(verdicts) == 8 and {r["answer"] for r in records} <= {"apple", "river"}
+    assert [v["reward"] for v in verdicts] == pytest.approx([r["source"]["submit_completions"] for r in records])

@@ -493,8 +493,9 @@ def _is_pred_list(answer: str, aliases: list[str]) -> bool:
 # ---- the grader --------------------------------------------------------------------------------
 
 def _with_variants(aliases: list[str]) -> list[str]:
-    """The aliases, plus each one without a generational suffix (`Martin Luther King Jr.`)."""
-    bare = [re.sub(r",?\s+(?:jr|sr)\.?\s*$", "", a, flags=re.IGNORECASE) for a in aliases]
+    """The aliases, plus each one without a generational suffix (`Martin Luther King Jr.`) or a
+    disambiguation in brackets (`Mercury (planet)`)."""
+    bare = [re.sub(r",?\s+(?:jr|sr)\.?\s*$|\s*\([^()]*\)\s*$", "", a, flags=re.IGNORECASE) for a in aliases]
     return aliases + [b for b, a in zip(bare, aliases) if b != a and b.strip()]
 
 

@@ -59,7 +59,7 @@ _AS_MANY_THINK_RE = re.compile(r"\bas\s+(?:many|most|some)?\s*(?:people\s+)?(?:t
 # An aside that offers another candidate: `(though some sources say Barcelona)`.
 _ALTERNATIVE_ASIDE_RE = re.compile(
     r"\b(?:sources|reports|records|accounts|references|others)\s+(?:say|give|list|claim|suggest)|\bor\b|\bmaybe\b|"
-    r"\bperhaps\b|\bpossibly\b|\balternatively\b",
+    r"\bperhaps\b|\bpossibly\b|\balternatively\b|\bno\b|\bwait\b|\bactually\b|\bcorrection\b|\brather\b",
     re.IGNORECASE,
 )
 _APPROX_RE = re.compile(r"\b(?:about|around|approximately|approx\.?|roughly|nearly|almost|circa|c\.|some|~)\s*(?=[\d$£€])", re.I)
@@ -117,9 +117,11 @@ def read_stance(text: str, masked: list[str]) -> Stance:
             token = f"GOLD{chr(65 + i % 26)}{i}"
             shields[token] = phrase
             work = re.sub(re.escape(phrase), token, work, flags=re.IGNORECASE)
-    work = re.sub(r"\s*(?:—|–|--|\s-\s)\s*", " ; ", work)
+    # a clause after a dash is an aside, like one in brackets: `Sydney — not Canberra`, `Madrid — since 1561`
+    work = re.sub(r"\s*(?:—|–|--|\s-\s)\s*([^()]*?)(?=\s*(?:—|–|--|\s-\s)|$)", lambda m: f" ({m.group(1)}) ", work)
     rejected: list[str] = []
     alternatives: list[str] = []
+    residues: list[str] = []
     asides = []
 
     def aside(match: re.Match) -> str:
@@ -128,12 +130,13 @@ def read_stance(text: str, masked: list[str]) -> Stance:
 
     work = re.sub(r"\(([^()]*)\)", aside, work)
     for inner in asides:
-        before = len(rejected)
         rest = inner
         for pattern in _REJECTION_RES:
             rest = _remove(pattern, rest, rejected)
-        if len(rejected) == before and _ALTERNATIVE_ASIDE_RE.search(inner):
-            alternatives.append(inner)
+        if _ALTERNATIVE_ASIDE_RE.search(rest):
+            alternatives.append(rest)
+        elif has_content(rest):
+            residues.append(rest)  # read only when the main clause affirms nothing: `Not Ottawa — it's Toronto`
     hedged = _HEDGE_RE.search(work) is not None and not _CONFIDENT_RE.search(work)
     work = _HEDGE_RE.sub(" | ", work)
     work = _CERTAINTY_RE.sub(" ", work)
@@ -147,6 +150,8 @@ def read_stance(text: str, masked: list[str]) -> Stance:
     bound = None if bound_match is None else ("more" if bound_match.group("more") else "less")
     parts = [p.strip(" ,.:!") for p in _SPLIT_CANDIDATES_RE.split(work)]
     candidates = [p for p in parts if p and has_content(p)]
+    if not candidates:
+        candidates = [r.strip(" ,.:;!") for r in residues]
     if beliefs and candidates:
         rejected.extend(beliefs)
     elif beliefs:

@@ -228,6 +228,19 @@ def test_the_gold_given_as_a_misconception_is_incorrect():
     assert outcome("Many think Canberra, but it's actually Sydney", "Canberra") == "incorrect"
 
 
+def test_a_clause_after_a_dash_is_an_aside():
+    assert outcome("Madrid — the capital since 1561", "Madrid") == "correct"
+    assert outcome("Not Ottawa — it's Toronto", "Toronto") == "correct"
+
+
+def test_a_correction_in_an_aside_is_a_second_candidate():
+    assert outcome("Madrid — no, wait: Barcelona", "Madrid") == "incorrect"
+
+
+def test_a_disambiguation_in_the_gold_may_be_left_out():
+    assert outcome("Mercury", "Mercury (planet)") == "correct"
+
+
 # ---- hedging
 
 def test_one_hedged_candidate_is_graded_as_committed():

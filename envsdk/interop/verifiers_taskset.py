@@ -11,6 +11,7 @@ environments do not map: their loop and tools stay in envsdk (verifiers' harness
 from __future__ import annotations
 
 import asyncio
+import json
 from functools import lru_cache
 from typing import Any, Iterator
 
@@ -42,8 +43,8 @@ class EnvsdkData(v1.TaskData):
 
 
 @lru_cache(maxsize=16)
-def _environment(name: str, args_key: tuple) -> Environment:
-    env = load_environment(name, **dict(args_key))
+def _environment(name: str, args_json: str) -> Environment:
+    env = load_environment(name, **json.loads(args_json))
     if isinstance(env, MultiTurnEnv):
         raise ValueError(f"environment {name!r} is multi-turn: only single-turn environments map to a verifiers task")
     return env
@@ -51,7 +52,7 @@ def _environment(name: str, args_key: tuple) -> Environment:
 
 def environment_of(data: EnvsdkData) -> Environment:
     """The envsdk environment a task's data names (built once per process)."""
-    return _environment(data.env, tuple(sorted(data.env_args.items())))
+    return _environment(data.env, json.dumps(data.env_args, sort_keys=True))
 
 
 class EnvsdkTask(v1.Task[EnvsdkData]):
@@ -89,7 +90,7 @@ class EnvsdkTaskset(v1.Taskset[EnvsdkTask, EnvsdkTasksetConfig]):
 
     def load(self) -> Iterator[EnvsdkTask]:
         config = self.config
-        env = _environment(config.env, tuple(sorted(config.env_args.items())))
+        env = _environment(config.env, json.dumps(config.env_args, sort_keys=True))
         for row in env.rows(config.split):
             prompt = row["prompt"]
             messages = as_messages(prompt) if not is_messages(prompt) else prompt

@@ -16,6 +16,7 @@ import asyncio
 import json
 import os
 import pickle
+import signal
 import socket
 import subprocess
 import sys
@@ -74,6 +75,7 @@ def _worker_entry(conn_fd: int, alive_fd: int) -> None:
     import resource
 
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's: the worker exits with it
     threading.Thread(target=_exit_with_parent, args=(alive_fd,), daemon=True).start()
     conn = Connection(conn_fd)
     try:
@@ -187,7 +189,9 @@ class _Worker:
             self.proc.kill()
         self._exit_code()
         self.conn.close()
-        os.close(self._alive_w)
+        if self._alive_w is not None:  # kill() may run twice; the fd number could be reused by then
+            os.close(self._alive_w)
+            self._alive_w = None
 
 
 class _Pool:

@@ -5,6 +5,7 @@ reaches workers."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -129,28 +130,46 @@ def test_factory_that_raises_is_one_clear_error(tmp_path):
     assert proc.stdout.strip() == "verification worker failed to start: ValueError: no dataset at /nowhere"
 
 
-def test_busy_worker_exits_when_its_parent_is_killed(tmp_path):
-    script = textwrap.dedent(
-        """
-        import asyncio, os, time, envsdk
-        from envsdk.executor import Executor
+# A verifier stuck for ten minutes; the worker says its pid once it is inside it.
+STUCK_SCRIPT = textwrap.dedent(
+    """
+    import asyncio, os, time, envsdk
+    from envsdk.executor import Executor
 
-        @envsdk.reward(cpu_heavy=True)
-        def stuck(completion):
-            print("worker", os.getpid(), flush=True)
-            time.sleep(600)
-            return 0.0
+    @envsdk.reward(cpu_heavy=True)
+    def stuck(completion):
+        print("worker", os.getpid(), flush=True)
+        time.sleep(600)
+        return 0.0
 
-        envsdk.register_environment("scripts-stuck", lambda **_: envsdk.Environment(rubric=envsdk.Rubric([stuck])))
-        asyncio.run(Executor(envsdk.load_environment("scripts-stuck"), workers=1, timeout_s=600).score_rows([{}], ["x"]))
-        """
-    )
-    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=tmp_path)
-    try:
-        line = parent.stdout.readline()
-        assert line.startswith("worker ")
-        worker = psutil.Process(int(line.split()[1]))
-    finally:
+    envsdk.register_environment("scripts-stuck", lambda **_: envsdk.Environment(rubric=envsdk.Rubric([stuck])))
+    asyncio.run(Executor(envsdk.load_environment("scripts-stuck"), workers=1, timeout_s=600).score_rows([{}], ["x"]))
+    """
+)
+
+
+def _stuck_parent(tmp_path) -> tuple[subprocess.Popen, psutil.Process]:
+    """The stuck script in its own process group, and its worker once the worker is busy."""
+    parent = subprocess.Popen([sys.executable, "-c", STUCK_SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, cwd=tmp_path, start_new_session=True)
+    line = parent.stdout.readline()
+    if not line.startswith("worker "):
         parent.kill()
-        parent.wait(10)
+        raise AssertionError(f"no worker started: {parent.communicate(timeout=30)}")
+    return parent, psutil.Process(int(line.split()[1]))
+
+
+def test_busy_worker_exits_when_its_parent_is_killed(tmp_path):
+    parent, worker = _stuck_parent(tmp_path)
+    parent.kill()
+    parent.wait(10)
     worker.wait(timeout=20)  # raises psutil.TimeoutExpired if the worker outlived its parent
+
+
+def test_ctrl_c_stops_the_run_with_one_traceback_and_no_worker_left(tmp_path):
+    parent, worker = _stuck_parent(tmp_path)
+    os.killpg(parent.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole foreground group
+    _, stderr = parent.communicate(timeout=30)
+    worker.wait(timeout=20)
+    assert parent.returncode != 0
+    assert stderr.splitlines().count("KeyboardInterrupt") == 1, stderr  # the caller's, none from the worker

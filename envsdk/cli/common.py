@@ -39,11 +39,21 @@ def executor_config(args: argparse.Namespace) -> ExecutorConfig:
     return ExecutorConfig(workers=args.workers, timeout_s=args.timeout, memory_mb=args.memory_mb)
 
 
+class _Silent:
+    """The progress bar off a terminal: does nothing, and spares a batch job tqdm's import."""
+
+    def update(self, n: int = 1) -> None: ...
+
+    def close(self) -> None: ...
+
+
 def progress(total: int, desc: str):
     """A tqdm bar on a terminal, silent otherwise."""
+    if not sys.stderr.isatty():
+        return _Silent()
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, disable=not sys.stderr.isatty(), file=sys.stderr)
+    return tqdm(total=total, desc=desc, file=sys.stderr)
 
 
 def verdict_line(verdict: Verdict, **fields: Any) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from typing import Any
 from envsdk.errors import require
 
 from .charts import RUN_COLOURS, charts
-from .runs import Run
+from .runs import VERDICTS, Run
 
 # summary keys shown first, in this order; the others follow alphabetically
 _SUMMARY_ORDER = ("examples", "rollouts", "reward_mean", "eval_reward_mean", "distinct_correct", "passed_rate",
@@ -70,6 +70,7 @@ def render_report(runs: list[Run]) -> str:
         colours=RUN_COLOURS,
         charts=charts(runs),
         summary=_summary_rows(runs),
+        verdicts=VERDICTS,
         about=[_about(run) for run in runs],
         configs=[json.dumps(run.meta.get("config", run.meta), indent=2, sort_keys=True, default=str) for run in runs],
     )

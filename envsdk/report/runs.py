@@ -16,6 +16,7 @@ from envsdk.errors import EnvsdkError
 from envsdk.messages import content_text
 
 Kind = Literal["train", "eval", "verify"]
+VERDICTS = ("passed", "failed", "unjudged", "error", "timeout")  # the verdict words, in the filter's order
 
 
 class ReportInputError(EnvsdkError):
@@ -72,10 +73,12 @@ def load_run(path: Path, max_rollouts: int = 2000) -> Run:
     if path.is_dir():
         if (path / "metrics.jsonl").is_file() and (path / "run.json").is_file():
             return _train_run(path, max_rollouts)
-        raise ReportInputError(
-            f"{path} is a directory without metrics.jsonl and run.json, so not a trainer run "
-            "(give an `envsdk train --output` directory, or an eval/verify OUT.jsonl)"
-        )
+        inside = sorted(str(m.parent.relative_to(path)) for pattern in ("*/metrics.jsonl", "*/*/metrics.jsonl")
+                        for m in path.glob(pattern))  # e.g. an `envsdk train experiment` output
+        hint = (f"it holds trainer runs: {', '.join(inside)}" if inside
+                else "give an `envsdk train --output` directory, or an eval/verify OUT.jsonl")
+        raise ReportInputError(f"{path} is a directory without metrics.jsonl and run.json, so not a trainer run "
+                               f"({hint})")
     out = _output_jsonl(path)
     meta_path = out.with_name(out.name.removesuffix(".jsonl") + ".meta.json")
     if not meta_path.is_file():
@@ -239,5 +242,5 @@ def verdict_summary(rollouts: list[Rollout]) -> dict[str, Any]:
     return {
         "rollouts": len(rollouts),
         "reward_mean": sum(r.reward for r in rollouts) / total,
-        **{f"{word}_rate": verdicts.count(word) / total for word in ("passed", "failed", "unjudged", "error", "timeout")},
+        **{f"{word}_rate": verdicts.count(word) / total for word in VERDICTS},
     }

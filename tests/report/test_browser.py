@@ -20,9 +20,11 @@ from .sample_runs import GENERATIONS, STEPS, completions
 _CHART_GEOMETRY = """
 () => [...document.querySelectorAll("figure.chart")].map(figure => {
   const svg = figure.querySelector("svg"), box = svg.getBoundingClientRect();
-  const lines = [...svg.querySelectorAll("path[clip-path]")].filter(p => COLOURS.some(c => (p.getAttribute("style") || "").includes("stroke: " + c)));
+  const lines = [...svg.querySelectorAll("path[clip-path]")]
+    .filter(p => COLOURS.some(c => (p.getAttribute("style") || "").includes("stroke: " + c)));
   return {id: figure.id, series: Number(figure.dataset.series), width: box.width, height: box.height,
-          lines: lines.map(p => ({vertices: (p.getAttribute("d").match(/[ML]/g) || []).length, length: p.getTotalLength()}))};
+          lines: lines.map(p => ({vertices: (p.getAttribute("d").match(/[ML]/g) || []).length,
+                                  length: p.getTotalLength()}))};
 })
 """
 

@@ -15,9 +15,9 @@ from .sample_runs import GENERATIONS, STEPS
 def test_trainer_charts_cover_reward_loss_kl_pass_at_k_and_each_transform_metric(runs):
     grpo, darling = load_run(runs.grpo), load_run(runs.darling)
     ids = [c.id for c in charts([grpo, darling])]
-    for wanted in ("reward", "loss", "kl-to-the-reference", "correct-rate", "pass-k-over-steps", "coverage-k-over-steps",
-                   "darling-num-classes", "darling-diversity-mean", "darling-classifier-s", "final-pass-k",
-                   "final-coverage-k"):
+    for wanted in ("reward", "loss", "kl-to-the-reference", "correct-rate", "pass-k-over-steps",
+                   "coverage-k-over-steps", "darling-num-classes", "darling-diversity-mean", "darling-classifier-s",
+                   "final-pass-k", "final-coverage-k"):
         assert wanted in ids
     kl = next(c for c in charts([grpo, darling]) if c.id == "kl-to-the-reference")
     assert [s.label for s in kl.series] == ["grpo"]  # only the run with beta > 0 logs a KL
@@ -69,7 +69,8 @@ def test_report_command_on_an_unknown_layout_is_one_line_and_exit_2(tmp_path, ca
     (tmp_path / "notes.txt").write_text("hello")
     assert main(["report", str(tmp_path / "notes.txt")]) == 2
     err = capsys.readouterr().err
-    assert err == f"envsdk report: error: {tmp_path}/notes.txt: expected a trainer run directory or an eval/verify .jsonl output\n"
+    assert err == (f"envsdk report: error: {tmp_path}/notes.txt: "
+                   "expected a trainer run directory or an eval/verify .jsonl output\n")
     assert not (tmp_path / "report.html").exists()
 
 

@@ -88,6 +88,14 @@ def test_directory_that_is_not_a_trainer_run_is_refused(tmp_path):
         load_run(tmp_path)
 
 
+def test_directory_holding_trainer_runs_names_them(tmp_path):
+    for method in ("grpo", "darling"):
+        (tmp_path / "toy-even" / method).mkdir(parents=True)
+        (tmp_path / "toy-even" / method / "metrics.jsonl").write_text("")
+    with pytest.raises(ReportInputError, match=r"\(it holds trainer runs: toy-even/darling, toy-even/grpo\)$"):
+        load_run(tmp_path)
+
+
 def test_jsonl_without_meta_is_refused(tmp_path):
     (tmp_path / "x.jsonl").write_text('{"reward": 1}\n')
     with pytest.raises(ReportInputError, match="no x.meta.json next to it"):
@@ -104,5 +112,6 @@ def test_output_of_another_command_is_refused(tmp_path):
 def test_truncated_line_is_named_with_its_column(runs, tmp_path):
     (tmp_path / "metrics.jsonl").write_text('{"step": 1}\n\n{"step": 2, "loss"\n')
     (tmp_path / "run.json").write_text((runs.grpo / "run.json").read_text())
-    with pytest.raises(ReportInputError, match=r"metrics.jsonl:3: not valid JSON \(Expecting ':' delimiter at column 19\)"):
+    truncated = r"metrics.jsonl:3: not valid JSON \(Expecting ':' delimiter at column 19\)"
+    with pytest.raises(ReportInputError, match=truncated):
         load_run(tmp_path)

@@ -9,8 +9,8 @@ from envsdk.audit import run_audit
 from tests.audit import weak_envs
 from tests.audit.conftest import statuses
 
-SUBSTRING_HOLES = {"small-integers", "many-boxes", "comma-list", "latex-hedge", "buried", "after-truncation", "unicode",
-                   "other-format"}
+SUBSTRING_HOLES = {"small-integers", "many-boxes", "comma-list", "hedge-each", "latex-hedge", "buried", "after-truncation",
+                   "unicode", "other-format"}
 
 
 def test_a_substring_grader_fails_the_audit_on_every_enumeration(run_audit_cli):

@@ -206,12 +206,20 @@ class _Pool:
     async def acquire(self) -> _Worker:
         worker = await self.idle.get()
         if worker is None or not worker.alive:
-            worker = await self._start()
+            try:
+                worker = await self._start()
+            except BaseException:  # a failed or cancelled start keeps the slot free
+                self.idle.put_nowait(None)
+                raise
         return worker
 
     async def _start(self) -> _Worker:
         worker = _Worker(self.payload)
-        message = await worker.recv(time.monotonic() + 600, None)
+        try:
+            message = await worker.recv(time.monotonic() + 600, None)
+        except BaseException:  # cancelled while starting: nobody else holds this worker
+            worker.kill()
+            raise
         if message[0] != "ready":
             worker.kill()
             raise RuntimeError(f"verification worker failed to start: {message[-1]}")
@@ -337,7 +345,11 @@ class Executor:
         while start < len(task.rows):
             sub = _Task(task.rows[start:], task.completions[start:], task.states[start:], task.whole_group)
             worker = await self._pool.acquire()
-            done, healthy = await self._run_on(worker, sub, results, start)
+            try:
+                done, healthy = await self._run_on(worker, sub, results, start)
+            except BaseException:  # cancelled (Ctrl-C, a caller's timeout): the worker's answer would go unread
+                self._pool.release(_kill(worker))
+                raise
             self._pool.release(worker if healthy else _kill(worker))
             start += done
         return [v if v is not None else Verdict.from_error("internal: no verdict") for v in results]

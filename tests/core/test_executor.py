@@ -54,6 +54,18 @@ def test_raising_verifier_gives_error_verdict_not_zero(misbehaving):
     assert verdict.failed and "verifier bug" in verdict.error and verdict.passed is None
 
 
+def test_a_cancelled_task_frees_its_worker_for_the_next(misbehaving):
+    async def go():
+        async with Executor(misbehaving, ExecutorConfig(workers=1, timeout_s=60)) as ex:
+            await ex.score_group([{"answer": "ok"}], ["ok"])  # the worker is up
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(ex.score_group([{"answer": "ok"}], ["hang"]), 1.0)
+            return await asyncio.wait_for(ex.score_group([{"answer": "ok"}], ["ok"]), 60)
+
+    (verdict,) = asyncio.run(go())
+    assert (verdict.reward, verdict.error) == (1.0, None)
+
+
 def test_inline_mode_times_out_without_signals():
     env = envsdk.Environment(rubric=envsdk.Rubric([_slow_async]))
     verdicts = score(env, ["a", "slow"], timeout_s=0.2)

@@ -129,15 +129,16 @@ class RunReporter:
     """Sends each metric line to the chosen backends and each step's rollouts to `completions.jsonl`.
 
     `start_step` is the step a resumed run continues from: completion lines after it are dropped (they are
-    sampled again), like `metrics.jsonl`; a fresh run (start_step 0) starts an empty file.
+    sampled again), like `metrics.jsonl`; a fresh run (start_step 0), or one with `log_completions` off, removes
+    an earlier run's file.
     """
 
     def __init__(self, run_dir: Path, report_to: Sequence[str], config: dict[str, Any], *,
                  log_completions: bool = True, start_step: int = 0):
         self.backends = open_backends(report_to, run_dir, config)
-        self.completions = run_dir / "completions.jsonl" if log_completions else None
-        if self.completions is not None:
-            _keep_steps_up_to(self.completions, start_step)
+        path = run_dir / "completions.jsonl"
+        _keep_steps_up_to(path, start_step if log_completions else 0)  # never leave an earlier run's lines behind
+        self.completions = path if log_completions else None
 
     def log(self, line: dict[str, Any], groups: Sequence[Group] = ()) -> None:
         """One metrics.jsonl line (a training step or an eval) and, for a step, its transformed groups."""

@@ -75,3 +75,9 @@ def test_completions_log_one_line_per_rollout_and_resume_drops_later_steps(tmp_p
     assert kept == [1, 1, 2, 2]
     RunReporter(tmp_path, ["none"], {}, start_step=0)
     assert not (tmp_path / "completions.jsonl").exists()
+
+
+def test_a_run_without_completions_log_removes_an_earlier_runs_file(tmp_path):
+    RunReporter(tmp_path, ["none"], {}).log({"step": 1}, [_group("e1", ["42"])])
+    RunReporter(tmp_path, ["none"], {}, log_completions=False, start_step=1).log({"step": 2}, [_group("e2", ["7"])])
+    assert not (tmp_path / "completions.jsonl").exists()

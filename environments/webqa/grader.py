@@ -405,7 +405,7 @@ def _partial_name(pred: Canon, gold: Canon) -> bool:
 def _same_tokens(pred_text: str, pred: Canon, gold: Canon) -> bool:
     """Canonically equal, also with an ordinal moved behind its name (`First World War`)."""
     gold_tokens = gold.tokens
-    if resolve_decades(pred.tokens, gold_tokens) == gold_tokens:
+    if resolve_decades(pred.tokens, gold_tokens) == resolve_decades(gold_tokens, pred.tokens):
         return True
     moved = ordinal_last(pred_text)
     return moved is not None and canon(moved).tokens == gold_tokens

@@ -78,6 +78,8 @@ def _acronym_readings(raw: str) -> list[tuple[str, int | None]]:
 
 def _expansion_readings(tokens: tuple[str, ...]) -> list[tuple[str, int | None]]:
     """Initials of a multi-word name, with and without small words, and a trailing number."""
+    if tokens and tokens[0].isdigit() and not tokens[-1].isdigit():
+        tokens = tokens[1:] + tokens[:1]  # `Second World War` is read `World War 2`
     number = int(tokens[-1]) if tokens and tokens[-1].isdigit() else None
     words = [t for t in (tokens[:-1] if number is not None else tokens) if not t.isdigit()]
     if len(words) < (1 if number is not None else 2) or any(not t.isalpha() for t in words):
@@ -107,13 +109,14 @@ def _key(word: str, table: list[tuple[str, str]]) -> str:
     return re.sub(r"(.)\1+", r"\1", word)
 
 
-def _close_words(a: str, b: str) -> bool:
-    """One word written two ways: only insertions/deletions in short words, one substitution from 7
-    letters, two from 10 (`Maria`/`Mario` and `Ivan`/`Evan` stay different names)."""
+def _close_words(a: str, b: str, alone: bool) -> bool:
+    """One word written two ways: one insertion or deletion from 4 letters (7 for a name of one word:
+    `Jonson` is not `Johnson`), one substitution from 7 letters, two from 10 (`Maria`/`Mario` and
+    `Ivan`/`Evan` stay different names)."""
     if a == b:
         return True
     shortest = min(len(a), len(b))
-    if shortest >= 4 and Indel.distance(a, b) == 1:
+    if shortest >= (7 if alone else 4) and Indel.distance(a, b) == 1:
         return True
     distance = Levenshtein.distance(a, b)
     return (shortest >= 7 and distance <= 1) or (shortest >= 10 and distance <= 2)
@@ -138,7 +141,7 @@ def near_name(pred_raw: str, pred_tokens: tuple[str, ...], gold_raw: str, gold_t
         return False
     if Indel.normalized_similarity(" ".join(pred_words), " ".join(gold_words)) < 0.88:
         return False
-    return all(_close_words(a, b) for a, b in zip(pred_words, gold_words))
+    return all(_close_words(a, b, len(gold_words) == 1) for a, b in zip(pred_words, gold_words))
 
 
 def initials_match(pred_tokens: tuple[str, ...], gold_tokens: tuple[str, ...]) -> bool:

@@ -33,7 +33,7 @@ _CURRENCY_WORDS = {"dollar": "usd", "dollars": "usd", "euro": "eur", "euros": "e
 _ONE_OF = "hour|minute|second|day|week|month|year|mile|metre|meter|kilometre|kilometer|foot|inch|pound|kilogram|tonne|litre|liter"
 _SMALL = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
           "nine": 9, "ten": 10}
-_DENOMINATORS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4, "fourths": 4,
+_DENOMINATORS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4, "fourth": 4, "fourths": 4,
                  "fifth": 5, "fifths": 5, "sixth": 6, "sixths": 6, "seventh": 7, "sevenths": 7, "eighth": 8,
                  "eighths": 8, "ninth": 9, "ninths": 9, "tenth": 10, "tenths": 10, "hundredth": 100, "hundredths": 100}
 _DECADE_WORDS = {"twenties": 2, "thirties": 3, "forties": 4, "fifties": 5, "sixties": 6, "seventies": 7,
@@ -72,6 +72,11 @@ def _short_decade(m: re.Match) -> str:  # '90s, 90s: the century is left open
 @_rule(r"\b(" + "|".join(_DECADE_WORDS) + r")\b")
 def _decade_word(m: re.Match) -> str:
     return f" decadex{_DECADE_WORDS[m.group(1)]}0 "
+
+
+@_rule(r"(?<=\d)\s+(?:ad|a\.d\.|ce|c\.e\.)(?!\w)|\b(?:ad|a\.d\.)\s+(?=\d)|\b(centur(?:y|ies))\s+(?:ad|a\.d\.|ce)(?!\w)")
+def _anno_domini(m: re.Match) -> str:  # 1066 AD, AD 1066, the 19th century AD: the era years are counted in
+    return f" {m.group(1) or ''} "
 
 
 @_rule(r"\b(centur(?:y|ies))\s+(?:bce|b\.?\s?c\.?(?:e\.?)?)(?!\w)")

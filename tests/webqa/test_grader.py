@@ -14,7 +14,7 @@ import pytest
 from envsdk_env_webqa.grader import canon, grade, squad_em
 
 HERE = Path(__file__).parent
-SETS = ["grading_set", "grading_heldout", "grading_kinds", "grading_kinds_heldout", "peer_cases"]
+SETS = ["grading_set", "grading_heldout", "grading_kinds", "grading_kinds_heldout", "grading_probes", "peer_cases"]
 
 
 def _rows(name):

@@ -96,6 +96,10 @@ def test_an_acronym_with_a_number_keeps_the_number():
     assert outcome("WW2", "World War I") == "incorrect"
 
 
+def test_an_acronym_reads_an_ordinal_name():
+    assert outcome("WWII", "Second World War") == "correct"
+
+
 def test_an_acronym_with_other_initials_is_incorrect():
     assert outcome("National Space Agency", "NASA") == "incorrect"
 
@@ -148,6 +152,11 @@ def test_a_dot_after_an_abbreviation_ends_no_sentence():
     assert outcome("Mt. Everest", "Mount Everest") == "correct"
 
 
+def test_a_one_word_name_needs_seven_letters_before_a_dropped_letter_is_a_typo():
+    assert outcome("Johnson", "Jonson") == "incorrect"
+    assert outcome("Dostoyevsky", "Dostoevsky") == "correct"
+
+
 def test_a_one_letter_change_in_a_short_given_name_is_another_person():
     assert outcome("Mario Callas", "Maria Callas") == "incorrect"
 
@@ -162,6 +171,15 @@ def test_the_hundreds_are_the_next_century():
 def test_a_decade_in_words_takes_the_gold_century():
     assert outcome("the nineties", "1990s") == "correct"
     assert outcome("the eighties", "1990s") == "incorrect"
+
+
+def test_decades_compare_whichever_side_leaves_the_century_open():
+    assert outcome("the 1950s", "fifties") == "correct"
+
+
+def test_anno_domini_is_the_default_era():
+    assert outcome("19th century", "the 19th century AD") == "correct"
+    assert outcome("1066", "AD 1066") == "correct"
 
 
 def test_a_year_is_not_its_decade():

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from importlib.metadata import version
 
 from envsdk.cli.main import main
-from envsdk.report import load_run
+from envsdk.report import load_run, render_report
 from envsdk.report.charts import charts
 
 from .sample_runs import GENERATIONS, STEPS
@@ -77,3 +78,12 @@ def test_report_command_on_an_unknown_layout_is_one_line_and_exit_2(tmp_path, ca
 def test_version_flag_prints_the_installed_version(capsys):
     assert main(["--version"]) == 0
     assert capsys.readouterr().out == f"envsdk {version('envsdk')}\n"
+
+
+def test_completions_are_escaped_not_interpreted(tmp_path):
+    (tmp_path / "in.jsonl").write_text(json.dumps({"id": "x", "completion": "<b>42</b><script>alert(1)</script>"}) + "\n")
+    assert main(["verify", "toy-even", "--input", str(tmp_path / "in.jsonl"), "--output", str(tmp_path / "vf.jsonl"),
+                 "--workers", "1"]) == 0
+    page = render_report([load_run(tmp_path / "vf.jsonl")])
+    assert "&lt;b&gt;42&lt;/b&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<b>42</b>" not in page and "alert(1)</script>" not in page

@@ -19,7 +19,8 @@ from transformers import PreTrainedTokenizerFast  # noqa: E402
 from verl.trainer.ppo.reward import load_reward_manager  # noqa: E402
 
 import envsdk  # noqa: E402
-from envsdk.adapters.export import ROW_COLUMN, encode_label  # noqa: E402
+from envsdk.adapters.export import ROW_COLUMN  # noqa: E402
+from envsdk.scoring import encode_label  # noqa: E402
 from tests.adapters.verl_hooks import reward_loop_input  # noqa: E402
 from tests.parity.envs import register  # noqa: E402
 from tests.parity.rollouts import COMPLETIONS, ENVS, GROUP_SIZES, ROWS, TRANSFORMS, batch  # noqa: E402

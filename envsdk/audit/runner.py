@@ -15,6 +15,7 @@ from ..clients.chat import ChatReply
 from ..env_group import EnvGroup
 from ..environment import Environment, RolloutResult
 from ..errors import EnvsdkError
+from ..executor import ExecutorConfig
 from ..messages import Messages
 from ..multiturn import ToolEnv
 from ..registry import load_environment, names, resolve
@@ -222,10 +223,11 @@ async def audit(
     split: str = "eval",
     seed: int = 0,
     threshold: float = 0.0,
-    executor: dict[str, Any] | None = None,
+    executor: dict[str, Any] | ExecutorConfig | None = None,
     concurrency: int = 16,
 ) -> AuditReport:
-    """Audit `env` with `probes` on `limit` sampled rows; see docs/audit.md for the report."""
+    """Audit `env` with `probes` on `limit` sampled rows; see docs/audit.md for the report. `executor`: the
+    verification executor's settings (an `ExecutorConfig` or a dict of its fields)."""
     if limit < 1:
         raise EnvsdkError(f"limit must be at least 1, got {limit}")
     if threshold < 0:

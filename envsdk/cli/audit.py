@@ -54,6 +54,6 @@ def main(argv: list[str]) -> int:
 async def _audit(env, probes, args, config) -> AuditReport:
     try:
         return await audit(env, probes=probes, limit=args.limit, split=args.split, seed=args.seed,
-                           threshold=args.threshold, executor=vars(config).copy())
+                           threshold=args.threshold, executor=config)
     finally:
         await env.aclose()

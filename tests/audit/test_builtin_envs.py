@@ -55,6 +55,16 @@ def test_reasoning_gym_family_passes_its_audit(run_audit_cli, task):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("task", ["basic_arithmetic", "caesar_cipher", "gsm_symbolic"])
+def test_reasoning_gym_family_does_not_credit_a_hedged_gold(run_audit_cli, task):
+    """The gold-aware `reject` checks: the gold hedged with a wrong answer, either way round."""
+    status, report = run_audit_cli("reasoning-gym", "-a", f'{{"task": "{task}"}}', "--limit", "2", "--workers", "2",
+                                   "--gold-checks", "--probes", "gold-or-wrong,wrong-or-gold,gold-then-correction")
+    assert report.flagged == [], rewarded_examples(report)
+    assert status == 0
+
+
+@pytest.mark.slow
 def test_webqa_judge_never_sees_instructions():
     """With a judge model that obeys the graded text, the rule layer must keep grading instructions from it."""
     import envsdk_env_webqa as webqa

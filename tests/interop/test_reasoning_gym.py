@@ -6,6 +6,7 @@ import asyncio
 import json
 import subprocess
 import sys
+from functools import lru_cache
 from importlib.metadata import version
 
 import pytest
@@ -26,6 +27,12 @@ COMPOSITE = {"datasets": [{"name": "chain_sum", "weight": 1, "config": {}}, {"na
 def build(task: str, **kwargs) -> envsdk.Environment:
     config = COMPOSITE if task == "composite" else None
     return envsdk.load_environment("reasoning-gym", task=task, config=config, **kwargs)
+
+
+@lru_cache(maxsize=None)
+def family_env(task: str) -> envsdk.Environment:
+    """One single-row environment per family, shared by the per-family tests (generation is the cost)."""
+    return build(task, size=1, seed=0)
 
 
 def score(env: envsdk.Environment, row: dict, text: str) -> envsdk.Verdict:
@@ -63,7 +70,7 @@ def test_a_row_carries_its_entry_and_coordinates_for_rescoring():
 
 @pytest.mark.parametrize("task", [t for t in FAMILIES if t not in NO_REFERENCE])
 def test_every_family_scores_its_reference_answer_one(task):
-    env = build(task, size=1, seed=0)
+    env = family_env(task)
     row = env.rows()[0]
     verdict = score(env, row, tagged(row["answer"]))
     assert verdict.reward == 1.0 and verdict.passed is True, (task, row["answer"], verdict)
@@ -72,7 +79,7 @@ def test_every_family_scores_its_reference_answer_one(task):
 
 @pytest.mark.parametrize("task", [t for t in FAMILIES if t not in ACCEPTS_ANY_TEXT])
 def test_every_family_scores_a_wrong_answer_below_one(task):
-    env = build(task, size=1, seed=0)
+    env = family_env(task)
     verdict = score(env, env.rows()[0], tagged("definitely not the answer 123"))
     assert verdict.reward < 1.0 and not verdict.correct, (task, verdict)
 
@@ -116,10 +123,13 @@ def test_verify_rescores_json_rows_in_worker_processes(tmp_path):
     assert [v["reward"] for v in verdicts] == [1.0, 0.05]
 
 
-def test_envsdk_list_counts_every_family_and_lists_them():
-    plain = envsdk_cli("list")
-    line = next(x for x in plain.stdout.splitlines() if x.startswith("env reasoning-gym "))
+def test_envsdk_list_counts_every_family_and_lists_them(capsys):
+    from envsdk.cli.main import main
+
+    assert main(["list"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("env reasoning-gym "))
     assert line.endswith(f"[{len(FAMILIES)} variants: envsdk list reasoning-gym]")
-    listed = envsdk_cli("list", "reasoning-gym").stdout.splitlines()
+    assert main(["list", "reasoning-gym"]) == 0
+    listed = capsys.readouterr().out.splitlines()
     assert [x.split()[1] for x in listed[:-1]] == FAMILIES
     assert listed[-1] == f"{len(FAMILIES)} variants of reasoning-gym"

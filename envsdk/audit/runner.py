@@ -114,6 +114,15 @@ class _Outcome:
     verdict: Verdict | None = None
 
 
+def _build(probe: AnyProbe, ctx: ProbeContext) -> list[Attempt]:
+    """A probe's attempts for one row; a probe that raises is a broken plugin, named in one error line."""
+    try:
+        return list(probe.build(ctx))
+    except Exception as exc:
+        raise EnvsdkError(f"probe {probe.name!r} (pack {probe.pack!r}) failed on row {ctx.row_id!r}: "
+                          f"{type(exc).__name__}: {exc}") from exc
+
+
 async def _play(env: Environment, row: dict, attempt: Attempt, gate: asyncio.Semaphore) -> RolloutResult | Exception:
     async with gate:
         try:
@@ -133,7 +142,7 @@ async def _run(env: Environment, rows: list[dict], probes: list[AnyProbe], score
             if not probe.applies(member):
                 continue
             probe_ctx = GoldContext(**vars(ctx), answer=row.get("answer")) if isinstance(probe, GoldCheck) else ctx
-            planned += [(row, _Outcome(probe.name, ctx.row_id, a)) for a in probe.build(probe_ctx)]
+            planned += [(row, _Outcome(probe.name, ctx.row_id, a)) for a in _build(probe, probe_ctx)]
     gate = asyncio.Semaphore(concurrency)
     results = await asyncio.gather(*(_play(env, row, o.attempt, gate) for row, o in planned))
     scored = [(row, o, r) for (row, o), r in zip(planned, results) if not isinstance(r, Exception)]

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from envsdk import Environment, Rubric, register_environment, reward
+from envsdk import Environment, EnvsdkError, Rubric, register_environment, reward
 from envsdk.audit import Attempt, AuditReport, Probe, ProbeContext, available_probes, run_audit
 from envsdk.cli.main import main
 from tests.audit import weak_envs  # noqa: F401  (registers weak-substring, weak-judge)
@@ -132,3 +132,12 @@ def test_the_table_ends_with_the_verdict_and_lists_inapplicable_probes_once(caps
     assert lines[-1] == "FAILED: small-integers"
     assert lines[-2] == "not applicable here: submit-repeatedly, hostile-arguments, harvest"
     assert [line.split()[0] for line in lines[2:-2]] == ["empty", "small-integers"]
+
+
+def broken(ctx: ProbeContext) -> list[Attempt]:
+    raise KeyError("tools")
+
+
+def test_a_probe_that_raises_is_named_in_the_error():
+    with pytest.raises(EnvsdkError, match=r"^probe 'broken' \(pack ''\) failed on row 'r\d': KeyError: 'tools'$"):
+        run_audit("audit-secret", probes=[Probe("broken", "raises", "test", build_fn=broken)], limit=1)

@@ -178,14 +178,15 @@ def rewrite(folded: str) -> str:
     return folded
 
 
-def merge_eras(tokens: list[str]) -> list[str]:
-    """`17 century` (from `17th`/`seventeenth`/`XVII`) becomes the single token `century17`."""
-    out: list[str] = []
-    for tok in tokens:
-        if tok in ("century", "centuries") and out and out[-1].isdigit():
-            out[-1] = f"century{out[-1]}"
+def merge_eras(pairs: list[tuple[str, object]]) -> list[tuple[str, object]]:
+    """`17 century` (from `17th`/`seventeenth`/`XVII`) becomes the single token `century17`; each token
+    keeps whatever the caller paired it with."""
+    out: list[tuple[str, object]] = []
+    for tok, extra in pairs:
+        if tok in ("century", "centuries") and out and out[-1][0].isdigit():
+            out[-1] = (f"century{out[-1][0]}", None)
         else:
-            out.append(tok)
+            out.append((tok, extra))
     return out
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from envsdk_env_webqa.grader import canon, grade, squad_em
+from envsdk_env_webqa.canonical import canon
+from envsdk_env_webqa.grader import grade, squad_em
 
 HERE = Path(__file__).parent
 SETS = ["grading_set", "grading_heldout", "grading_kinds", "grading_kinds_heldout", "grading_probes", "peer_cases"]

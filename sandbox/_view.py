@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 
 SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32", "/etc/ld.so.cache",
                 "/etc/localtime")
+# Configuration that toolchains under /usr read at run time (OpenJDK's jvm.cfg links into /etc/java-N;
+# Node reads OpenSSL's config at start).
+TOOLCHAIN_GLOBS = ("/etc/java-*", "/etc/ssl/openssl.cnf")
 # Where distributions put installed packages (site.getsitepackages() only knows the running prefix's).
 SITE_GLOBS = ("{root}/lib*/python3*/site-packages", "{root}/lib*/python3*/dist-packages",
               "{root}/lib*/python3/dist-packages", "{root}/local/lib*/python3*/site-packages",
@@ -119,7 +122,7 @@ def interpreter_view(python: str, packages: list[str] | None = None, *, all_pack
         visible.append(real)
         view.entries.append((path, "dir" if os.path.isdir(path) else "file", None))
 
-    for path in SYSTEM_PATHS:
+    for path in SYSTEM_PATHS + tuple(p for pattern in TOOLCHAIN_GLOBS for p in sorted(glob.glob(pattern))):
         add(path)
     add(python)
     if os.path.islink(python) or os.path.realpath(python) != python:

@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-Status = Literal["ok", "error", "timeout", "memory_exceeded", "output_limit", "killed", "sandbox_error"]
+Status = Literal["ok", "error", "timeout", "memory_exceeded", "output_limit", "killed", "sandbox_error",
+                 "compile_error"]
 
 
 class Limits(BaseModel):
@@ -31,3 +32,6 @@ class RunResult(BaseModel):
     duration_s: float
     backend: str
     tier: str
+    compile_result: "RunResult | None" = Field(
+        None, description="the compile step of a compiled language (None for Python, interpreted languages "
+                          "and cached builds)")

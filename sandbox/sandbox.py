@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from . import languages
 from .backend import BackendOptions, load_backend
 from .models import Limits, RunResult
 from .process import SandboxProcess
@@ -34,12 +35,22 @@ class Sandbox:
         self._impl = factory(BackendOptions(tier=tier, fast=fast, python=python, image=image, packages=packages))
         self.backend: str = self._impl.name
         self.tier: str = self._impl.tier
+        self._builds = languages.Builds()
 
     def run(self, code: str, *, stdin: bytes | str = b"", files: dict[str, bytes | str] | None = None,
-            limits: Limits | None = None, argv: list[str] | None = None) -> RunResult:
-        """Run `python3 main.py` (main.py = code, `files` beside it) in a private work dir."""
+            limits: Limits | None = None, argv: list[str] | None = None, language: str = "python",
+            compile_limits: Limits | None = None) -> RunResult:
+        """Run `python3 main.py` (main.py = code, `files` beside it) in a private work dir; for another
+        `language` (SandboxFusion's names: cpp, java, nodejs, go, rust), compile it first under
+        `compile_limits` (builds are cached by source hash; a compile error is status "compile_error"
+        with the compiler's output), then run it with `limits`."""
+        data = stdin.encode() if isinstance(stdin, str) else bytes(stdin)
+        lang = languages.language(language)
+        if lang is not None:
+            return self._builds.run(self._impl, lang, code, stdin=data, files=files, limits=limits, argv=argv,
+                                    compile_limits=compile_limits)
         proc = self._impl.spawn(code, files=files, limits=limits, argv=argv, capture_stdout=True)
-        return proc.communicate(stdin.encode() if isinstance(stdin, str) else bytes(stdin))
+        return proc.communicate(data)
 
     def spawn(self, code: str, *, files: dict[str, bytes | str] | None = None, limits: Limits | None = None,
               argv: list[str] | None = None) -> SandboxProcess:

@@ -22,11 +22,11 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from . import languages
 from .models import Limits, RunResult
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 MAX_BODY_BYTES = 16 << 20
-SUPPORTED = {"python", "python3"}
 
 
 @dataclass(frozen=True)
@@ -71,17 +71,26 @@ class RunRequest(BaseModel):
     limits: Limits = Field(default_factory=Limits)
 
 
+def _fusion_step(res: RunResult) -> dict[str, Any]:
+    status = {"ok": "Finished", "error": "Finished", "compile_error": "Finished",
+              "timeout": "TimeLimitExceeded"}.get(res.status, "Error")
+    return {"status": status, "execution_time": res.duration_s, "return_code": res.exit_code,
+            "stdout": res.stdout, "stderr": res.stderr}
+
+
 def fusion_response(res: RunResult) -> dict[str, Any]:
-    """Map a RunResult to SandboxFusion's response (Success iff the program exited 0 in time)."""
-    run_status = {"ok": "Finished", "error": "Finished", "timeout": "TimeLimitExceeded"}.get(res.status, "Error")
+    """Map a RunResult to SandboxFusion's response (Success iff the program compiled and exited 0 in
+    time; a failed compile has a compile_result and no run_result)."""
     if res.status == "sandbox_error":
         status = "SandboxError"
     else:
         status = "Success" if res.status == "ok" else "Failed"
+    compiled = res.compile_result
+    failed_compile = compiled is not None and compiled.status != "ok"
     return {"status": status, "message": "" if status != "SandboxError" else res.stderr,
-            "compile_result": None, "executor_pod_name": None, "files": {},
-            "run_result": {"status": run_status, "execution_time": res.duration_s, "return_code": res.exit_code,
-                           "stdout": res.stdout, "stderr": res.stderr}}
+            "compile_result": _fusion_step(compiled) if compiled is not None else None,
+            "executor_pod_name": None, "files": {},
+            "run_result": None if failed_compile else _fusion_step(res)}
 
 
 class _BodyLimit:
@@ -145,15 +154,17 @@ def create_app(sandbox, *, token: str | None = None, max_concurrency: int | None
         if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
             raise HTTPException(401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"})
 
-    async def execute(code: str, stdin: bytes, files: dict[str, bytes], argv: list[str], limits: Limits):
+    async def execute(code: str, stdin: bytes, files: dict[str, bytes], argv: list[str], limits: Limits,
+                      language: str = "python", compile_limits: Limits | None = None):
         if load["admitted"] >= concurrency + waiting_cap:
             raise HTTPException(429, f"busy: {concurrency} runs executing and {waiting_cap} waiting",
                                 headers={"Retry-After": "1"})
         load["admitted"] += 1
         try:
             async with slots:
-                return await asyncio.to_thread(sandbox.run, code, stdin=stdin, files=files, argv=argv,
-                                               limits=ceilings.apply(limits))
+                return await asyncio.to_thread(
+                    sandbox.run, code, stdin=stdin, files=files, argv=argv, limits=ceilings.apply(limits),
+                    language=language, compile_limits=compile_limits and ceilings.apply(compile_limits))
         finally:
             load["admitted"] -= 1
 
@@ -164,16 +175,26 @@ def create_app(sandbox, *, token: str | None = None, max_concurrency: int | None
 
     @app.post("/run_code", dependencies=[Depends(authorised)])
     async def run_code(req: RunCodeRequest):
-        if req.language.lower() not in SUPPORTED:
+        try:
+            languages.language(req.language)
+        except ValueError as exc:
             body = {"status": "SandboxError", "run_result": None, "compile_result": None, "files": {},
-                    "message": f"unsupported language {req.language!r}: this sandbox runs python only"}
+                    "message": str(exc)}
             return JSONResponse(body, status_code=400)
-        if req.run_timeout <= 0:
-            raise HTTPException(400, "run_timeout must be positive")
+        if req.run_timeout <= 0 or req.compile_timeout <= 0:
+            raise HTTPException(400, "run_timeout and compile_timeout must be positive")
+        compile_limits = languages.COMPILE_LIMITS.model_copy(update={"timeout_s": req.compile_timeout})
         limits = Limits(timeout_s=min(req.run_timeout, ceilings.timeout_s), **(
             {"memory_mb": min(req.memory_limit_MB, ceilings.memory_mb)} if req.memory_limit_MB > 0 else {}))
         files = _files({name: data or "" for name, data in req.files.items()}, b64=True)
-        return fusion_response(await execute(req.code, (req.stdin or "").encode(), files, [], limits))
+        try:
+            result = await execute(req.code, (req.stdin or "").encode(), files, [], limits, req.language,
+                                   compile_limits)
+        except ValueError as exc:  # a language whose toolchain this host lacks
+            body = {"status": "SandboxError", "run_result": None, "compile_result": None, "files": {},
+                    "message": str(exc)}
+            return JSONResponse(body, status_code=400)
+        return fusion_response(result)
 
     @app.post("/run", dependencies=[Depends(authorised)])
     async def run(req: RunRequest) -> RunResult:

@@ -2,7 +2,8 @@
 
 Sets: the frozen equivalence set (tests/math/equivalence_cases.jsonl), our cases by kind
 (tests/math/conformance/own_kinds.jsonl) and the peer cases whose settings match ours
-(tests/math/conformance/math_verify_test_all.jsonl; labels as the peer wrote them, and as our policy
+(tests/math/conformance/math_verify_test_all.jsonl, verl_numeric_canonicalization.jsonl; labels as the peer
+wrote them, and as our policy
 expects where docs/math.md lists a deliberate difference). Graders: envsdk's verifier (default and
 `require_commit=True`), math-verify called the fair way (`verify(parse("$" + gold + "$"), parse(pred))`,
 the gold wrapped only when it has no delimiters of its own) and verl's `math_reward` rule
@@ -54,6 +55,7 @@ SETS = {
     "frozen 374 (equivalence_cases)": (TESTS / "equivalence_cases.jsonl", "completion"),
     "own cases by kind": (TESTS / "conformance/own_kinds.jsonl", "completion"),
     "Math-Verify test_all (selected)": (TESTS / "conformance/math_verify_test_all.jsonl", "pred"),
+    "verl numeric canonicalization": (TESTS / "conformance/verl_numeric_canonicalization.jsonl", "pred"),
 }
 
 

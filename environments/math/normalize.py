@@ -171,6 +171,41 @@ def expand_notation(text: str) -> str:
     return text
 
 
+_UNITS_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+                "sixteen seventeen eighteen nineteen").split()
+_TENS_WORDS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+               "ninety": 90}
+_DENOMINATORS = {"half": 2, "halves": 2, "third": 3, "quarter": 4, "fourth": 4, "fifth": 5, "sixth": 6,
+                 "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10}
+
+
+def _word_integer(words: str) -> int | None:
+    """`seven` → 7, `twenty-five` → 25, `one hundred` → 100 (whole numbers below 1,000)."""
+    parts = words.replace("-", " ").split()
+    if parts and parts[0] in ("a", "one") and parts[1:2] == ["hundred"] and len(parts) == 2:
+        return 100
+    if len(parts) == 1 and parts[0] in _UNITS_WORDS:
+        return _UNITS_WORDS.index(parts[0])
+    if len(parts) in (1, 2) and parts[0] in _TENS_WORDS:
+        rest = _UNITS_WORDS.index(parts[1]) if len(parts) == 2 and parts[1] in _UNITS_WORDS[1:10] else None
+        return _TENS_WORDS[parts[0]] + (rest or 0) if len(parts) == 1 or rest else None
+    return None
+
+
+def spelled_number(text: str) -> str | None:
+    """A number written in words as LaTeX: `six` → `6`, `three quarters` → `\\frac{3}{4}`, `a half` → `\\frac{1}{2}`."""
+    words = " ".join(text.lower().split())
+    whole = _word_integer(words)
+    if whole is not None:
+        return str(whole)
+    match = re.fullmatch(r"(?:(a|an|[a-z\- ]+?)\s+)?([a-z]+?)s?", words)
+    if match and match.group(2) in _DENOMINATORS:
+        numerator = 1 if match.group(1) in (None, "a", "an") else _word_integer(match.group(1))
+        if numerator is not None:
+            return rf"\frac{{{numerator}}}{{{_DENOMINATORS[match.group(2)]}}}"
+    return None
+
+
 def normalize_element(answer: str) -> Normalized:
     """Normalise one answer element (not a list): clean, split off unit and percent, expand notation."""
     text = clean_latex(answer)
@@ -180,9 +215,11 @@ def normalize_element(answer: str) -> Normalized:
         text, percent = pct.group(1).strip(), True
     whole_text = re.fullmatch(r"\\text\{([^{}]*)\}", text)
     if whole_text and not re.search(r"\d", whole_text.group(1)):
-        return Normalized(whole_text.group(1).strip(), is_text=True)
+        inner = whole_text.group(1).strip()
+        spelled = spelled_number(inner)
+        return Normalized(spelled, percent=percent) if spelled else Normalized(inner, is_text=True)
     text, unit = _strip_unit(text)
-    text = expand_notation(text)
+    text = spelled_number(text) or expand_notation(text)
     words = re.fullmatch(r"[A-Za-z][A-Za-z '\-]*[A-Za-z]", text)
     is_text = bool(words) and len(text) >= 3 and text.lower() not in _FUNCTION_WORDS
     return Normalized(text, unit, percent, is_text)

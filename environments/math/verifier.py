@@ -21,10 +21,9 @@ from .structure import Shape, is_relation, shape_of
 
 Outcome = Literal["correct", "incorrect", "not_attempted"]
 MAX_COMPLETION_CHARS = 200_000
-_HEDGE = re.compile(
-    r"\b(?:maybe|perhaps|possibly|probably|approximately|roughly|about|around|somewhere|between|either|likely)\b",
-    re.IGNORECASE,
-)
+# Words that leave the answer open ("maybe 13", "between 11 and 13"). One value said with "probably" or
+# "approximately" is still committed (SimpleQA's convention; `Probably \\boxed{12}` counts).
+_HEDGE = re.compile(r"\b(?:maybe|perhaps|possibly|somewhere|between|either)\b", re.IGNORECASE)
 _CHOICE = re.compile(r"^(?:\\text\{)?\s*\(?([A-E])\)\s*(?:\})?\s*(.*)$|^(?:\\text\{)?\(?([A-E])\)?(?:\})?$")
 
 

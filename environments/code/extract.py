@@ -40,12 +40,33 @@ def _blocks(text: str) -> list[tuple[str, str]]:
     return blocks
 
 
-def fenced_code(text: str) -> str:
-    """The last fenced Python (or untagged) block, else the text itself."""
-    python = [body for tag, body in _blocks(text) if tag in _PYTHON_TAGS]
-    if python:
-        return python[-1]
+# Fence tags that mark each language's code (an untagged block counts for any language).
+LANGUAGE_TAGS = {
+    "python": _PYTHON_TAGS,
+    "cpp": {"", "cpp", "c++", "cc", "cxx"},
+    "java": {"", "java"},
+    "nodejs": {"", "javascript", "js", "node", "nodejs"},
+    "go": {"", "go", "golang"},
+    "rust": {"", "rust", "rs"},
+}
+
+
+def fenced_code(text: str, language: str = "python") -> str:
+    """The last fenced block of `language` (or untagged), else the text itself."""
+    tags = LANGUAGE_TAGS[language]
+    blocks = [body for tag, body in _blocks(text) if tag in tags]
+    if blocks:
+        return blocks[-1]
     return text
+
+
+def build_source(completion: str, language: str) -> Program:
+    """The program for a completion in a compiled or non-Python language: its last fenced block of that
+    language; the compiler (in the sandbox) reports syntax errors."""
+    code = fenced_code(completion, language)
+    if not code.strip():
+        return Program("", problem="empty code: the completion holds no program")
+    return Program(code)
 
 
 def compile_problem(code: str) -> str | None:

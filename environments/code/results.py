@@ -53,6 +53,7 @@ class Outcome:
 
     tests: list[TestResult]
     import_error: str | None = None
+    compile_error: str | None = None  # a compiled language's compiler output (the candidate's failure)
     verifier_error: str | None = None
     stderr: str = ""
     sandbox: dict[str, str] = field(default_factory=dict)

@@ -83,6 +83,15 @@ class StdioTests(_Spec):
 
     kind: Literal["stdio"]
     cases: list[StdioCase] = Field(min_length=1)
+    language: str = Field("python", description="SandboxFusion's name: python, cpp, java, nodejs, go, rust")
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        from envsdk_sandbox.languages import language
+
+        lang = language(value)  # ValueError names the known ones
+        return "python" if lang is None else lang.name
 
     @property
     def count(self) -> int:

@@ -28,7 +28,9 @@ def _first_difference(got: str, want: str) -> str:
 
 
 def run_stdio(sandbox: Any, limits_cls: Any, spec: StdioTests, program: str, settings: Settings) -> Outcome:
-    """Run every case (or up to the first failure) as its own sandboxed program."""
+    """Run every case (or up to the first failure) as its own sandboxed program; a compiled language is
+    built once (inside the row's budget) and its compile error fails every case."""
+    from envsdk_sandbox.languages import COMPILE_LIMITS
     outcome = Outcome(tests=[TestResult(f"cases[{i}]") for i in range(spec.count)])
     row_deadline = time.monotonic() + settings.row_budget_s
     for index, (case, test) in enumerate(zip(spec.cases, outcome.tests)):
@@ -37,11 +39,18 @@ def run_stdio(sandbox: Any, limits_cls: Any, spec: StdioTests, program: str, set
             outcome.finish("timeout", f"the row's {settings.row_budget_s:g}s time budget ran out", index)
             break
         limits = limits_cls(timeout_s=left, memory_mb=settings.memory_mb)
-        result = sandbox.run(program, stdin=case.input.encode(), limits=limits)
+        compile_limits = COMPILE_LIMITS.model_copy(update={"timeout_s": max(row_deadline - time.monotonic(), 0.1)})
+        result = sandbox.run(program, stdin=case.input.encode(), limits=limits, language=spec.language,
+                             compile_limits=compile_limits)
         outcome.sandbox = {"backend": result.backend, "tier": result.tier}
         test.duration_s = result.duration_s
         if result.status == "sandbox_error":
             outcome.verifier_error = f"sandbox error: {result.stderr[-300:]}"
+            return outcome
+        if result.compile_result is not None and result.compile_result.status != "ok":
+            why = "timeout" if result.compile_result.status == "timeout" else "failed"
+            outcome.compile_error = result.stderr[-2000:]
+            outcome.finish(why, f"the program did not compile ({result.compile_result.status})")
             return outcome
         got = normalise(result.stdout)
         if result.status == "timeout":

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from envsdk import RowError, Verdict
 from envsdk.messages import Text, completion_text
 
-from .extract import build_program
+from .extract import build_program, build_source
 from .functional import Drivers, FunctionalRun
 from .results import Outcome, Settings, TestResult
 from .specs import StdioTests, parse_tests
@@ -86,9 +86,14 @@ class CodeVerifier:
             spec = parse_tests(tests)
         except RowError as exc:
             return Verdict.from_error(str(exc), duration_s=time.perf_counter() - started)
-        prompt = "" if isinstance(spec, StdioTests) else spec.prompt
-        program = build_program(completion_text(completion), prompt)
+        text = completion_text(completion)
+        if isinstance(spec, StdioTests) and spec.language != "python":
+            program = build_source(text, spec.language)
+        else:
+            program = build_program(text, "" if isinstance(spec, StdioTests) else spec.prompt)
         details: dict[str, Any] = {"kind": spec.kind, "prompt_prepended": program.with_prompt}
+        if isinstance(spec, StdioTests):
+            details["language"] = spec.language
         if program.problem is not None:
             names = [f"tests[{i}]" for i in range(spec.count)]
             outcome = Outcome(tests=[TestResult(name) for name in names])
@@ -97,6 +102,8 @@ class CodeVerifier:
             outcome.finish("not_run", program.problem)
         elif isinstance(spec, StdioTests):
             outcome = run_stdio(self.sandbox, _sandbox_module().Limits, spec, program.code, self.settings)
+            if outcome.compile_error is not None:
+                details["compile_error"] = outcome.compile_error
         else:
             outcome = FunctionalRun(self.drivers, spec, program.code, self.settings).run()
         return self._verdict(outcome, details, time.perf_counter() - started)

@@ -197,3 +197,38 @@ def test_closing_a_verifier_removes_its_cgroups():
     dirs = [d for cg in pool._all for d in cg.dirs]
     closing.close()
     assert dirs and [d for d in dirs if Path(d).exists()] == []
+
+
+LANGUAGE_SOLUTIONS = {
+    "cpp": "Here:\n```cpp\n#include <iostream>\nint main(){long a,b; std::cin>>a>>b; std::cout<<a+b<<std::endl;}\n```\n",
+    "java": ("```java\nimport java.util.*;\npublic class Main { public static void main(String[] a) {\n"
+             "  Scanner s = new Scanner(System.in); System.out.println(s.nextLong() + s.nextLong()); } }\n```\n"),
+    "nodejs": ("```javascript\nconst v = require('fs').readFileSync(0, 'utf8').trim().split(/\\s+/).map(Number);\n"
+               "console.log(v[0] + v[1]);\n```\n"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGE_SOLUTIONS))
+def test_stdio_rows_take_a_language(verifier, language):
+    from envsdk_sandbox.languages import supported
+
+    if language not in supported():
+        pytest.fail(f"{language} toolchain missing (.ci/sandbox-setup installs it)")
+    tests = {**STDIO, "language": language}
+    verdict = verifier.verify(tests, LANGUAGE_SOLUTIONS[language])
+    assert verdict.passed is True and verdict.details["language"] == language, verdict.details
+    wrong = verifier.verify(tests, LANGUAGE_SOLUTIONS[language].replace("a+b", "a-b").replace("v[0] + v[1]", "v[0]")
+                            .replace("s.nextLong() + s.nextLong()", "s.nextLong()"))
+    assert wrong.passed is False and wrong.error is None
+
+
+def test_a_compile_error_fails_every_case_without_an_error_verdict(verifier):
+    verdict = verifier.verify({**STDIO, "language": "cpp"}, "```cpp\nint main( {\n```")
+    assert verdict.passed is False and verdict.error is None and verdict.reward == 0.0
+    assert "error" in verdict.details["compile_error"]
+    assert {t["status"] for t in verdict.details["tests"]} == {"failed"}
+
+
+def test_an_unknown_language_is_a_row_error(verifier):
+    verdict = verifier.verify({**STDIO, "language": "cobol"}, "x")
+    assert verdict.passed is None and "unsupported language 'cobol'" in verdict.error

@@ -153,3 +153,18 @@ def test_client_mistakes_in_files_are_400(open_url, files):  # red team v2, item
     assert res.status_code == 400 and "file" in res.json()["detail"]
     res = httpx.post(f"{open_url}/run", json={"code": "print(1)", "files_b64": files}, timeout=30)
     assert res.status_code == 400
+
+
+def test_run_code_compiles_and_runs_other_languages(open_url):
+    from envsdk_sandbox.languages import supported
+
+    if "cpp" not in supported():
+        pytest.fail("no C++ toolchain (.ci/sandbox-setup installs it)")
+    body = {"code": '#include <cstdio>\nint main(){int a; scanf("%d", &a); printf("%d\\n", a * 2);}', "language": "cpp",
+            "stdin": "21", "compile_timeout": 60, "run_timeout": 5}
+    res = httpx.post(f"{open_url}/run_code", json=body, timeout=120).json()
+    assert res["status"] == "Success" and res["run_result"]["stdout"] == "42\n"
+    assert res["compile_result"]["status"] == "Finished" and res["compile_result"]["return_code"] == 0
+    broken = httpx.post(f"{open_url}/run_code", json={**body, "code": "int main( {"}, timeout=120).json()
+    assert broken["status"] == "Failed" and broken["run_result"] is None
+    assert broken["compile_result"]["return_code"] != 0 and "error" in broken["compile_result"]["stderr"]

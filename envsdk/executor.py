@@ -3,11 +3,14 @@
 Pool workers are fresh interpreters started from a tiny bootstrap (`_BOOTSTRAP`), never through
 multiprocessing's spawn, so they never import the caller's `__main__`: scripts without a main guard,
 stdin, `python -c`, notebooks and REPLs all work. A worker rebuilds the environment from its `EnvSpec`
-(an ad hoc factory defined in `__main__` travels by value, through cloudpickle). A task is one group
-(or a chunk of independent rows); the worker reports each row as it finishes, so the parent measures a
-wall-clock deadline per row from the moment that row's work starts. A row that hangs, crashes its worker
-or pushes the worker over its memory cap gets a flagged verdict; the worker is killed and replaced and the
-rest of the task carries on. No signals are used inside workers, so verifiers may run in any thread.
+(an ad hoc factory defined in `__main__` travels by value, through cloudpickle). With `start="fork"`
+(the CLI's choice) a worker is instead a fork of this process when that is safe (Linux, one thread, a
+small parent): no interpreter start and no imports, so a worker is ready in milliseconds, not seconds.
+A task is one group (or a chunk of independent rows); the worker reports each row as it finishes, so the
+parent measures a wall-clock deadline per row from the moment that row's work starts. A row that hangs,
+crashes its worker or pushes the worker over its memory cap gets a flagged verdict; the worker is killed
+and replaced and the rest of the task carries on. No signals are used inside workers, so verifiers may run
+in any thread.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from .messages import Text
 from .verdict import Verdict
 
 Mode = Literal["auto", "pool", "inline"]
+Start = Literal["fresh", "fork"]
 _POLL_S = 0.1
 
 
@@ -44,6 +48,9 @@ class ExecutorConfig:
     max_concurrency: int = 64
     mode: Mode = "auto"
     rows_per_task: int = 8
+    start: Start = "fresh"
+    """How pool workers start: "fresh" interpreters (safe in any process), or "fork" of this process,
+    which falls back to "fresh" unless `_can_fork` says a fork is safe here."""
 
 
 @dataclass
@@ -118,6 +125,62 @@ async def _safe_score(env: Environment, rows, completions, states) -> list[Verdi
     return list(verdicts)
 
 
+def _can_fork(memory_mb: int | None) -> bool:
+    """A fork is safe and cheap here: Linux, a single thread (no lock another thread could be holding),
+    and a parent small enough that the child's inherited memory stays far below its cap."""
+    if sys.platform != "linux" or threading.active_count() != 1:
+        return False
+    return memory_mb is None or _rss_mb(os.getpid()) < memory_mb / 4
+
+
+class _Forked:
+    """The `subprocess.Popen` face (pid, poll, wait, kill, returncode) of a forked worker."""
+
+    def __init__(self, pid: int):
+        self.pid, self.returncode = pid, None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"worker {self.pid}", timeout)
+            time.sleep(0.005)
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.poll() is None:
+            os.kill(self.pid, signal.SIGKILL)
+
+
+def _fork(conn_fd: int, alive_fd: int, close: Sequence[int]) -> _Forked:
+    """Fork a worker that serves on `conn_fd`; it closes the parent's fds in `close` and leaves the
+    parent's running event loop for its own."""
+    sys.stdout.flush()  # else the child could write the parent's buffered output a second time
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid:
+        return _Forked(pid)
+    code = 1
+    try:
+        for fd in close:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        asyncio.events._set_running_loop(None)
+        _worker_entry(conn_fd, alive_fd)
+        code = 0
+    finally:
+        os._exit(code)
+
+
 def _rss_mb(pid: int) -> float:
     try:
         with open(f"/proc/{pid}/statm") as fh:
@@ -129,15 +192,20 @@ def _rss_mb(pid: int) -> float:
 class _Worker:
     """One worker process, its message socket and the pipe whose closing tells it to exit."""
 
-    def __init__(self, payload: bytes):
+    def __init__(self, payload: bytes, *, fork: bool = False, inherited: Sequence[int] = ()):
         ours, theirs = socket.socketpair()
         alive_r, self._alive_w = os.pipe()
-        args = [json.dumps(sys.path), str(theirs.fileno()), str(alive_r)]
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", _BOOTSTRAP, *args],
-            pass_fds=(theirs.fileno(), alive_r),
-            stdin=subprocess.DEVNULL,  # a script piped on stdin stays the caller's
-        )
+        if fork:  # the fork must not keep this pool's other workers' pipes open (`inherited`)
+            self.proc: subprocess.Popen | _Forked = _fork(
+                theirs.fileno(), alive_r, [ours.fileno(), self._alive_w, *inherited]
+            )
+        else:
+            args = [json.dumps(sys.path), str(theirs.fileno()), str(alive_r)]
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", _BOOTSTRAP, *args],
+                pass_fds=(theirs.fileno(), alive_r),
+                stdin=subprocess.DEVNULL,  # a script piped on stdin stays the caller's
+            )
         theirs.close()
         os.close(alive_r)
         self.conn = Connection(ours.detach())
@@ -193,12 +261,18 @@ class _Worker:
             os.close(self._alive_w)
             self._alive_w = None
 
+    @property
+    def parent_fds(self) -> list[int]:
+        """This worker's fds held by the parent (a forked sibling closes its copies)."""
+        return [] if self.conn.closed else [self.conn.fileno(), self._alive_w]
+
 
 class _Pool:
     """A fixed number of worker slots; dead workers are replaced on demand."""
 
     def __init__(self, payload: bytes, config: ExecutorConfig):
         self.payload, self.config = payload, config
+        self.started: list[_Worker] = []
         self.idle: asyncio.Queue[_Worker | None] = asyncio.Queue()
         for _ in range(max(1, config.workers)):
             self.idle.put_nowait(None)  # a free slot; the worker is started lazily
@@ -214,7 +288,10 @@ class _Pool:
         return worker
 
     async def _start(self) -> _Worker:
-        worker = _Worker(self.payload)
+        self.started = [w for w in self.started if not w.conn.closed]
+        fork = self.config.start == "fork" and _can_fork(self.config.memory_mb)
+        worker = _Worker(self.payload, fork=fork, inherited=[fd for w in self.started for fd in w.parent_fds])
+        self.started.append(worker)
         try:
             message = await worker.recv(time.monotonic() + 600, None)
         except BaseException:  # cancelled while starting: nobody else holds this worker

@@ -36,7 +36,8 @@ def load_env(args: argparse.Namespace) -> Environment:
 
 
 def executor_config(args: argparse.Namespace) -> ExecutorConfig:
-    return ExecutorConfig(workers=args.workers, timeout_s=args.timeout, memory_mb=args.memory_mb)
+    """The command's executor: workers are forks of this single-threaded process when that is safe."""
+    return ExecutorConfig(workers=args.workers, timeout_s=args.timeout, memory_mb=args.memory_mb, start="fork")
 
 
 class _Silent:

@@ -364,6 +364,30 @@ def _grade_answer(answer: str, golds: list[tuple[str, Canon]], stance: Stance) -
     return INCORRECT, "no match", None
 
 
+def _before_stance(text: str, pred: Canon, golds: list[tuple[str, Canon]]) -> tuple[str, str, str | None] | None:
+    """The checks on the whole answer: an exact match, a note to the grader, a refusal, a yes/no gold."""
+    for alias, gold in golds:
+        if _same_tokens(text, pred, gold) or (gold.dates and pred.dates == gold.dates and len(pred.tokens) == 1):
+            return CORRECT, "exact match", alias
+    note = _ADDRESSES_GRADER_RE.search(text)
+    if note and not any(note.group(0).lower() in alias.lower() for alias, _ in golds):
+        return INCORRECT, "addresses the grader", None
+    if _REFUSAL_RE.search(text) and not _OFFERS_CANDIDATE_RE.search(text):
+        return NOT_ATTEMPTED, "refusal", None
+    for alias, gold in golds:
+        if gold.tokens and gold.tokens[0] in ("yes", "no") and len(gold.tokens) == 1:
+            agrees = pred.tokens[:1] == gold.tokens
+            return (CORRECT, "yes/no", alias) if agrees else (INCORRECT, "yes/no", None)
+    return None
+
+
+def _without_generation(text: str, aliases: list[str]) -> str:
+    """`Martin Luther King Jr.` answers a gold that has no suffix; a gold that has one keeps the answer's."""
+    if any(re.search(r"\b(?:jr|sr)\.?\s*$", a, re.IGNORECASE) for a in aliases):
+        return text
+    return re.sub(r",?\s+(?:jr|sr)\.?\s*$", "", text, flags=re.IGNORECASE) or text
+
+
 def grade(prediction: str | None, aliases: list[str] | str, *, strict: bool = False) -> Grade:
     """Grade a committed final answer against the gold aliases (rule layer only).
 
@@ -375,29 +399,17 @@ def grade(prediction: str | None, aliases: list[str] | str, *, strict: bool = Fa
     make = lambda outcome, reason, matched=None: Grade(outcome, reason, em, f1, matched)  # noqa: E731
     if len(raw) > MAX_ANSWER_CHARS:
         return make(INCORRECT, "not a short answer")
-    text = _strip_prefix(plain(raw))
+    text = _without_generation(_strip_prefix(plain(raw)), aliases)
     if not text.strip(" \t\n.,;:"):
         return make(NOT_ATTEMPTED, "empty answer")
-    if not any(re.search(r"\b(?:jr|sr)\.?\s*$", a, re.IGNORECASE) for a in aliases):
-        text = re.sub(r",?\s+(?:jr|sr)\.?\s*$", "", text, flags=re.IGNORECASE) or text
     pred = canon(text)
     golds = [(a, canon(a)) for a in _with_variants(aliases)]
-    for alias, gold in golds:
-        if _same_tokens(text, pred, gold) or (gold.dates and pred.dates == gold.dates and len(pred.tokens) == 1):
-            return make(CORRECT, "exact match", alias)
-    note = _ADDRESSES_GRADER_RE.search(text)
-    if note and not any(note.group(0).lower() in alias.lower() for alias in aliases):
-        return make(INCORRECT, "addresses the grader")
-    if _REFUSAL_RE.search(text) and not _OFFERS_CANDIDATE_RE.search(text):
-        return make(NOT_ATTEMPTED, "refusal")
-    for alias, gold in golds:
-        if gold.tokens and gold.tokens[0] in ("yes", "no") and len(gold.tokens) == 1:
-            agrees = pred.tokens[:1] == gold.tokens
-            return make(CORRECT if agrees else INCORRECT, "yes/no", alias if agrees else None)
+    early = _before_stance(text, pred, golds)
+    if early is not None:
+        return make(*early)
     stance = read_stance(text, aliases)
     rejects_gold = any(_mentions(r, gold) for r in stance.rejected for _, gold in golds if gold.tokens)
-    distinct = {canon(c).tokens for c in stance.candidates}
-    if len(distinct) >= 2:
+    if len({canon(c).tokens for c in stance.candidates}) >= 2:
         return make(INCORRECT, "several candidates")
     if not stance.candidates:
         return make(INCORRECT, "names the gold only to reject it") if rejects_gold else make(NOT_ATTEMPTED, "no candidate")

@@ -107,63 +107,62 @@ def _remove(pattern: re.Pattern, text: str, found: list[str]) -> str:
     return pattern.sub(take, text)
 
 
-def read_stance(text: str, masked: list[str]) -> Stance:
-    """Split an answer into what it affirms and what it rejects. `masked` holds phrases (the gold's
-    aliases) whose own `or`, `/` or `not` must not be read as structure."""
-    work = " " + re.sub(r"\s+", " ", text) + " "
+def _shield(text: str, masked: list[str]) -> tuple[str, dict[str, str]]:
+    """Replace each masked phrase holding `or`, `not`, `/`, `;` or `?` by a placeholder token."""
     shields: dict[str, str] = {}
     for i, phrase in enumerate(sorted(masked, key=len, reverse=True)):
         if re.search(r"\bor\b|\bnot\b|/|;|\?", phrase, re.I):
             token = f"GOLD{chr(65 + i % 26)}{i}"
             shields[token] = phrase
-            work = re.sub(re.escape(phrase), token, work, flags=re.IGNORECASE)
-    # a clause after a dash is an aside, like one in brackets: `Sydney — not Canberra`, `Madrid — since 1561`
+            text = re.sub(re.escape(phrase), token, text, flags=re.IGNORECASE)
+    return text, shields
+
+
+def _take_asides(work: str, rejected: list[str]) -> tuple[str, list[str], list[str]]:
+    """Take out the clauses in brackets or after a dash. Returns the main text, the asides that offer
+    another candidate (`or`, `maybe`, `sources say`, `no, wait`) and the rest of the asides, which count
+    only when the main clause affirms nothing (`Not Ottawa — it's Toronto`). Rejections in asides are kept."""
     work = re.sub(r"\s*(?:—|–|--|\s-\s)\s*([^()]*?)(?=\s*(?:—|–|--|\s-\s)|$)", lambda m: f" ({m.group(1)}) ", work)
-    rejected: list[str] = []
-    alternatives: list[str] = []
-    residues: list[str] = []
-    asides = []
-
-    def aside(match: re.Match) -> str:
-        asides.append(match.group(1))
-        return " | "
-
-    work = re.sub(r"\(([^()]*)\)", aside, work)
-    for inner in asides:
-        rest = inner
+    asides = re.findall(r"\(([^()]*)\)", work)
+    work = re.sub(r"\([^()]*\)", " | ", work)
+    alternatives, residues = [], []
+    for rest in asides:
         for pattern in _REJECTION_RES:
             rest = _remove(pattern, rest, rejected)
         if _ALTERNATIVE_ASIDE_RE.search(rest):
             alternatives.append(rest)
         elif has_content(rest):
-            residues.append(rest)  # read only when the main clause affirms nothing: `Not Ottawa — it's Toronto`
+            residues.append(rest)
+    return work, alternatives, residues
+
+
+def read_stance(text: str, masked: list[str]) -> Stance:
+    """Split an answer into what it affirms and what it rejects. `masked` holds phrases (the gold's
+    aliases) whose own `or`, `/` or `not` must not be read as structure."""
+    work, shields = _shield(" " + re.sub(r"\s+", " ", text) + " ", masked)
+    rejected: list[str] = []
+    work, alternatives, residues = _take_asides(work, rejected)
     hedged = _HEDGE_RE.search(work) is not None and not _CONFIDENT_RE.search(work)
-    work = _HEDGE_RE.sub(" | ", work)
-    work = _CERTAINTY_RE.sub(" ", work)
-    work = _AS_MANY_THINK_RE.sub(" ", work)
+    work = _AS_MANY_THINK_RE.sub(" ", _CERTAINTY_RE.sub(" ", _HEDGE_RE.sub(" | ", work)))
     beliefs: list[str] = []
     work = _remove(_BELIEF_RE, work, beliefs)
     for pattern in _REJECTION_RES:
         work = _remove(pattern, work, rejected)
-    approximate = _APPROX_RE.search(work) is not None
     bound_match = _BOUND_RE.search(work)
-    bound = None if bound_match is None else ("more" if bound_match.group("more") else "less")
-    parts = [p.strip(" ,.:!") for p in _SPLIT_CANDIDATES_RE.split(work)]
-    candidates = [p for p in parts if p and has_content(p)]
-    if not candidates:
-        candidates = [r.strip(" ,.:;!") for r in residues]
+    candidates = [p.strip(" ,.:!") for p in _SPLIT_CANDIDATES_RE.split(work)]
+    candidates = [p for p in candidates if p and has_content(p)] or [r.strip(" ,.:;!") for r in residues]
     if beliefs and candidates:
-        rejected.extend(beliefs)
+        rejected.extend(beliefs)  # `Many think X, but it's Y`
     elif beliefs:
-        candidates, hedged = beliefs, True
-    unshield = lambda s: re.sub(r"GOLD[A-Z]\d+", lambda m: shields.get(m.group(0), m.group(0)), s)  # noqa: E731
+        candidates, hedged = beliefs, True  # `most people would say X, but I'm not sure`
     candidates += [a for a in alternatives if has_content(a)]
+    unshield = lambda s: re.sub(r"GOLD[A-Z]\d+", lambda m: shields.get(m.group(0), m.group(0)), s)  # noqa: E731
     return Stance(
         candidates=tuple(unshield(c) for c in candidates),
         rejected=tuple(unshield(r) for r in rejected),
         hedged=hedged,
-        approximate=approximate,
-        bound=bound,
+        approximate=_APPROX_RE.search(work) is not None,
+        bound=None if bound_match is None else ("more" if bound_match.group("more") else "less"),
     )
 
 

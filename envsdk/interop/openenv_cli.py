@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import sys
 
 from ..cli.common import add_env_args, executor_config, load_env
 from ..cli.main import parser
 from ..errors import EnvsdkError, require
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name other than localhost
+        return False
 
 
 def main(argv: list[str]) -> int:
@@ -17,7 +25,12 @@ def main(argv: list[str]) -> int:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (loopback by default)")
     p.add_argument("--port", type=int, default=8000, help="port (0 picks a free one)")
     p.add_argument("--max-sessions", type=int, default=8, help="most concurrent WebSocket sessions")
+    p.add_argument("--allow-remote", action="store_true",
+                   help="allow a non-loopback --host (OpenEnv's protocol has no authentication)")
     args = p.parse_args(argv)
+    if not (args.allow_remote or _is_loopback(args.host)):
+        raise EnvsdkError(f"--host {args.host} exposes an unauthenticated OpenEnv server beyond this machine: "
+                          "bind a loopback address, or pass --allow-remote on a trusted network")
     require("openenv", "interop")
     uvicorn = require("uvicorn", "interop")
     if args.max_sessions < 1:

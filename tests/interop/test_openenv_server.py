@@ -104,3 +104,10 @@ def test_step_before_reset_is_an_error_not_a_reward():
     with serve_app(create_openenv_app(envsdk.load_environment("toy-echo"))) as url:
         with GenericEnvClient(base_url=url).sync() as client, pytest.raises(Exception, match="reset before step"):
             client.step({"content": "x"})
+
+
+def test_a_non_loopback_host_is_refused_without_allow_remote(capsys):
+    from envsdk.cli.main import main
+
+    assert main(["serve-openenv", "toy-echo", "--host", "0.0.0.0"]) == 2
+    assert "unauthenticated OpenEnv server" in capsys.readouterr().err

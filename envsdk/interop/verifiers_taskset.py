@@ -19,7 +19,8 @@ from ..environment import Environment
 from ..messages import as_messages, is_messages
 from ..multiturn import MultiTurnEnv
 from ..registry import load_environment
-from ._verifiers_trace import vf
+from ..verdict import Verdict
+from ._verifiers_trace import scoring_trace, vf
 
 v1 = vf()
 
@@ -80,8 +81,6 @@ async def _verdict(task: EnvsdkData, trace):
         env = environment_of(task)
         verdict = await env.score(task.row, trace.last_reply)
         trace.info["envsdk_verdict"] = verdict.model_dump()
-    from ..verdict import Verdict
-
     return Verdict.model_validate(trace.info["envsdk_verdict"])
 
 
@@ -108,8 +107,6 @@ def _plain(messages: list[dict[str, Any]]) -> str | list[dict[str, Any]]:
 
 def score_text(task: EnvsdkTask, reply: str) -> float:
     """Score one reply through verifiers' own `Task.score` (for scripts and tests)."""
-    from ._verifiers_trace import scoring_trace
-
     trace = scoring_trace(task, reply)
     asyncio.run(task.score(trace))
     return trace.reward

@@ -175,6 +175,8 @@ def _fork(conn_fd: int, alive_fd: int, close: Sequence[int]) -> _Forked:
             except OSError:
                 pass
         asyncio.events._set_running_loop(None)
+        signal.set_wakeup_fd(-1)  # the parent's loop may have one: a signal here must not wake it
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         _worker_entry(conn_fd, alive_fd)
         code = 0
     finally:

@@ -38,6 +38,10 @@ _CONCLUSION = re.compile(
 _CONCLUSION_START = re.compile(r"(?<=\s)(?:Therefore|Thus|Hence|So|Consequently|Finally|In conclusion)\b")
 _OPERATOR_NEXT = re.compile(r"\s*(?:[-+*/=^×÷]|\\(?:times|cdot|div)\b)")
 _NEGATION = re.compile(r"\b(?:not|never|cannot|isn't|aren't|wasn't|can't|no longer)\b", re.IGNORECASE)
+_BOUND = re.compile(
+    r"\b(?:greater|less|more|fewer|larger|smaller|bigger|higher|lower) than\b|\bat (?:least|most)\b|\bexceeds?\b",
+    re.IGNORECASE,
+)
 _DECLARE = re.compile(r"\b(?:is|are|equals|that)\b|:", re.IGNORECASE)
 _WORD = re.compile(r"(?<![\\a-zA-Z])[A-Za-z]{2,}")
 # Words a bare answer may carry besides its value: units, percent words, connectives of a list.
@@ -191,9 +195,9 @@ def statement_value(sentence: str) -> str | None:
     The value after the last copula ("is", "are", "=", ":") wins; with nothing after it, the last value
     before it ("Thus $x \\le 2$ is our answer."); with no copula, the statement's only value.
     """
-    sentence = sentence.strip().rstrip(".")
-    if _NEGATION.search(_MATH_SPAN.sub(" ", sentence)):
-        return None  # "The answer is not 5." commits to nothing
+    sentence = sentence.replace("**", "").strip().rstrip(".")  # markdown bold is emphasis, not a product
+    if _NEGATION.search(_MATH_SPAN.sub(" ", sentence)) or _BOUND.search(sentence):
+        return None  # "The answer is not 5.", "It must be greater than 5." commit to no value
     if is_bare_answer(sentence):
         return _trim(_strip_math(sentence)) or None
     candidates = _candidates(sentence)
@@ -279,7 +283,7 @@ def extract_answer(text: str, *, require_commit: bool = False) -> Extraction:
     if is_bare_answer(text):
         return Extraction(_trim(_strip_math(text)), "bare", context=text)
     sentence = _last_sentence(text)
-    finished = bool(re.search(r"(?:[.!]|\$|\\[)\]])$", _TAIL_JUNK.sub("", text.rstrip()).rstrip()))
+    finished = bool(re.search(r"(?:[.!]|\$|\\[)\]]|\*\*)$", _TAIL_JUNK.sub("", text.rstrip()).rstrip()))
     value = statement_value(sentence) if finished and _CONCLUSION.search(sentence) else None
     if value is None and sentence == text.strip():
         value = _declared_math(sentence)

@@ -39,6 +39,7 @@ with open("/proc/self/maps") as fh:
 sites = set(site.getsitepackages([sys.prefix, sys.base_prefix, sys.exec_prefix]))
 sites |= {sysconfig.get_path(k) for k in ("purelib", "platlib")} | {site.getusersitepackages()}
 core = [p for p in sys.path if p and p not in sites]
+libdir = sysconfig.get_config_var("LIBDIR")  # libraries extension modules load later (a conda/pyenv prefix's lib)
 for d in sorted(sites):
     if os.path.isdir(d):
         sys.path.append(d)
@@ -55,7 +56,7 @@ for name in json.loads(sys.argv[1]):
     else:
         packages[name] = [spec.origin] if spec.origin and os.path.isabs(spec.origin) else []
 print(json.dumps({"executable": sys.executable, "core": core, "sites": sorted(sites), "libs": sorted(maps),
-                  "packages": packages}))
+                  "libdir": libdir if libdir and os.path.isdir(libdir) else None, "packages": packages}))
 """
 
 
@@ -119,6 +120,9 @@ def interpreter_view(python: str, packages: list[str] | None = None, *, all_pack
         real = os.path.realpath(path)
         if _under(real, visible):
             return
+        if os.path.isdir(path):  # it covers what was shown below it
+            view.entries[:] = [e for e in view.entries if e[1] == "link" or not _under(os.path.realpath(e[0]), [real])]
+            visible[:] = [v for v in visible if not _under(v, [real])]
         visible.append(real)
         view.entries.append((path, "dir" if os.path.isdir(path) else "file", None))
 
@@ -131,7 +135,7 @@ def interpreter_view(python: str, packages: list[str] | None = None, *, all_pack
                 os.path.join(os.path.dirname(python), "pyvenv.cfg")):
         if os.path.isfile(cfg):
             add(os.path.normpath(cfg))
-    for path in info["core"] + info["libs"]:
+    for path in info["core"] + info["libs"] + ([info["libdir"]] if info["libdir"] else []):
         add(path)
     sites = set(info["sites"])
     for root in visible:

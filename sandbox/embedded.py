@@ -146,7 +146,7 @@ class RunUids:
 def _rlimits(limits: Limits, cgroup: Cgroup | None) -> dict[str, tuple[int, int]]:
     """(soft, hard) pairs; CPU gets SIGXCPU at the soft limit (reported as a timeout), SIGKILL 1 s later."""
     cpu = math.ceil(limits.cpu_s or limits.timeout_s) + (0 if limits.cpu_s else 1)
-    fsize = limits.file_size_mb << 20
+    fsize = min(limits.file_size_mb, limits.tmpfs_mb) << 20  # tier 2's watched work dir: no file past the cap
     out = {"CPU": (cpu, cpu + 1), "FSIZE": (fsize, fsize), "NOFILE": (256, 256), "CORE": (0, 0)}
     if cgroup is None:  # fallbacks: AS breaks many-threaded programs, NPROC is per uid (see docs)
         address_space = (limits.memory_mb + 256) << 20

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import shutil
 import threading
 from collections import OrderedDict
@@ -28,7 +29,8 @@ CACHE_SIZE = 256
 
 @dataclass(frozen=True)
 class Language:
-    """How to build and run one language. `{tool}` placeholders name host tools resolved at use."""
+    """How to build and run one language. `{tool}` in an argument stands for that host tool's real path
+    (resolved at use: `/etc/alternatives` links are not shown in the sandbox)."""
 
     name: str
     source: str  # file the program is written to
@@ -47,8 +49,8 @@ LANGUAGES = {
                       "Main"), (".class",), ("javac", "java")),
     "nodejs": Language("nodejs", "main.js", (), ("{node}", "main.js"), ("main.js",), ("node",)),
     "go": Language("go", "main.go", ("{go}", "build", "-o", "main", "main.go"), ("./main",), ("main",), ("go",)),
-    "rust": Language("rust", "main.rs", ("{rustc}", "-O", "--edition", "2021", "-o", "main", "main.rs"),
-                     ("./main",), ("main",), ("rustc",)),
+    "rust": Language("rust", "main.rs", ("{rustc}", "-O", "--edition", "2021", "-C", "linker={gcc}", "-o", "main",
+                                         "main.rs"), ("./main",), ("main",), ("rustc", "gcc")),
 }
 ALIASES = {"c++": "cpp", "javascript": "nodejs", "js": "nodejs", "node": "nodejs", "golang": "go", "rs": "rust"}
 PYTHON_NAMES = {"python", "python3", "py"}
@@ -103,7 +105,8 @@ def _tools(lang: Language) -> dict[str, str] | None:
 
 
 def _fill(argv: tuple[str, ...], tools: dict[str, str]) -> list[str]:
-    return [tools[a[1:-1]] if a.startswith("{") and a.endswith("}") else a for a in argv]
+    """The argv with each `{tool}` replaced by that tool's real path."""
+    return [re.sub(r"\{([\w+.-]+)\}", lambda m: tools[m.group(1)], arg) for arg in argv]
 
 
 class Builds:

@@ -61,19 +61,21 @@ def any_submission(answer, state) -> bool:
     return str(answer) in (state or {}).get("submitted", [])
 
 
-def any_submission_env() -> ToolEnv:
+def any_submission_env(tool_format: str = "native") -> ToolEnv:
     """Sums answered through a submit tool; every submission counts."""
     from envsdk.tools import Tool
 
     return ToolEnv(tools=[Tool(record, name="submit", hidden=("state",))], dataset=weak_envs.ROWS,
-                   rubric=Rubric([any_submission]), required_fields=("answer",), max_turns=5)
+                   rubric=Rubric([any_submission]), required_fields=("answer",), max_turns=5, tool_format=tool_format)
 
 
 register_environment("weak-any-submission", any_submission_env)
 
 
-def test_a_grader_that_credits_any_submission_fails_on_repeated_submits():
-    report = run_audit("weak-any-submission", probes=["tool-use", "empty", "hedge"], limit=3)
+@pytest.mark.parametrize("tool_format", ["native", "text"])
+def test_a_grader_that_credits_any_submission_fails_on_repeated_submits(tool_format):
+    report = run_audit("weak-any-submission", env_kwargs={"tool_format": tool_format},
+                       probes=["tool-use", "empty", "hedge"], limit=3)
     assert report.flagged == ["submit-repeatedly"]
     (probe,) = [p for p in report.probes if p.name == "submit-repeatedly"]
     assert probe.mean_reward == 1.0 and probe.example.label in ("many-calls-one-turn", "one-call-per-turn")

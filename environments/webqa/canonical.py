@@ -24,7 +24,7 @@ _FOLD = str.maketrans({
     "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P", "С": "C", "Т": "T",
     "Х": "X", "ο": "o", "Ο": "O", "α": "a", "Α": "A", "ν": "v",
     # separators without a compatibility form: the ideographic comma and friends
-    "、": ",", "､": ",", "〜": "~", "\u200b": " ", "\u200c": " ", "\u200d": " ", "\u2060": " ", "\ufeff": " ",
+    "、": ",", "､": ",", "⁄": "/", "〜": "~", "\u200b": " ", "\u200c": " ", "\u200d": " ", "\u2060": " ", "\ufeff": " ",
 })
 _SPELLING = {
     "harbour": "harbor", "colour": "color", "grey": "gray", "centre": "center", "theatre": "theater",

@@ -208,7 +208,7 @@ def _extends_in(prediction: str, alias: str) -> bool:
     before = words[at - 1] if at > 0 else ""
     after = words[at + len(gold)] if at + len(gold) < len(words) else ""
     capital = lambda w: bool(w) and w[0].isupper() and canon(w).tokens not in ((), ("the",))  # noqa: E731
-    return capital(after) or (capital(before) and at - 1 > 0)
+    return capital(after) or (capital(before) and (at - 1 > 0 or before.lower() in _PLACE_PREFIXES))  # New York
 
 
 def _partial_name(pred: Canon, gold: Canon) -> bool:
@@ -247,6 +247,9 @@ def _match_one(text: str, pred: Canon, alias: str, gold: Canon, units_elsewhere:
         return "initials for given names"
     if near_name(text, pred.tokens, alias, gold.tokens):
         return "spelling variant of the name"
+    surname = pred.tokens[-1:]
+    if len(gold.tokens) == 1 and len(pred.tokens) in (2, 3) and surname != gold.tokens and near_name(text, surname, alias, gold.tokens):
+        return "spelling variant of the surname"  # `Fyodor Dostoevsky` for `Dostoyevsky`
     bare_pred, bare_gold = (tuple(t for t in c.tokens if t not in _CATEGORY_WORDS) for c in (pred, gold))
     if bare_gold and bare_pred == bare_gold and bare_gold != gold.tokens + pred.tokens:
         return "the name without its category word"
@@ -393,7 +396,7 @@ def grade(prediction: str | None, aliases: list[str] | str, *, strict: bool = Fa
 
     `strict=True` refuses credit to hedged answers (`Probably Madrid`); by default one hedged candidate
     is graded like a committed one, as SimpleQA does. Two candidates are never credited."""
-    aliases = [aliases] if isinstance(aliases, str) else [a for a in aliases if str(a).strip()]
+    aliases = [aliases] if isinstance(aliases, str) else [str(a) for a in aliases if str(a).strip()]
     raw = (prediction or "").strip()
     em, f1 = (squad_em(raw, aliases), squad_f1(raw, aliases)) if aliases else (0.0, 0.0)
     make = lambda outcome, reason, matched=None: Grade(outcome, reason, em, f1, matched)  # noqa: E731

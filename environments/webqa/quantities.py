@@ -74,6 +74,11 @@ def _decade_word(m: re.Match) -> str:
     return f" decadex{_DECADE_WORDS[m.group(1)]}0 "
 
 
+@_rule(r"(\d+(?:st|nd|rd|th))\s+(?:c|cent)\.?(?!\w)")
+def _century_abbreviation(m: re.Match) -> str:  # 17th c. (never 17 °C: the ordinal says it counts centuries)
+    return f"{m.group(1)} century"
+
+
 @_rule(r"(?<=\d)\s+(?:ad|a\.d\.|ce|c\.e\.)(?!\w)|\b(?:ad|a\.d\.)\s+(?=\d)|\b(centur(?:y|ies))\s+(?:ad|a\.d\.|ce)(?!\w)")
 def _anno_domini(m: re.Match) -> str:  # 1066 AD, AD 1066, the 19th century AD: the era years are counted in
     return f" {m.group(1) or ''} "

@@ -66,6 +66,10 @@ def test_a_bare_string_gold_is_one_alias():
     assert grade("Velmora", "Velmora").outcome == "correct"
 
 
+def test_numeric_aliases_are_read_as_text():
+    assert grade("forty-two", [42]).outcome == "correct"
+
+
 def test_grade_reports_squad_figures_alongside():
     result = grade("the Velmora city", ["Velmora"])
     assert result.em == 0.0 and 0 < result.f1 < 1

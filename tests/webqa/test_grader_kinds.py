@@ -157,6 +157,14 @@ def test_a_one_word_name_needs_seven_letters_before_a_dropped_letter_is_a_typo()
     assert outcome("Dostoyevsky", "Dostoevsky") == "correct"
 
 
+def test_a_full_name_may_spell_a_surname_gold_differently():
+    assert outcome("Fyodor Dostoevsky", "Dostoyevsky") == "correct"
+
+
+def test_a_place_prefix_makes_another_place():
+    assert outcome("New York", "York") == "incorrect"
+
+
 def test_a_one_letter_change_in_a_short_given_name_is_another_person():
     assert outcome("Mario Callas", "Maria Callas") == "incorrect"
 
@@ -182,6 +190,10 @@ def test_anno_domini_is_the_default_era():
     assert outcome("1066", "AD 1066") == "correct"
 
 
+def test_an_abbreviated_century_is_a_century_not_a_temperature():
+    assert outcome("the 1600s", "17th c.") == "correct"
+
+
 def test_a_year_is_not_its_decade():
     assert outcome("1990", "1990s") == "incorrect"
 
@@ -200,6 +212,10 @@ def test_a_year_bc_is_not_the_same_year_ad():
 def test_a_spelled_fraction_is_its_value():
     assert outcome("three quarters", "0.75") == "correct"
     assert outcome("3/4", "three quarters") == "correct"
+
+
+def test_a_vulgar_fraction_character_is_its_value():
+    assert outcome("¾", "three quarters") == "correct"
 
 
 def test_an_inverted_fraction_is_incorrect():

@@ -19,8 +19,12 @@ _ANCHOR_RE = re.compile(
 )
 _OR_BETWEEN = re.compile(r"\bor\b", re.IGNORECASE)
 _OR_AFTER = re.compile(r"^\s*(?:\$|\\\)|\\\])?\s*[,;]?\s*(?:or|maybe|perhaps)\b", re.IGNORECASE)
-# Text that joins boxes into one answer: "\boxed{3} and \boxed{-4}", "\boxed{5}\boxed{6}", "\quad \text{and} \quad".
-_BOX_JOINER = re.compile(r"^(?:\s|\$|\\[()\[\]]|\\quad|\\qquad|\\text\{\s*and\s*\}|\band\b|,|;|\\,)*$")
+# Text that joins boxes into one answer: "\boxed{3} and \boxed{-4}", "\boxed{5}\boxed{6}", "\quad \text{and} \quad",
+# "x = \boxed{3} or x = \boxed{-4}". Against a one-value gold such a group has extra elements, so it is still wrong.
+_BOX_JOINER = re.compile(
+    r"^(?:\s|\$|\\[()\[\]]|\\quad|\\qquad|\\text\{\s*(?:and|or)\s*\}|\b(?:and|or)\b|,|;|\\,|\\\\|"
+    r"[a-zA-Z](?:_\{?\w+\}?)?\s*=)*$"
+)
 # Chat-template and sign-off residue after the real ending ("<|im_start|>user", "I hope it is correct.").
 _TAIL_JUNK = re.compile(
     r"(?:\s*(?:<\|[a-z_]+\|>\w*|</s>|I hope it is correct\.?|\\?\"))+\s*$", re.IGNORECASE

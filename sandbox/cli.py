@@ -20,6 +20,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--memory-mb", type=int, default=Limits().memory_mb)
     run.add_argument("--stdin", type=Path, help="file fed to the program's stdin")
     run.add_argument("--backend", default="embedded", choices=backend_names())
+    run.add_argument("--language", default="python",
+                     help="SandboxFusion's name: python, cpp, java, nodejs, go, rust (compiled first)")
     run.add_argument("--tier", default=None, help="1, 2, 3, 1-fast or 2-fast (default: strongest available)")
     run.add_argument("--python", default=None, help="interpreter to run the program with (default: this one)")
     run.add_argument("--package", action="append", default=[], dest="packages",
@@ -47,7 +49,8 @@ def run_file(args: argparse.Namespace) -> RunResult:
         from .sandbox import Sandbox
 
         with Sandbox(backend=args.backend, tier=args.tier, python=args.python, packages=args.packages) as sb:
-            return sb.run(code, stdin=stdin, limits=Limits(timeout_s=args.timeout, memory_mb=args.memory_mb))
+            return sb.run(code, stdin=stdin, limits=Limits(timeout_s=args.timeout, memory_mb=args.memory_mb),
+                          language=args.language)
     except Exception as exc:  # noqa: BLE001 - docs/reference.md promises one JSON object and exit 0
         return RunResult(status="sandbox_error", exit_code=None, stdout="", stderr=f"{type(exc).__name__}: {exc}",
                          duration_s=round(time.monotonic() - start, 6), backend=args.backend,
@@ -57,7 +60,8 @@ def run_file(args: argparse.Namespace) -> RunResult:
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
-        print(run_file(args).model_dump_json())
+        result = run_file(args)  # compile_result only for a compiled language (the Python contract is unchanged)
+        print(result.model_dump_json(exclude={"compile_result"} if result.compile_result is None else None))
         return 0
     from .server import serve
 

@@ -59,3 +59,11 @@ def test_module_entry_point_works_as_a_subprocess(tmp_path):
     out = subprocess.run([sys.executable, "-m", "envsdk_sandbox.cli", "run", str(prog)],
                          capture_output=True, text=True, check=True)
     assert json.loads(out.stdout)["stdout"] == "4\n"
+
+
+def test_run_compiles_another_language_and_reports_the_compile_step(capsys, tmp_path):
+    prog = tmp_path / "p.cpp"
+    prog.write_text('#include <cstdio>\nint main(){ puts("hi"); }\n')
+    rc, res = run_cli(capsys, "run", str(prog), "--language", "cpp")
+    assert rc == 0 and set(res) == FIELDS | {"compile_result"}
+    assert res["stdout"] == "hi\n" and res["compile_result"]["status"] == "ok"

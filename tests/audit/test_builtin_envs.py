@@ -36,6 +36,16 @@ def test_builtin_env_passes_its_audit(run_audit_cli, env):
     assert {p.status for p in report.probes} <= {"clean", "not_applicable"}
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("env", ["math", "webqa", "toy-echo"])
+def test_builtin_grader_credits_no_hedged_or_buried_gold(run_audit_cli, env):
+    """The gold-aware `reject` checks: the gold hedged either way round, contradicted, or buried in filler."""
+    status, report = run_audit_cli(env, "--limit", "3", "--workers", "2", "--gold-checks", "--probes", "normalisation")
+    assert report.flagged == [], rewarded_examples(report)
+    assert status == 0
+    assert {p.name: p.mean_reward for p in report.gold_checks}["gold-plain"] == 1.0
+
+
 def test_code_probes_apply_to_the_code_env_only(run_audit_cli):
     status, report = run_audit_cli("toy-echo", "--limit", "1", "--probes", "code")
     assert status == 0

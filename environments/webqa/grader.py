@@ -35,7 +35,8 @@ _REFUSAL_RE = re.compile(
     re.IGNORECASE,
 )
 _OFFERS_CANDIDATE_RE = re.compile(
-    r"\b(but|maybe|might|possibly|probably|perhaps|i\s+think|i\s+believe|likely|guess|it\s*'?s|it\s+(?:is|was))\b",
+    r"\b(but|maybe|might|possibly|probably|perhaps|i\s+think|i\s+believe|likely|guess|it\s*'?s|it\s+(?:is|was))\b"
+    r"|[.,;:]\s*[A-Z][\w '-]{0,40}\?\s*$",  # `Not sure. Madrid?`
     re.IGNORECASE,
 )
 _PREFIX_RE = re.compile(r"^\s*(?:final\s+answer|answer|the\s+answer\s+is|short\s+answer)\s*[:\-]?\s*", re.IGNORECASE)

@@ -307,6 +307,10 @@ def test_doubt_followed_by_one_candidate_grades_the_candidate():
     assert outcome("I'm not sure if it's Madrid or Barcelona", "Madrid") == "incorrect"
 
 
+def test_a_short_guess_after_an_admission_is_a_hedged_candidate():
+    assert outcome("Not sure. Madrid?", "Madrid") == "correct"
+
+
 def test_an_acronym_that_spells_a_small_word_is_still_an_answer():
     assert outcome("WHO", "World Health Organization") == "correct"
 

@@ -11,10 +11,11 @@ pytest.importorskip("openenv")
 
 import envsdk  # noqa: E402
 from envsdk.interop.openenv_server import create_openenv_app  # noqa: E402
-from tests.core.fake_openai import FakeOpenAI, text_reply  # noqa: E402
+from tests.helpers.asgi import serve_app  # noqa: E402
+from tests.helpers.openai_server import FakeOpenAI, text_reply  # noqa: E402
 
 from .cli import envsdk_cli  # noqa: E402
-from .servers import serve_app, serve_reference_env  # noqa: E402
+from .servers import serve_reference_env  # noqa: E402
 
 ECHO_ARGS = {"action_field": "message", "observation_field": "echoed_message", "seeds": 3}
 
@@ -81,3 +82,23 @@ def test_an_envsdk_env_round_trips_through_both_bridges():
         word = prompts[0].split()[-1]
         assert asyncio.run(env.score(rows[0], word)).reward == 1.0
         assert asyncio.run(env.score(rows[0], "nope")).reward == 0.0
+
+
+def test_the_built_in_trainer_trains_on_an_openenv_env_with_a_group_transform(reference_url, tmp_path):
+    # The trainer scores completions without rollout state: the echo server replays each one (reward 0.1 per
+    # character up to 1), and the rank transform rewrites every group of 4.
+    from envsdk.train.config import GRPOConfig
+    from envsdk.train.trainer import GRPOTrainer
+    from tests.adapters.envs import RankTransform
+
+    envsdk.register_transform("interop-rank", RankTransform)
+    RankTransform.seen_sizes.clear()
+    config = GRPOConfig(output_dir=str(tmp_path), env="openenv", env_kwargs={"base_url": reference_url, **ECHO_ARGS},
+                        transforms=["interop-rank"], max_steps=2, num_generations=4, max_completion_length=6,
+                        eval_samples=2, eval_k=(1,), eval_limit=1, verify_workers=1, progress=False)
+    GRPOTrainer(config).train()
+    steps = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    train_steps = [s for s in steps if "loss" in s]
+    assert [s["step"] for s in train_steps] == [1, 2]
+    assert RankTransform.seen_sizes[:2] == [4, 4]  # each step's group of 4 went through the transform
+    assert all(s["verify/error_rate"] == 0.0 and s["rewards/openenv_reward/mean"] > 0 for s in train_steps)

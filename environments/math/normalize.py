@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 # Canonical unit names; unknown count nouns ("apples", "ways") are compared by their singular form.
 _UNIT_ALIASES = {
@@ -77,8 +78,12 @@ def repeating_to_fraction(match: re.Match) -> str:
     return rf"\frac{{{value.numerator}}}{{{value.denominator}}}"
 
 
+@lru_cache(maxsize=8192)
 def clean_latex(text: str) -> str:
-    """Surface clean-up that changes no value: delimiters, sizing, spelling variants, separators."""
+    """Surface clean-up that changes no value: delimiters, sizing, spelling variants, separators.
+
+    Cached: a group's completions mostly repeat a few answers, and each is cleaned at several stages.
+    """
     text = _DOUBLED_COMMAND.sub(r"\\", text.strip())
     text = _THIN_THOUSANDS.sub(r"\1", _THIN_THOUSANDS.sub(r"\1", text))  # before `\!` is dropped below
     text = re.sub(r"^\$+|\$+$", "", text).strip()

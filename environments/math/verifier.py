@@ -127,8 +127,9 @@ def _element_equal(gold: str, pred: str) -> bool:
     return elements_equal(normalize_element(gold), normalize_element(pred))
 
 
+@lru_cache(maxsize=8192)
 def answers_equal(gold: GoldAnswer, pred: str) -> bool:
-    """Equality of a gold and an extracted answer under the policy."""
+    """Equality of a gold and an extracted answer under the policy (cached: a group repeats its answers)."""
     pred_clean = clean_latex(pred)
     if _compact(gold.text) == _compact(pred_clean):
         return True

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from .canonical import DATE_RE, NUMBER_RE, Canon, canon, fold, is_number, plain
 from .names import acronym_match, initials_match, near_name, ordinal_last
 from .quantities import convert, decimal_related, resolve_decades
-from .stance import Stance, list_items, read_stance
+from .stance import Stance, list_items, polarity, read_stance
 
 CORRECT, INCORRECT, NOT_ATTEMPTED = "correct", "incorrect", "not_attempted"
 
@@ -379,9 +379,11 @@ def _before_stance(text: str, pred: Canon, golds: list[tuple[str, Canon]]) -> tu
     if _REFUSAL_RE.search(text) and not _OFFERS_CANDIDATE_RE.search(text):
         return NOT_ATTEMPTED, "refusal", None
     for alias, gold in golds:
-        if gold.tokens and gold.tokens[0] in ("yes", "no") and len(gold.tokens) == 1:
-            agrees = pred.tokens[:1] == gold.tokens
-            return (CORRECT, "yes/no", alias) if agrees else (INCORRECT, "yes/no", None)
+        if gold.tokens in (("yes",), ("no",)):
+            said, hedged = polarity(text)
+            if said == gold.tokens[0]:
+                return CORRECT, "yes/no" + (" (hedged)" if hedged else ""), alias
+            return INCORRECT, "yes/no", None
     return None
 
 
@@ -409,6 +411,8 @@ def grade(prediction: str | None, aliases: list[str] | str, *, strict: bool = Fa
     pred = canon(text)
     golds = [(a, canon(a)) for a in _with_variants(aliases)]
     early = _before_stance(text, pred, golds)
+    if early is not None and strict and early[1] == "yes/no (hedged)":
+        return make(INCORRECT, "hedged")
     if early is not None:
         return make(*early)
     stance = read_stance(text, aliases)

@@ -166,6 +166,21 @@ def read_stance(text: str, masked: list[str]) -> Stance:
     )
 
 
+_YES = {"yes", "yeah", "yep", "true", "correct", "indeed", "affirmative"}
+_NO = {"no", "nope", "not", "false", "incorrect", "never", "negative"}
+
+
+def polarity(text: str) -> tuple[str | None, bool]:
+    """`yes`, `no` or None for an answer to a yes/no question, and whether it was hedged
+    (`Probably not` → (`no`, True))."""
+    hedged = _HEDGE_RE.search(text) is not None
+    words = re.findall(r"[a-z]+", _CERTAINTY_RE.sub(" ", _HEDGE_RE.sub(" ", text.lower())))
+    if {"or", "either"} & set(words) or "/" in text or (_YES & set(words) and _NO - {"not"} & set(words)):
+        return None, hedged  # `yes or no`, `yes/no`, `yes and no` commit to neither
+    first = next((w for w in words if w not in ("it", "s", "is", "i", "would", "say", "so")), None)
+    return ("yes" if first in _YES else "no" if first in _NO else None), hedged
+
+
 # ---- lists -------------------------------------------------------------------------------------
 
 _LIST_SPLIT_RE = re.compile(r"\s*,\s*(?:and\s+|&\s+)?|\s+and\s+|\s*&\s*", re.IGNORECASE)

@@ -315,6 +315,16 @@ def test_an_acronym_that_spells_a_small_word_is_still_an_answer():
     assert outcome("WHO", "World Health Organization") == "correct"
 
 
+def test_a_hedged_yes_answers_a_yes_gold():
+    assert outcome("Probably yes", "yes") == "correct"
+    assert outcome("Probably yes", "yes", strict=True) == "incorrect"
+
+
+@pytest.mark.parametrize("answer", ["Yes or no", "yes/no", "Yes and no"])
+def test_both_polarities_answer_no_yes_no_question(answer):
+    assert outcome(answer, "yes") == "incorrect"
+
+
 def test_a_bare_admission_of_uncertainty_is_not_attempted():
     assert outcome("I'm not sure.", "Madrid") == "not_attempted"
 

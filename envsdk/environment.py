@@ -120,7 +120,8 @@ class Environment:
     async def rollout(self, client: "ChatClient", row: dict[str, Any], **sampling: Any) -> RolloutResult:
         """One single-turn episode: a single model call."""
         reply = await client.chat(self.format_prompt(row), **{**self.sampling_args, **sampling})
-        return RolloutResult(completion=reply.message.get("content") or "", usage=reply.usage)
+        state = {"finish_reason": reply.finish_reason}  # "length": cut at the token limit (eval's `truncated`)
+        return RolloutResult(completion=reply.message.get("content") or "", state=state, usage=reply.usage)
 
     # ---- scoring ----------------------------------------------------------------------------
     async def score_group(

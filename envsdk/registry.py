@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 from importlib.metadata import entry_points
 from typing import Any, Callable
 
 from .environment import EnvSpec
-from .errors import EnvsdkError, UnknownNameError
+from .errors import EnvsdkError, OptionError, UnknownNameError
 
 ENV_GROUP = "envsdk.environments"
 TRANSFORM_GROUP = "envsdk.transforms"
@@ -58,9 +59,25 @@ def register_transform(name: str, factory: Callable[..., Any]) -> None:
 
 def load_environment(name: str, **kwargs: Any):
     """Build the environment registered under `name` with `load_environment(**kwargs)`."""
-    env = resolve(ENV_GROUP, name, "environment")(**kwargs)
+    factory = resolve(ENV_GROUP, name, "environment")
+    _check_kwargs(name, factory, kwargs)
+    env = factory(**kwargs)
     env.spec = EnvSpec(name, dict(kwargs))
     return env
+
+
+def _check_kwargs(name: str, factory: Callable, kwargs: dict[str, Any]) -> None:
+    """Refuse keyword arguments the factory does not take, naming the ones it does (a typo in `--env-args`
+    is a user's mistake, not a TypeError from deep inside the factory)."""
+    try:
+        signature = inspect.signature(factory)
+    except (TypeError, ValueError):  # a callable without an inspectable signature: let it decide
+        return
+    try:
+        signature.bind(**kwargs)
+    except TypeError as exc:
+        accepted = [p.name for p in signature.parameters.values() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+        raise OptionError(f"environment {name!r}: {exc}; it accepts: {', '.join(accepted) or 'no arguments'}") from exc
 
 
 def load_transform(name: str, **kwargs: Any):

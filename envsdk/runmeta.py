@@ -11,6 +11,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from .errors import OptionError
+
 _PACKAGES = ("envsdk", "torch", "transformers", "trl", "math-verify", "sympy", "sentence-transformers", "ray")
 
 
@@ -55,3 +57,33 @@ def run_metadata(command: str, env_name: str | None, env_kwargs: dict | None, **
 
 def write_metadata(path: Path, meta: dict[str, Any]) -> None:
     path.write_text(json.dumps(meta, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def resume_key(**fields: Any) -> dict[str, Any]:
+    """What must be the same for a run to continue another's work (environment, its kwargs, the input,
+    the sampling settings), as JSON would give it back."""
+    return json.loads(json.dumps(fields, sort_keys=True, default=str))
+
+
+def check_resume(meta_path: Path, key: dict[str, Any], work: Path) -> bool:
+    """Whether `work` (a journal or a partial output) can be resumed by a run with `key`: False when there
+    is nothing to resume; an OptionError, one line, when `meta_path` records another producer or is missing."""
+    if not work.exists():
+        return False
+    recorded = None
+    if meta_path.is_file():
+        try:
+            recorded = json.loads(meta_path.read_text(encoding="utf-8")).get("resume_key")
+        except (json.JSONDecodeError, AttributeError):
+            recorded = None
+    if not isinstance(recorded, dict):
+        raise OptionError(
+            f"--resume: {meta_path.name} does not say what produced {work}; run without --resume to start afresh"
+        )
+    changed = [f"{name} {recorded.get(name)!r} -> {key.get(name)!r}" for name in key if recorded.get(name) != key.get(name)]
+    if changed:
+        raise OptionError(
+            f"--resume: {work} was produced by another run ({'; '.join(changed)}); "
+            "resume with the same settings, or run without --resume to start afresh"
+        )
+    return True

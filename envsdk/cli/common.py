@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from ..environment import Environment
 from ..errors import EnvsdkError
@@ -23,6 +23,7 @@ def add_env_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="verification worker processes")
     p.add_argument("--timeout", type=float, default=60.0, help="wall-clock seconds per row (all its tests)")
     p.add_argument("--memory-mb", type=int, default=4096, help="memory cap per verification worker")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (there is none off a terminal)")
 
 
 def load_env(args: argparse.Namespace) -> Environment:
@@ -48,9 +49,9 @@ class _Silent:
     def close(self) -> None: ...
 
 
-def progress(total: int, desc: str):
-    """A tqdm bar on a terminal, silent otherwise."""
-    if not sys.stderr.isatty():
+def progress(total: int, desc: str, *, enabled: bool = True):
+    """A tqdm bar on a terminal, silent otherwise or when not `enabled` (`--no-progress`)."""
+    if not enabled or not sys.stderr.isatty():
         return _Silent()
     from tqdm import tqdm
 
@@ -60,6 +61,11 @@ def progress(total: int, desc: str):
 def verdict_line(verdict: Verdict, **fields: Any) -> dict[str, Any]:
     """An output line: the fields given first (e.g. id), then the verdict's fields."""
     return {**fields, **verdict.model_dump()}
+
+
+def meta_path(out: Path) -> Path:
+    """`OUT.meta.json` for `OUT.jsonl`: what produced the output (and what a resume must match)."""
+    return out.with_name(out.name.removesuffix(".jsonl") + ".meta.json")
 
 
 def write_meta(out: Path, command: str, env: Environment, args: argparse.Namespace, **extra: Any) -> None:
@@ -72,4 +78,12 @@ def write_meta(out: Path, command: str, env: Environment, args: argparse.Namespa
         timeout_s=args.timeout,
         **extra,
     )
-    write_metadata(out.with_name(out.name.removesuffix(".jsonl") + ".meta.json"), meta)
+    write_metadata(meta_path(out), meta)
+
+
+def print_summary(summary: dict[str, Any], file: TextIO) -> None:
+    """A summary as an aligned two-column table (floats to four places)."""
+    width = max(len(k) for k in summary)
+    for key, value in summary.items():
+        shown = f"{value:.4f}" if isinstance(value, float) else value
+        print(f"{key:<{width}}  {shown}", file=file)

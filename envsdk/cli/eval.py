@@ -5,21 +5,32 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from itertools import count
 from pathlib import Path
 from typing import Any
 
 from ..clients.openai import OpenAIChatClient
 from ..environment import Environment
+from ..errors import OptionError
 from ..group import make_group_id
 from ..metrics import mean_pass_at_k
+from ..runmeta import check_resume, resume_key
 from ..scoring import BatchScorer, group_key
 from ..verdict import Verdict
-from .common import add_env_args, executor_config, load_env, progress, verdict_line, write_meta
+from .common import add_env_args, executor_config, load_env, meta_path, print_summary, progress, verdict_line, write_meta
 from .main import parser
 
 
+SAMPLING_FAILED = "sampling failed"  # the error of a rollout whose request failed (what --resume redoes)
+
+
+def _failed(record: dict) -> bool:
+    return (record.get("error") or "").startswith(SAMPLING_FAILED)
+
+
 def _done_groups(path: Path, n: int) -> dict[str, list[dict]]:
-    """Groups already complete in an interrupted run's output (partial groups are redone)."""
+    """Groups already complete in an interrupted run's output (partial groups and groups with a failed
+    request are redone)."""
     groups: dict[str, list[dict]] = {}
     if path.exists():
         for line in path.read_text().splitlines():
@@ -28,7 +39,11 @@ def _done_groups(path: Path, n: int) -> dict[str, list[dict]]:
             except json.JSONDecodeError:
                 continue
             groups.setdefault(record["group_id"], []).append(record)
-    return {gid: recs for gid, recs in groups.items() if len({r["rollout_index"] for r in recs}) >= n}
+    return {
+        gid: recs
+        for gid, recs in groups.items()
+        if len({r["rollout_index"] for r in recs}) >= n and not any(map(_failed, recs))
+    }
 
 
 async def _sample_group(env: Environment, client, row: dict, n: int, sampling: dict) -> list:
@@ -52,7 +67,7 @@ async def _run(env: Environment, args, out: Path) -> list[dict]:
     )
     sampling = {"temperature": args.temperature, "max_tokens": args.max_tokens}
     todo = [r for r in rows if make_group_id(env.name, group_key(r)) not in done]
-    bar = progress(len(todo) * args.n, f"eval {env.name}")
+    bar = progress(len(todo) * args.n, f"eval {env.name}", enabled=not args.no_progress)
     lock = asyncio.Lock()
     scorer = BatchScorer(env, executor=executor_config(args))
 
@@ -61,7 +76,7 @@ async def _run(env: Environment, args, out: Path) -> list[dict]:
         results = await _sample_group(env, client, row, args.n, sampling)
         ok = [i for i, r in enumerate(results) if not isinstance(r, Exception)]
         verdicts: list[Verdict] = [
-            Verdict.from_error(f"sampling failed: {r}") if isinstance(r, Exception) else None for r in results
+            Verdict.from_error(f"{SAMPLING_FAILED}: {r}") if isinstance(r, Exception) else None for r in results
         ]
         scored = await scorer.score(
             [row] * len(ok), [None] * len(ok), [results[i].completion for i in ok], states=[results[i].state for i in ok]
@@ -78,6 +93,7 @@ async def _run(env: Environment, args, out: Path) -> list[dict]:
                         group_id=gid,
                         rollout_index=i,
                         completion=result.completion if sampled else None,
+                        truncated=sampled and result.state.get("finish_reason") == "length",
                         usage=result.usage if sampled else {},
                     )
                     fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
@@ -117,29 +133,79 @@ def _verdict(record: dict) -> dict:
 def main(argv: list[str]) -> int:
     p = parser("eval", "Sample completions from an OpenAI-compatible endpoint, verify them and report pass@k.")
     add_env_args(p)
-    p.add_argument("--base-url", required=True)
-    p.add_argument("--model", required=True)
+    p.add_argument("--base-url", required=True, help="the server's OpenAI API root, e.g. http://127.0.0.1:8000/v1")
+    p.add_argument("--model", required=True, help="model name sent with each request")
     p.add_argument("--api-key-env", default="OPENAI_API_KEY", help="environment variable holding the API key")
     p.add_argument("-n", type=int, default=1, help="completions per example")
     p.add_argument("--k", default="1", help="comma-separated k for pass@k (k <= n)")
     p.add_argument("--limit", type=int, help="evaluate the first L examples")
     p.add_argument("--split", default="eval", help="dataset split (eval falls back to train)")
-    p.add_argument("--temperature", type=float, default=None)
-    p.add_argument("--max-tokens", type=int, default=None)
+    p.add_argument("--temperature", type=float, default=None, help="sampling temperature (default: the server's)")
+    p.add_argument("--max-tokens", type=int, default=None, help="completion token limit (default: the server's)")
     p.add_argument("--concurrency", type=int, default=32, help="simultaneous requests")
     p.add_argument("--retries", type=int, default=4, help="retries per request on transient failures")
-    p.add_argument("--output", type=Path)
-    p.add_argument("--resume", action="store_true", help="keep complete groups of an interrupted run")
+    p.add_argument("--output", type=Path, help="output JSONL (default: ENV.eval.jsonl, or ENV.eval.N.jsonl if taken)")
+    p.add_argument("--resume", action="store_true", help="keep the complete groups of an interrupted run")
     args = p.parse_args(argv)
-    ks = sorted({int(k) for k in args.k.split(",") if k.strip()})
+    ks = parse_ks(args.k, args.n)
     env = load_env(args)
-    out = args.output or Path(f"{env.name}.eval.jsonl")
+    out = _output(env, args)
+    key = resume_key(environment=env.name, env_kwargs=env.spec.kwargs if env.spec else {}, model=args.model,
+                     split=args.split, n=args.n, temperature=args.temperature, max_tokens=args.max_tokens)
+    if args.resume and not check_resume(meta_path(out), key, out):
+        print(f"envsdk eval: nothing to resume ({out} does not exist); starting afresh", file=sys.stderr)
+        args.resume = False
+    write_meta(out, "eval", env, args, model=args.model, base_url=args.base_url, n=args.n, resume_key=key)
     records = asyncio.run(_run(env, args, out))
     summary = summarise(records, ks)
     out.with_name(out.name.removesuffix(".jsonl") + ".summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    write_meta(out, "eval", env, args, model=args.model, base_url=args.base_url, n=args.n)
-    width = max(len(k) for k in summary)
-    for key, value in summary.items():
-        shown = f"{value:.4f}" if isinstance(value, float) else value
-        print(f"{key:<{width}}  {shown}", file=sys.stdout)
-    return 0
+    write_meta(out, "eval", env, args, model=args.model, base_url=args.base_url, n=args.n, resume_key=key)
+    print_summary(summary, sys.stdout)
+    return _failures(records, args.base_url)
+
+
+def parse_ks(text: str, n: int) -> list[int]:
+    """The k of `--k 1,4,16`: positive integers no larger than `-n`."""
+    try:
+        ks = sorted({int(k) for k in text.split(",") if k.strip()})
+    except ValueError:
+        raise OptionError(f"--k expects comma-separated integers, got {text!r}") from None
+    if not ks or ks[0] < 1 or ks[-1] > n:
+        raise OptionError(f"--k {text}: each k must be between 1 and -n ({n}); sample more with -n {max(ks or [1])}")
+    return ks
+
+
+def _output(env: Environment, args) -> Path:
+    """`--output`, else `ENV.eval.jsonl` (`ENV.eval.N.jsonl` when an earlier run holds that name; `--resume`
+    takes the newest); the path is printed, and replacing an earlier run is said aloud."""
+    if args.output:
+        out = args.output
+        if out.exists() and not args.resume:
+            print(f"envsdk eval: replacing the earlier run in {out} (--resume keeps its complete groups)", file=sys.stderr)
+    else:
+        numbered = (Path(f"{env.name}.eval.jsonl" if i == 1 else f"{env.name}.eval.{i}.jsonl") for i in count(1))
+        taken: list[Path] = []
+        for out in numbered:
+            if not out.exists():
+                break
+            taken.append(out)
+        if args.resume and taken:
+            out = taken[-1]
+    print(f"envsdk eval: writing {out}", file=sys.stderr)
+    return out
+
+
+def _failures(records: list[dict], base_url: str) -> int:
+    """Exit status: 0 when every request was answered, else 1 with one line saying what to check."""
+    failed = [r for r in records if _failed(r)]
+    if not failed:
+        return 0
+    first = failed[0]["error"].removeprefix(f"{SAMPLING_FAILED}: ")
+    if len(failed) == len(records):
+        hint = (f"is the server up, and does --base-url end in /v1 (requests go to {base_url.rstrip('/')}"
+                "/chat/completions)?")
+        print(f"envsdk eval: error: every request failed ({first}); {hint}", file=sys.stderr)
+    else:
+        print(f"envsdk eval: error: {len(failed)} of {len(records)} requests failed (first: {first}); they count as "
+              "incorrect in the summary; --resume retries their groups", file=sys.stderr)
+    return 1

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 
-from ..errors import EnvsdkError
+from ..errors import EnvsdkError, validation_message
 from ..registry import CLI_GROUP, names, resolve
 
 BUILTIN = {
@@ -25,7 +27,25 @@ def _usage() -> str:
     return "\n".join(lines)
 
 
+def user_error(exc: BaseException) -> str | None:
+    """The one-line message for an exception caused by the user's input (a bad option, a missing file,
+    an invalid options object), or None for anything else: a bug keeps its traceback."""
+    from pydantic import ValidationError
+
+    if isinstance(exc, EnvsdkError):
+        return str(exc)
+    if isinstance(exc, ValidationError):
+        return validation_message(exc)
+    if isinstance(exc, (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)) and exc.filename:
+        return f"{exc.strerror}: {exc.filename}"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"invalid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}): {exc.doc[:80]!r}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; every command, built in or plugin, goes through the same error handler
+    (docs/reference.md, "Exit codes")."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help"):
         print(_usage())
@@ -42,14 +62,38 @@ def main(argv: list[str] | None = None) -> int:
 
             return importlib.import_module(BUILTIN[command][0]).main(rest)
         return int(resolve(CLI_GROUP, command, "command")(rest) or 0)
-    except EnvsdkError as exc:
-        print(f"envsdk {command}: error: {exc}", file=sys.stderr)
+    except BrokenPipeError:  # `envsdk list | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except KeyboardInterrupt:
+        print(f"envsdk {command}: interrupted", file=sys.stderr)
+        return 130
+    except SystemExit as exc:
+        if not isinstance(exc.code, str):  # argparse's own exit (it printed its usage line) or a number
+            raise
+        print(f"envsdk {command}: error: {exc.code}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        message = user_error(exc)
+        if message is None:
+            raise
+        print(f"envsdk {command}: error: {message}", file=sys.stderr)
+        return 2
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Help that shows each option's default (when it has one worth showing)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if "%(default)" in text or action.default in (None, False, argparse.SUPPRESS) or not action.option_strings:
+            return text
+        return f"{text} (default: %(default)s)"
 
 
 def parser(prog: str, description: str) -> argparse.ArgumentParser:
     """An argparse parser named like the subcommand (shared by the built-in commands)."""
-    return argparse.ArgumentParser(prog=f"envsdk {prog}", description=description)
+    return argparse.ArgumentParser(prog=f"envsdk {prog}", description=description, formatter_class=HelpFormatter)
 
 
 if __name__ == "__main__":

@@ -12,9 +12,10 @@ from pathlib import Path
 from ..environment import Environment
 from ..executor import Executor
 from ..journal import Journal, row_hash
-from ..scoring import verify_saved
+from ..runmeta import check_resume, resume_key
+from ..scoring import verdict_metrics, verify_saved
 from ..verdict import Verdict
-from .common import add_env_args, executor_config, load_env, progress, verdict_line, write_meta
+from .common import add_env_args, executor_config, load_env, meta_path, print_summary, progress, verdict_line, write_meta
 from .main import parser
 
 
@@ -30,12 +31,15 @@ class _Row:
 
 
 def read_rows(path: Path) -> tuple[list[_Row], str | None]:
-    """Rows up to the first line that is not a JSON object, and an error naming that line."""
+    """Rows up to the first line that is not a JSON object, and an error naming that line; blank lines
+    are skipped (they get no output line)."""
     rows: list[_Row] = []
     with path.open(encoding="utf-8") as fh:
         for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
             try:
-                data = json.loads(line)
+                data = json.loads(line.rstrip("\r\n"))  # with its newline, a cut-off line's error is on the next line
             except json.JSONDecodeError as exc:
                 return rows, f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})"
             if not isinstance(data, dict):
@@ -52,7 +56,7 @@ async def _verify(env: Environment, rows: list[_Row], journal: Journal | None, a
             results[row.line] = Verdict.model_validate(journal.done[row.key])
         else:
             todo.append(row)
-    bar = progress(len(todo), f"verify {env.name}")
+    bar = progress(len(todo), f"verify {env.name}", enabled=not args.no_progress)
 
     def done(task: list[int], verdicts: list[Verdict]) -> None:
         if journal is not None:
@@ -67,6 +71,35 @@ async def _verify(env: Environment, rows: list[_Row], journal: Journal | None, a
     return results
 
 
+def _key(env: Environment, args) -> dict:
+    """What a resumed run must share with the journalled one: environment, its kwargs and the input file."""
+    kwargs = env.spec.kwargs if env.spec else {}
+    return resume_key(environment=env.name, env_kwargs=kwargs, input=str(args.input.resolve()))
+
+
+def _journal(env: Environment, args) -> Journal:
+    """The output's journal; `--resume` refuses one that another environment, kwargs or input produced.
+    The metadata is written first, so a run killed mid-way can be resumed (and checked)."""
+    path = Path(str(args.output) + ".journal")
+    resume = args.resume and check_resume(meta_path(args.output), _key(env, args), path)
+    if args.resume and not resume:
+        print(f"envsdk verify: nothing to resume ({path} does not exist); starting afresh", file=sys.stderr)
+    write_meta(args.output, "verify", env, args, input=str(args.input), resume_key=_key(env, args))
+    return Journal(path, resume=resume)
+
+
+def summarise(verdicts: list[Verdict]) -> dict:
+    """The table `verify` prints: rows, mean reward, correct, error and timeout rates."""
+    metrics = verdict_metrics(verdicts) if verdicts else {}
+    return {
+        "rows": len(verdicts),
+        "reward_mean": metrics.get("reward_mean", 0.0),
+        "correct_rate": metrics.get("correct_rate", 0.0),
+        "error_rate": metrics.get("verify/error_rate", 0.0),
+        "timeout_rate": metrics.get("verify/timeout_rate", 0.0),
+    }
+
+
 def main(argv: list[str]) -> int:
     p = parser("verify", "Score saved rollouts offline; one output line per input line, in order.")
     add_env_args(p)
@@ -76,15 +109,17 @@ def main(argv: list[str]) -> int:
     args = p.parse_args(argv)
     env = load_env(args)
     rows, bad_line = read_rows(args.input)
-    journal = Journal(Path(str(args.output) + ".journal"), resume=args.resume) if args.output else None
+    journal = _journal(env, args) if args.output else None
     results = asyncio.run(_verify(env, rows, journal, args))
     lines = [json.dumps(verdict_line(results[r.line], id=r.data.get("id")), ensure_ascii=False) for r in rows]
     if args.output:
         args.output.write_text("".join(line + "\n" for line in lines))
-        write_meta(args.output, "verify", env, args, input=str(args.input), rows=len(rows))
+        write_meta(args.output, "verify", env, args, input=str(args.input), rows=len(rows), resume_key=_key(env, args))
         journal.close(remove=bad_line is None)
     else:
         sys.stdout.write("".join(line + "\n" for line in lines))
+    # the summary goes where the verdicts do not: stdout when they went to a file, else stderr
+    print_summary(summarise([results[r.line] for r in rows]), sys.stdout if args.output else sys.stderr)
     if bad_line:
         print(f"envsdk verify: error: {bad_line}; the {len(rows)} rows before it were written", file=sys.stderr)
         return 2

@@ -14,6 +14,11 @@ class ChatReply:
     usage: dict[str, int] = field(default_factory=dict)
     finish_reason: str | None = None
 
+    @property
+    def truncated(self) -> bool:
+        """The reply stopped at its token limit (`finish_reason == "length"`), not where the model ended it."""
+        return self.finish_reason == "length"
+
 
 class ChatClient(Protocol):
     """Anything that answers a chat: an OpenAI-compatible server, a local HF model, a trainer."""

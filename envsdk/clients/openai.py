@@ -1,10 +1,18 @@
-"""An async OpenAI-compatible chat client on httpx: retries, timeouts and a concurrency limit."""
+"""An async OpenAI-compatible chat client on httpx: retries, timeouts and a concurrency limit.
+
+Retries follow the `openai` SDK's rules (docs/reference.md, "envsdk eval"): transient statuses and transport
+errors are retried with jittered exponential backoff, and a server's `Retry-After` / `retry-after-ms` wait
+(up to a minute) replaces the backoff. The loop is ours rather than the SDK's because the core depends on
+httpx alone, and the `openai` versions that verifiers and openenv pin cannot share one environment.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import random
+import time
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -12,6 +20,26 @@ import httpx
 from .chat import ChatReply
 
 RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
+MAX_RETRY_AFTER_S = 60.0  # a longer wait asked by the server is not honoured (the openai SDK's rule): backoff instead
+
+
+def retry_after_s(response: httpx.Response) -> float | None:
+    """The wait the server asked for: `retry-after-ms` (OpenAI's), else `Retry-After` in seconds or as an
+    HTTP date; None when absent, unreadable, negative or over MAX_RETRY_AFTER_S."""
+    headers = response.headers
+    wait: float | None = None
+    try:
+        if "retry-after-ms" in headers:
+            wait = float(headers["retry-after-ms"]) / 1000
+        elif "retry-after" in headers:
+            value = headers["retry-after"]
+            try:
+                wait = float(value)
+            except ValueError:
+                wait = parsedate_to_datetime(value).timestamp() - time.time()
+    except (ValueError, TypeError):
+        return None
+    return wait if wait is not None and 0 <= wait <= MAX_RETRY_AFTER_S else None
 
 
 class ChatError(RuntimeError):
@@ -56,6 +84,7 @@ class OpenAIChatClient:
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         last: Exception | None = None
         for attempt in range(self.max_retries + 1):
+            wait = None
             try:
                 async with self._sem:
                     response = await self._http.post(self.base_url + path, json=body)
@@ -64,10 +93,11 @@ class OpenAIChatClient:
                 if response.status_code not in RETRY_STATUS:
                     raise ChatError(f"{self.base_url}{path}: HTTP {response.status_code}: {response.text[:300]}")
                 last = ChatError(f"HTTP {response.status_code}: {response.text[:200]}")
+                wait = retry_after_s(response)
             except (httpx.TransportError, ValueError) as exc:
                 last = exc
             if attempt < self.max_retries:
-                await asyncio.sleep(self.backoff_s * (2**attempt) * (0.5 + random.random()))
+                await asyncio.sleep(wait if wait is not None else self.backoff_s * (2**attempt) * (0.5 + random.random()))
         raise ChatError(f"{self.base_url}{path} failed after {self.max_retries + 1} tries: {last}")
 
     async def aclose(self) -> None:

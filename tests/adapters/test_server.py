@@ -11,7 +11,9 @@ from envsdk.scoring import BatchScorer
 from envsdk.clients.sharded import ShardedClient, ShardError
 from envsdk.server.app import ServerLimits
 
-from .servers import running, socket_closed_port
+from tests.helpers.asgi import closed_port
+
+from .servers import running
 
 
 def _post(url, path, body, **kw):
@@ -121,10 +123,9 @@ def test_sharded_client_keeps_each_group_on_one_server(rank_sizes):
 
 
 def test_sharded_client_gives_up_after_its_retries():
-    with socket_closed_port() as port:
-        client = ShardedClient([f"http://127.0.0.1:{port}"], retries=2, backoff_s=0.0)
-        with pytest.raises(ShardError, match="failed 3 times"):
-            asyncio.run(client.post("/verify", [], key="k"))
+    client = ShardedClient([f"http://127.0.0.1:{closed_port()}"], retries=2, backoff_s=0.0)
+    with pytest.raises(ShardError, match="failed 3 times"):
+        asyncio.run(client.post("/verify", [], key="k"))
 
 
 def test_serve_refuses_a_public_address_without_a_token():

@@ -5,27 +5,18 @@ import math
 import pytest
 import torch
 from envsdk.adapters.trl import reward_funcs, to_trl_dataset
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers
-from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+from transformers import GPT2Config, GPT2LMHeadModel
 from trl import GRPOConfig, GRPOTrainer
 
-CHARS = [chr(c) for c in range(32, 127)] + ["\n"]
+from tests.helpers.tokenizers import char_tokenizer
 
+PLAIN_TEMPLATE = "{% for m in messages %}{{ m['content'] }}\n{% endfor %}"
 
-def _tokenizer():
-    """A character-level tokenizer with a plain chat template, built locally (no download)."""
-    vocab = {"<pad>": 0, "<eos>": 1, **{c: i + 2 for i, c in enumerate(CHARS)}}
-    tok = Tokenizer(models.WordLevel(vocab, unk_token=" "))
-    tok.pre_tokenizer = pre_tokenizers.Split("", "isolated")
-    tok.decoder = decoders.Fuse()
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", eos_token="<eos>", padding_side="left")
-    fast.chat_template = "{% for m in messages %}{{ m['content'] }}\n{% endfor %}"
-    return fast
 
 
 def _train(tmp_path, transforms, scale):
     torch.manual_seed(0)
-    tokenizer = _tokenizer()
+    tokenizer = char_tokenizer(unk=" ", chat_template=PLAIN_TEMPLATE, padding_side="left")
     model = GPT2LMHeadModel(GPT2Config(vocab_size=len(tokenizer), n_positions=512, n_embd=32, n_layer=2, n_head=2,
                                        bos_token_id=1, eos_token_id=1, pad_token_id=0))
     dataset = to_trl_dataset("math").select(range(4))

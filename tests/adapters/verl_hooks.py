@@ -9,12 +9,12 @@ import pytest
 import torch
 import verl
 from omegaconf import OmegaConf
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers
-from transformers import PreTrainedTokenizerFast
 from verl import DataProto
 from verl.trainer.ppo.core_algos import AdvantageEstimator
 from verl.trainer.ppo.ray_trainer import compute_advantage
 from verl.trainer.ppo.reward import get_custom_reward_fn, load_reward_manager
+
+from tests.helpers.tokenizers import char_tokenizer
 
 CHARS = "abcdefghijklmnopqrstuvwxyz ?"
 
@@ -22,11 +22,7 @@ CHARS = "abcdefghijklmnopqrstuvwxyz ?"
 @pytest.fixture(scope="module")
 def tokenizer():
     """A character-level tokenizer built locally (no download)."""
-    vocab = {"<pad>": 0, "<eos>": 1, **{c: i + 2 for i, c in enumerate(CHARS)}}
-    tok = Tokenizer(models.WordLevel(vocab, unk_token="?"))
-    tok.pre_tokenizer = pre_tokenizers.Split("", "isolated")
-    tok.decoder = decoders.Fuse()
-    return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", eos_token="<eos>")
+    return char_tokenizer(CHARS, unk="?")
 
 
 def _config(**reward_kwargs):

@@ -7,7 +7,7 @@ import pytest
 
 from envsdk.clients.judge import SIMPLEQA_OUTCOMES, Judge, fence_untrusted, simpleqa_judge
 from envsdk.clients.openai import OpenAIChatClient
-from tests.core.fake_openai import FakeOpenAI, text_reply
+from tests.helpers.openai_server import FakeOpenAI, text_reply
 
 
 def judge_with(reply: str, **kw):

@@ -7,7 +7,7 @@ import pytest
 
 from envsdk.clients.openai import OpenAIChatClient
 from envsdk.multiturn import MultiTurnEnv, ToolEnv, stop
-from tests.core.fake_openai import FakeOpenAI, text_reply
+from tests.helpers.openai_server import FakeOpenAI, text_reply
 
 
 def run(env, server, row, **sampling):

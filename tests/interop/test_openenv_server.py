@@ -16,7 +16,7 @@ import envsdk  # noqa: E402
 from envsdk.interop.openenv_server import create_openenv_app  # noqa: E402
 
 from .envs import load_guess, load_vault  # noqa: E402
-from .servers import serve_app, serve_command  # noqa: E402
+from tests.helpers.asgi import serve_app, serve_command  # noqa: E402
 
 
 def word_of(observation: dict) -> str:

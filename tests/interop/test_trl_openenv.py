@@ -18,7 +18,7 @@ from tests.adapters.test_trl_env import _tool_tokenizer, one_torch_thread  # noq
 
 from .envs import SCORED, load_letters  # noqa: E402
 from .cli import envsdk_cli  # noqa: E402
-from .servers import serve_app  # noqa: E402
+from tests.helpers.asgi import serve_app  # noqa: E402
 
 envsdk.register_environment("interop-letters", load_letters)
 

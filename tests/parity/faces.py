@@ -110,7 +110,7 @@ def cli_face(tmp: Path) -> FaceResult:
 def eval_face(tmp: Path) -> FaceResult:
     """`envsdk eval` against a loopback OpenAI-compatible server that answers with the fixed completions.
     Only `partial` has its rows as the environment's own dataset (eval samples the env's rows)."""
-    from tests.core.fake_openai import FakeOpenAI, text_reply
+    from tests.helpers.openai_server import FakeOpenAI, text_reply
 
     answers = {row["prompt"]: itertools.cycle(comps) for row, comps in zip(ROWS["partial"], COMPLETIONS["partial"])}
     lock = threading.Lock()

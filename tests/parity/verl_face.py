@@ -14,26 +14,20 @@ sys.path.insert(0, str(REPO))
 
 import verl  # noqa: E402
 from omegaconf import OmegaConf  # noqa: E402
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers  # noqa: E402
-from transformers import PreTrainedTokenizerFast  # noqa: E402
 from verl.trainer.ppo.reward import load_reward_manager  # noqa: E402
 
 import envsdk  # noqa: E402
 from envsdk.adapters.export import ROW_COLUMN  # noqa: E402
 from envsdk.scoring import encode_label  # noqa: E402
 from tests.adapters.verl_hooks import reward_loop_input  # noqa: E402
+from tests.helpers.tokenizers import char_tokenizer  # noqa: E402
 from tests.parity.envs import register  # noqa: E402
 from tests.parity.rollouts import COMPLETIONS, ENVS, GROUP_SIZES, ROWS, TRANSFORMS, batch  # noqa: E402
 
 
-def char_tokenizer(texts):
+def rollout_tokenizer(texts):
     """A character-level tokenizer over the characters the rollouts use (built locally, no download)."""
-    chars = sorted({ch for t in texts for ch in t} | set("say"))
-    vocab = {"<pad>": 0, "<eos>": 1, "<unk>": 2, **{c: i + 3 for i, c in enumerate(chars)}}
-    tok = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
-    tok.pre_tokenizer = pre_tokenizers.Split("", "isolated")
-    tok.decoder = decoders.Fuse()
-    return PreTrainedTokenizerFast(tokenizer_object=tok, pad_token="<pad>", eos_token="<eos>")
+    return char_tokenizer(sorted({ch for t in texts for ch in t} | set("say")))
 
 
 def config(name):
@@ -67,7 +61,7 @@ def data_proto(tokenizer, name):
 
 def run(name):
     """What verl's RewardLoopWorker does: run_single on each one-row slice, concurrently."""
-    tokenizer = char_tokenizer([c for g in COMPLETIONS[name] for c in g])
+    tokenizer = rollout_tokenizer([c for g in COMPLETIONS[name] for c in g])
     manager = load_reward_manager(config(name), tokenizer)
     data = data_proto(tokenizer, name)
 

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from envsdk.cli.main import main
-from tests.core.fake_openai import FakeOpenAI, text_reply
+from tests.helpers.openai_server import FakeOpenAI, text_reply
 
 STEPS, GENERATIONS = 4, 8
 TRAIN_ARGS = ["--env", "toy-even", "--max-steps", str(STEPS), "--num-generations", str(GENERATIONS),

@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from tests.core.fake_openai import FakeOpenAI, text_reply
+from tests.helpers.openai_server import FakeOpenAI, text_reply
 
 ROWS = [
     {"id": "a", "completion": "Dunmere", "answer": "Dunmere"},

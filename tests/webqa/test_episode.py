@@ -6,7 +6,7 @@ import re
 
 import envsdk
 from envsdk.clients.openai import OpenAIChatClient
-from tests.core.fake_openai import FakeOpenAI, text_reply
+from tests.helpers.openai_server import FakeOpenAI, text_reply
 
 QUESTION = "In which town was the founder of the Orvane Observatory born?"
 ROW = {"id": "q", "prompt": QUESTION, "answer": ["Dunmere"]}

@@ -3,7 +3,7 @@
 import asyncio
 
 import envsdk
-from tests.core.fake_openai import FakeOpenAI, text_reply
+from tests.helpers.openai_server import FakeOpenAI, text_reply
 
 ROW = {"prompt": "Who designed the Brun Reflector?", "answer": ["Tessaly Brun"]}
 

@@ -1,4 +1,5 @@
-"""The public commands of docs/reference.md ("envsdk list", "envsdk verify", "envsdk eval"), run as a user would run them (subprocesses)."""
+"""The public commands of docs/reference.md ("envsdk list", "envsdk verify", "envsdk eval"), run as a user
+would run them (subprocesses)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,11 @@ import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
-from tests.core.fake_openai import FakeOpenAI, text_reply
-
-
-def envsdk(*args: str, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "envsdk.cli.main", *args], capture_output=True, text=True, **kw)
-
-
-def write_jsonl(path: Path, lines: list) -> Path:
-    path.write_text("".join((line if isinstance(line, str) else json.dumps(line)) + "\n" for line in lines))
-    return path
+from envsdk.journal import row_hash
+from envsdk.runmeta import resume_key
+from tests.helpers.cli import envsdk, write_jsonl
+from tests.helpers.openai_server import FakeOpenAI, text_reply
 
 
 def test_list_has_one_line_per_name_in_contract_shape():
@@ -58,8 +52,8 @@ def test_verify_stops_at_a_non_object_line_after_writing_rows_before_it(tmp_path
 def test_verify_resume_skips_journalled_rows(tmp_path):
     rows = [{"id": i, "completion": "x", "answer": "x"} for i in range(3)]
     inp, out = write_jsonl(tmp_path / "in.jsonl", rows), tmp_path / "out.jsonl"
-    from envsdk.journal import row_hash
-
+    key = resume_key(environment="toy-echo", env_kwargs={}, input=str(inp.resolve()))
+    (tmp_path / "out.meta.json").write_text(json.dumps({"command": "verify", "resume_key": key}))
     marker = {"reward": 0.5, "passed": None, "error": None, "timed_out": False, "components": {}, "duration_s": 0.0, "details": {"from": "journal"}}
     journal = tmp_path / "out.jsonl.journal"
     journal.write_text(json.dumps({"key": f"1:{row_hash(rows[0])}", "value": marker}) + "\n")
@@ -99,7 +93,7 @@ def test_eval_flags_unreachable_server_rollouts_as_errors(tmp_path):
     out = tmp_path / "ev.jsonl"
     result = envsdk("eval", "toy-echo", "--base-url", "http://127.0.0.1:9/v1", "--model", "m", "--limit", "1",
                     "--output", str(out), "--retries", "0", timeout=120)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr
     (record,) = [json.loads(line) for line in out.read_text().splitlines()]
     assert record["error"].startswith("sampling failed")
 

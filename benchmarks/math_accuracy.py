@@ -3,11 +3,11 @@
 Sets: the frozen equivalence set (tests/math/equivalence_cases.jsonl), our cases by kind
 (tests/math/conformance/own_kinds.jsonl) and the peer cases whose settings match ours
 (tests/math/conformance/math_verify_test_all.jsonl, verl_numeric_canonicalization.jsonl; labels as the peer
-wrote them, and as our policy
-expects where docs/math.md lists a deliberate difference). Graders: envsdk's verifier (default and
-`require_commit=True`), math-verify called the fair way (`verify(parse("$" + gold + "$"), parse(pred))`,
-the gold wrapped only when it has no delimiters of its own) and verl's `math_reward` rule
-(benchmarks/math_verl_rule.py). Then benchmarks/math_throughput.py's whole-command comparison.
+wrote them, and as our policy expects where docs/math.md lists a deliberate difference). Graders: envsdk's
+verifier (default and `require_commit=True`), math-verify called the fair way
+(`verify(parse("$" + gold + "$"), parse(pred))`, the gold wrapped only when it has no delimiters of its own)
+and verl's `math_reward` rule (benchmarks/math_verl_rule.py). Then benchmarks/math_throughput.py's
+whole-command comparison.
 
 Run: python benchmarks/math_accuracy.py [--show-errors] [--no-throughput]
 """

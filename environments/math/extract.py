@@ -33,10 +33,11 @@ _MATH_SPAN = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", 
 _NUMBER = re.compile(
     r"(?<![\w.])[-−]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?(?:/\d+)?|\.\d+)(?:\s?%)?(?![\w])"
 )
-_COPULA = re.compile(r"\b(?:is|are|was|were|equals|be|becomes|gives|yields|to)\b|(?<![<>!\\])=|:", re.IGNORECASE)
+_COPULA = re.compile(r"\b(?:is|are|was|were|equals|be|becomes|gives|yields)\b|(?<![<>!\\])=|:", re.IGNORECASE)
 _CONCLUSION = re.compile(
     r"^(?:therefore|thus|hence|so|consequently|in conclusion|in summary|finally|the answer|our answer|"
-    r"the final answer|the solution|the result)\b|\b(?:is our answer|is the answer|is the solution)\b",
+    r"the final answer|the solution|the result)\b(?!,? (?:far|now|next|first|then|let|we need|we must|I need)\b)"
+    r"|\b(?:is our answer|is the answer|is the solution)\b",
     re.IGNORECASE,
 )
 _CONCLUSION_START = re.compile(r"(?<=\s)(?:Therefore|Thus|Hence|So|Consequently|Finally|In conclusion)\b")

@@ -100,3 +100,37 @@ def test_a_verifiers_traces_file_is_rescored_by_envsdk_verify_to_the_recorded_re
     verdicts = [json.loads(line) for line in out.read_text().splitlines()]
     assert [v["reward"] for v in verdicts] == recorded == [1.0, 0.0]
     assert [v["id"] for v in verdicts] == [t.data.id for t in tasks]
+
+
+def test_vf_eval_runs_an_envsdk_env_and_its_traces_rescore_to_the_same_rewards(tmp_path):
+    # verifiers' own CLI: its null harness runs the model program through `uv` in a subprocess runtime,
+    # against a loopback streaming server that echoes the word (toy-echo's right answer).
+    import json
+    import os
+    import subprocess
+
+    from envsdk.cli.main import main
+    from tests.interop.streaming_openai import StreamingEcho
+
+    here = Path(__file__).parent
+    venv_bin = str(Path(sys.executable).parent)  # vf-eval, and the `uv` its harness launches the program with
+    env_vars = {**os.environ, "PYTHONPATH": os.pathsep.join([str(here), str(here.parents[1])]), "ECHO_KEY": "x",
+                "PATH": os.pathsep.join([venv_bin, os.environ.get("PATH", "")])}
+    with StreamingEcho() as model:
+        run = subprocess.run(
+            [str(Path(venv_bin) / "vf-eval"), EXPORT_ID, "--env.taskset.env", "toy-echo",
+             "--env.taskset.env-args", '{"size": 2}', "--client.base-url", model.base_url,
+             "--client.api-key-var", "ECHO_KEY", "-m", "echo", "--no-push", "--env.agent.harness.id", "null",
+             "--env.agent.runtime.type", "subprocess", "-o", str(tmp_path / "runs")],
+            capture_output=True, text=True, env=env_vars, timeout=300)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    [traces] = list((tmp_path / "runs").glob("*/traces.jsonl"))
+    recorded = [t["rewards"]["envsdk"]["score"] for line in traces.read_text().splitlines()
+                for t in json.loads(line)["traces"]]
+    assert recorded == [1.0, 1.0]
+    rows, out = tmp_path / "rows.jsonl", tmp_path / "verified.jsonl"
+    args = ["-a", '{"size": 2}']
+    assert main(["convert-rollouts", "toy-echo", *args, "--from", "verifiers", "--input", str(traces),
+                 "--output", str(rows)]) == 0
+    assert main(["verify", "toy-echo", *args, "--input", str(rows), "--output", str(out), "--workers", "1"]) == 0
+    assert [json.loads(line)["reward"] for line in out.read_text().splitlines()] == recorded

@@ -37,9 +37,9 @@ BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONDO
 
 # What tier 2 cannot do, said in its warning and in docs/sandbox.md's tier table.
 TIER2_LIMITS = ("seccomp + Landlock + uid drop; shared kernel view: no private pid, network, IPC or mount "
-                "namespace; /work is on the host disk, its size watched rather than capped by a tmpfs; as a "
-                "non-root caller the program keeps your uid and groups (files outside the view stay "
-                "unreadable, sockets cannot be opened)")
+                "namespace; where no mount namespace is allowed /work's size is watched rather than capped by "
+                "a tmpfs; as a non-root caller the program keeps your uid and groups (files outside the view "
+                "stay unreadable, sockets cannot be opened)")
 
 
 class SandboxUnavailable(RuntimeError):
@@ -128,7 +128,7 @@ class RunUids:
 
     def __init__(self) -> None:
         self._free: list[int] = []
-        self._next = self.BASE + (os.getpid() % 1000) * 10_000  # concurrent backends rarely collide
+        self._next = self.BASE + (os.getpid() % 200_000) * 10_000  # other processes' backends: other ranges
         self._lock = threading.Lock()
 
     def acquire(self) -> int:
@@ -141,6 +141,9 @@ class RunUids:
     def release(self, uid: int) -> None:
         with self._lock:
             self._free.append(uid)
+
+
+RUN_UIDS = RunUids()  # one pool per process: concurrent backends in it never hand out the same uid
 
 
 def _rlimits(limits: Limits, cgroup: Cgroup | None) -> dict[str, tuple[int, int]]:
@@ -179,7 +182,7 @@ class EmbeddedBackend:
         except ViewError as exc:
             raise SandboxUnavailable(str(exc)) from None
         self.uid = NOBODY if os.geteuid() == 0 else None
-        self.uids = RunUids()
+        self.uids = RUN_UIDS
         self._lock = threading.Lock()
         self.cgroups, self.cgroup_note = CgroupPool.detect()
         if self.cgroups is None:

@@ -164,7 +164,7 @@ def create_app(sandbox, *, token: str | None = None, max_concurrency: int | None
             async with slots:
                 return await asyncio.to_thread(
                     sandbox.run, code, stdin=stdin, files=files, argv=argv, limits=ceilings.apply(limits),
-                    language=language, compile_limits=compile_limits and ceilings.apply(compile_limits))
+                    language=language, compile_limits=compile_limits)
         finally:
             load["admitted"] -= 1
 
@@ -183,7 +183,9 @@ def create_app(sandbox, *, token: str | None = None, max_concurrency: int | None
             return JSONResponse(body, status_code=400)
         if req.run_timeout <= 0 or req.compile_timeout <= 0:
             raise HTTPException(400, "run_timeout and compile_timeout must be positive")
-        compile_limits = languages.COMPILE_LIMITS.model_copy(update={"timeout_s": req.compile_timeout})
+        # The server's own compile limits; the client chooses only the time, up to the ceiling.
+        compile_limits = languages.COMPILE_LIMITS.model_copy(
+            update={"timeout_s": min(req.compile_timeout, ceilings.timeout_s)})
         limits = Limits(timeout_s=min(req.run_timeout, ceilings.timeout_s), **(
             {"memory_mb": min(req.memory_limit_MB, ceilings.memory_mb)} if req.memory_limit_MB > 0 else {}))
         files = _files({name: data or "" for name, data in req.files.items()}, b64=True)

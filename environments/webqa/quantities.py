@@ -30,7 +30,7 @@ UNITS = {
 _CURRENCY_SIGNS = {"$": "usd", "€": "eur", "£": "gbp", "¥": "jpy"}
 _CURRENCY_WORDS = {"dollar": "usd", "dollars": "usd", "euro": "eur", "euros": "eur", "sterling": "gbp", "yen": "jpy"}
 # Words that can stand for "one" of a unit: `an hour`, `a mile`.
-_ONE_OF = "hour|minute|second|day|week|month|year|mile|metre|meter|kilometre|kilometer|foot|inch|pound|kilogram|tonne|litre|liter"
+_ONE_OF = "hour|minute|day|week|month|year|mile|metre|meter|kilometre|kilometer|foot|inch|pound|kilogram|tonne|litre|liter"
 _SMALL = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
           "nine": 9, "ten": 10}
 _DENOMINATORS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4, "fourth": 4, "fourths": 4,

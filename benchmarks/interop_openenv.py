@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 import envsdk  # noqa: E402
 from envsdk.clients.chat import ChatReply  # noqa: E402
 from envsdk.interop.openenv_server import create_openenv_app  # noqa: E402
-from tests.interop.servers import serve_app, serve_reference_env  # noqa: E402
+from tests.helpers.asgi import serve_app  # noqa: E402
+from tests.interop.servers import serve_reference_env  # noqa: E402
 
 
 class EchoModel:

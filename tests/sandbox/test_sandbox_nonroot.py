@@ -37,8 +37,8 @@ def account():
     return pwd.getpwnam(USER), grp.getgrnam(GROUP)
 
 
-def as_user(account, programs: list[tuple[str, dict]]) -> list[dict]:
-    """Run each (code, limits) through Sandbox(tier=2) as the throwaway user; their results."""
+def as_user(account, programs: list[tuple[str, dict]], tier: str = "2") -> list[dict]:
+    """Run each (code, limits) through Sandbox(tier=tier) as the throwaway user; their results."""
     import pyseccomp  # noqa: F401 - imported here: the caller's site-packages may be unreadable to the user
 
     from envsdk_sandbox import embedded  # noqa: F401
@@ -57,7 +57,7 @@ def as_user(account, programs: list[tuple[str, dict]]) -> list[dict]:
             from envsdk_sandbox import Limits, Sandbox
 
             warnings.simplefilter("ignore")
-            with Sandbox(tier=2, python=PYTHON) as sb:
+            with Sandbox(tier=tier, python=PYTHON) as sb:
                 out = [sb.run(code, limits=Limits(**limits)).model_dump() | {"who": os.getuid()}
                        for code, limits in programs]
             os.write(write, json.dumps(out).encode())
@@ -139,3 +139,14 @@ def test_sysv_ipc_objects_cannot_be_created(account):
             "print(libc.shmget(0, 4096, 0o1666), libc.semget(0, 1, 0o1666), libc.msgget(0, 0o1666))\n")
     (res,) = as_user(account, [(code, {"timeout_s": 5})])
     assert res["status"] == "ok" and res["stdout"] == "-1 -1 -1\n", res
+
+
+def test_tier_1_as_a_non_root_caller_builds_the_same_view(account):
+    """Unprivileged user namespaces: the whole root is built inside the run's own namespace."""
+    code = ("import importlib.util, os, socket\nprint(importlib.util.find_spec('yaml'), os.path.exists('/proc/loadavg'))\n"
+            "try: socket.socket(socket.AF_UNIX); print('socket')\nexcept OSError as e: print('refused', e.errno)\n"
+            "print(os.getuid(), sorted(os.listdir('/')))\n")
+    (res,) = as_user(account, [(code, {"timeout_s": 5})], tier="1")
+    lines = res["stdout"].splitlines()
+    assert res["status"] == "ok" and lines[0] == "None False" and lines[1] == "refused 97", res
+    assert lines[2].startswith("65534 ") and "root" not in lines[2] and "home" not in lines[2], lines[2]

@@ -30,12 +30,14 @@ TESTS = Path(__file__).parents[1] / "tests/math"
 
 def _cases(path: Path, completion_key: str) -> list[dict]:
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    return [
-        {"id": r["id"], "gold": r["gold"], "completion": r[completion_key], "question": r.get("question"),
-         "label": r.get("label", r.get("expected")), "policy": r.get("expected_envsdk", r.get("label", r.get("expected"))),
-         "require_commit": r.get("require_commit", False)}
-        for r in rows if r.get("selected", True)
-    ]
+    cases = []
+    for r in rows:
+        if r.get("selected", True):
+            label = r.get("label", r.get("expected"))
+            cases.append({"id": r["id"], "gold": r["gold"], "completion": r[completion_key],
+                          "question": r.get("question"), "label": label, "policy": r.get("expected_envsdk", label),
+                          "require_commit": r.get("require_commit", False)})
+    return cases
 
 
 def math_verify_fair(gold: str, completion: str) -> bool:
@@ -45,9 +47,13 @@ def math_verify_fair(gold: str, completion: str) -> bool:
     return bool(verify(parse(gold if delimited else f"${gold}$"), parse(completion)))
 
 
+def envsdk_grade(case: dict, require_commit: bool) -> bool:
+    return verify_answer(case["gold"], case["completion"], case["question"], require_commit=require_commit).correct
+
+
 GRADERS = {
-    "envsdk": lambda c: verify_answer(c["gold"], c["completion"], c["question"], require_commit=c["require_commit"]).correct,
-    "envsdk-strict": lambda c: verify_answer(c["gold"], c["completion"], c["question"], require_commit=True).correct,
+    "envsdk": lambda c: envsdk_grade(c, c["require_commit"]),
+    "envsdk-strict": lambda c: envsdk_grade(c, True),
     "math-verify": lambda c: math_verify_fair(c["gold"], c["completion"]),
     "verl": lambda c: verl_math_reward(c["gold"], c["completion"]),
 }
@@ -83,7 +89,9 @@ def main() -> None:
     print(f"{'set (labels)':<46}{'n':>5}" + "".join(f"{name:>22}" for name in GRADERS))
     for title, (path, key) in SETS.items():
         cases = _cases(path, key)
-        labels = [("label", "labels")] + ([("policy", "our policy")] if any(c["policy"] != c["label"] for c in cases) else [])
+        labels = [("label", "labels")]
+        if any(c["policy"] != c["label"] for c in cases):
+            labels.append(("policy", "our policy"))
         for label_key, label_name in labels:
             results = score(cases, label_key, args.show_errors and label_key == labels[-1][0])
             cells = "".join(f"{f'{100 * r / len(cases):.1f}% FP{fp} FN{fn}':>22}" for r, fp, fn in results.values())

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 _BOX_RE = re.compile(r"\\(?:boxed|fbox|framebox)(?![a-zA-Z])")
 _ANCHOR_RE = re.compile(
-    r"(?:final answer is|final answer:|the answer is|answer is:|\banswer:|\*\*answer:?\*\*:?|^####|^answer\b(?=\s*[$\\\d(\[-]))",
+    r"(?:final answer is|final answer:|the answer is|answer is:|\banswer:|\*\*answer:?\*\*:?|^####"
+    r"|^answer\b(?=\s*[$\\\d(\[-]))",
     re.IGNORECASE | re.MULTILINE,
 )
 _OR_BETWEEN = re.compile(r"\bor\b", re.IGNORECASE)

@@ -198,7 +198,7 @@ def _word_integer(words: str) -> int | None:
 
 
 def spelled_number(text: str) -> str | None:
-    """A number written in words as LaTeX: `six` → `6`, `three quarters` → `\\frac{3}{4}`, `a half` → `\\frac{1}{2}`."""
+    """A number written in words, as LaTeX: `six` → `6`, `three quarters` → `\\frac{3}{4}`."""
     words = " ".join(text.lower().split())
     whole = _word_integer(words)
     if whole is not None:

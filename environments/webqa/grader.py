@@ -43,6 +43,12 @@ _PREFIX_RE = re.compile(r"^\s*(?:final\s+answer|answer|the\s+answer\s+is|short\s
 _PLACE_PREFIXES = {"new", "lake", "mount", "saint", "san", "santa", "north", "south", "east", "west", "port",
                    "fort", "cape", "upper", "lower", "great", "little", "old", "river", "isle", "gulf", "bay"}
 _ATTACHED_WORDS = {"on", "in", "at", "of", "near", "by", "from", "which", "who", "where", "located", "a", "an"}
+# A comment after the answer (`X, though this is disputed`, `X, since 1561`) is not a second candidate;
+# `X, though Y` is.
+_COMMENT_RE = re.compile(
+    r"^(?:(?:though|although|but|as|because|however|while)\s+(?:this|that|it|its|there|which)\b"
+    r"|(?:since|until|after|before|from|in)\s+(?:DATE|\d))"
+)
 MAX_SENTENCE_TOKENS = 25
 _PUNCTUATION = set(string.punctuation)
 _ABBREVIATIONS = {"dr", "mr", "mrs", "ms", "st", "mt", "jr", "sr", "prof", "gen", "col", "lt", "sgt", "capt", "no",
@@ -306,7 +312,7 @@ def _is_pred_list(answer: str, aliases: list[str]) -> bool:
         if words:
             masked = re.sub(r"\b" + r"\W+".join(map(re.escape, words)) + r"\b", " ANSWER ", masked)
     parts = [p.strip() for p in re.split(r",|\band\b", masked) if p.strip(" .")]
-    candidates = [p for p in parts if p.split()[0] not in _ATTACHED_WORDS]
+    candidates = [p for p in parts if p.split()[0] not in _ATTACHED_WORDS and not _COMMENT_RE.match(p)]
     return len(candidates) >= 2 and all(len(p.split()) <= 4 for p in candidates)
 
 

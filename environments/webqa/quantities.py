@@ -145,6 +145,11 @@ def _spelled_fraction(m: re.Match) -> str:  # three quarters, a fifth, two-third
     return f" {_fmt(num / den)} "
 
 
+@_rule(rf"(\d+(?:\.\d+)?)\s+of\s+an?\s+({_ONE_OF})\b|\bhalf\s+an?\s+({_ONE_OF})\b")
+def _fraction_of_a_unit(m: re.Match) -> str:  # three quarters of an hour, half an hour
+    return f"{m.group(1)} {m.group(2)}" if m.group(1) else f"0.5 {m.group(3)}"
+
+
 @_rule(r"(?:(?<=\s)|^)half(?=\s|$)")
 def _half(m: re.Match) -> str:
     return "0.5"

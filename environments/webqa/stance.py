@@ -55,6 +55,12 @@ _BELIEF_RE = re.compile(
     rf"(?:think|believe|say|guess|assume|claim|answer)s?\s+(?:that\s+)?(?:it\s*'?s\s+|it\s+is\s+)?{_PHRASE}{_BOUNDARY}",
     re.IGNORECASE,
 )
+# Another candidate conceded in passing: `Bern, though Zurich is also possible`.
+_CONCEDED_RE = re.compile(
+    rf"\b(?:though|although|but|while|and)\s+{_PHRASE}\s+(?:is|was|seems|remains)\s+(?:also\s+|equally\s+)?"
+    r"(?:possible|plausible|likely|an?\s+(?:option|possibility|candidate))",
+    re.IGNORECASE,
+)
 _AS_MANY_THINK_RE = re.compile(r"\bas\s+(?:many|most|some)?\s*(?:people\s+)?(?:think|believe|assume|say)\b", re.I)
 # An aside that offers another candidate: `(though some sources say Barcelona)`.
 _ALTERNATIVE_ASIDE_RE = re.compile(
@@ -142,6 +148,7 @@ def read_stance(text: str, masked: list[str]) -> Stance:
     work, shields = _shield(" " + re.sub(r"\s+", " ", text) + " ", masked)
     rejected: list[str] = []
     work, alternatives, residues = _take_asides(work, rejected)
+    work = _remove(_CONCEDED_RE, work, alternatives)
     hedged = _HEDGE_RE.search(work) is not None and not _CONFIDENT_RE.search(work)
     work = _AS_MANY_THINK_RE.sub(" ", _CERTAINTY_RE.sub(" ", _HEDGE_RE.sub(" | ", work)))
     beliefs: list[str] = []

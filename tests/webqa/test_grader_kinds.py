@@ -66,6 +66,11 @@ def test_currencies_are_units_that_never_convert():
     assert outcome("5 million euros", "$5 million") == "incorrect"
 
 
+def test_a_fraction_of_a_unit_is_a_quantity():
+    assert outcome("three quarters of an hour", "45 minutes") == "correct"
+    assert outcome("half an hour", "30 minutes") == "correct"
+
+
 def test_temperatures_convert_with_their_offset():
     assert outcome("212 °F", "100 °C") == "correct"
 
@@ -323,6 +328,14 @@ def test_a_hedged_yes_answers_a_yes_gold():
 @pytest.mark.parametrize("answer", ["Yes or no", "yes/no", "Yes and no"])
 def test_both_polarities_answer_no_yes_no_question(answer):
     assert outcome(answer, "yes") == "incorrect"
+
+
+def test_another_candidate_conceded_in_passing_is_a_second_candidate():
+    assert outcome("I believe it's Bern, though Zurich is also possible", "Bern") == "incorrect"
+
+
+def test_a_clause_of_comment_after_the_answer_is_not_a_candidate():
+    assert outcome("Bern, though this is disputed", "Bern") == "correct"
 
 
 def test_a_bare_admission_of_uncertainty_is_not_attempted():

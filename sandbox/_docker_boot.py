@@ -3,6 +3,7 @@ provides `install_seccomp`): reads the payload from stdin, writes the files into
 as its child under our seccomp filter (stacked on Docker's), and as a child subreaper kills every
 process the program left behind before exiting with the program's status (a signal n as 128+n)."""
 
+import base64
 import ctypes
 import json
 import os
@@ -60,7 +61,7 @@ for name, data in payload["files"].items():
         raise SystemExit(f"file name {name!r} escapes the work dir")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
-        f.write(data.encode("latin-1"))
+        f.write(base64.b64decode(data))
 ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 child = os.fork()
 if child == 0:

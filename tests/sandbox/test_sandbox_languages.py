@@ -1,6 +1,7 @@
 """Compiled and other interpreted languages (SandboxFusion's `language` names): the same stdio program in
 each, compile errors as results, builds cached by source hash, and the isolation of the run step. Run on
-tier 1, tier 1 fast and tier 2 for every toolchain this host has (CI installs them: .ci/sandbox-setup)."""
+tier 1, tier 1 fast, tier 2 and Docker for every toolchain this host has (CI installs them:
+.ci/sandbox-setup)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from envsdk_sandbox import Limits, Sandbox
 from envsdk_sandbox.languages import supported
 
-from .conftest import tier2_python
+from .conftest import make_sandbox, tier2_python
 
 SUM = {
     "cpp": '#include <iostream>\nint main(){long long a,b; std::cin>>a>>b; std::cout<<a+b<<"\\n";}\n',
@@ -34,13 +35,16 @@ ESCAPE = {
                'c.on("connect", () => console.log(0, f));\n'),
 }
 INSTALLED = [lang for lang in SUM if lang in supported()]
-TIERS = ["1", "1-fast", "2"]
+TIERS = ["1", "1-fast", "2", "docker"]
 
 
 @pytest.fixture(scope="module", params=TIERS)
 def sb(request):
-    python = tier2_python() if request.param == "2" else None
-    with Sandbox(tier=request.param, python=python) as box:
+    if request.param == "docker":  # the local image, with the host's /usr (and toolchains) shown read-only
+        box = make_sandbox("docker")
+    else:
+        box = Sandbox(tier=request.param, python=tier2_python() if request.param == "2" else None)
+    with box:
         yield box
 
 

@@ -168,3 +168,16 @@ def test_run_code_compiles_and_runs_other_languages(open_url):
     broken = httpx.post(f"{open_url}/run_code", json={**body, "code": "int main( {"}, timeout=120).json()
     assert broken["status"] == "Failed" and broken["run_result"] is None
     assert broken["compile_result"]["return_code"] != 0 and "error" in broken["compile_result"]["stderr"]
+
+
+@pytest.mark.parametrize("language", ["cpp", "java", "nodejs", "go", "rust"])
+def test_run_code_answers_each_language(open_url, language):
+    from envsdk_sandbox.languages import supported
+
+    from .test_sandbox_languages import SUM
+
+    if language not in supported():
+        pytest.fail(f"no {language} toolchain (.ci/sandbox-setup installs it)")
+    body = {"code": SUM[language], "language": language, "stdin": "20 22\n", "compile_timeout": 60, "run_timeout": 10}
+    res = httpx.post(f"{open_url}/run_code", json=body, timeout=120).json()
+    assert res["status"] == "Success" and res["run_result"]["stdout"] == "42\n", res

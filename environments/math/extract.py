@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 _BOX_RE = re.compile(r"\\(?:boxed|fbox|framebox)(?![a-zA-Z])")
 _ANCHOR_RE = re.compile(
-    r"(?:final answer is|final answer:|the answer is|answer is:|\banswer:|\*\*answer:?\*\*:?|^####"
+    r"(?:final answer is|final answer:|the answer is|answer is:|\banswer\s*[:=]|\*\*answer:?\*\*:?|^####"
     r"|^answer\b(?=\s*[$\\\d(\[-]))",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -48,7 +48,7 @@ _BOUND = re.compile(
     r"\b(?:greater|less|more|fewer|larger|smaller|bigger|higher|lower) than\b|\bat (?:least|most)\b|\bexceeds?\b",
     re.IGNORECASE,
 )
-_DECLARE = re.compile(r"\b(?:is|are|equals|that)\b|:", re.IGNORECASE)
+_DECLARE = re.compile(r"\b(?:is|are|equals|that|get|obtain|have|find)\b|:", re.IGNORECASE)
 _WORD = re.compile(r"(?<![\\a-zA-Z])[A-Za-z]{2,}")
 # Words a bare answer may carry besides its value: units, percent words, connectives of a list.
 _ANSWER_WORDS = {
@@ -164,8 +164,8 @@ def _trim(value: str) -> str:
 
 
 def _strip_math(text: str) -> str:
-    """The text with `$`, `\\(`, `\\)`, `\\[`, `\\]` delimiters removed."""
-    return re.sub(r"\$+|\\[()\[\]]", " ", text).strip()
+    """The text with `$`, `\\(`, `\\)`, `\\[`, `\\]` delimiters and markdown code ticks removed."""
+    return re.sub(r"\$+|\\[()\[\]]|`+", " ", text).strip()
 
 
 def is_bare_answer(text: str) -> bool:
@@ -291,7 +291,7 @@ def extract_answer(text: str, *, require_commit: bool = False) -> Extraction:
     sentence = _last_sentence(text)
     finished = bool(re.search(r"(?:[.!]|\$|\\[)\]]|\*\*)$", _TAIL_JUNK.sub("", text.rstrip()).rstrip()))
     value = statement_value(sentence) if finished and _CONCLUSION.search(sentence) else None
-    if value is None and sentence == text.strip():
+    if value is None and finished and sentence == text.strip():
         value = _declared_math(sentence)
     if value:
         return Extraction(value, "statement", context=sentence)

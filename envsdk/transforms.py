@@ -7,7 +7,7 @@ import math
 import time
 from abc import ABC, abstractmethod
 from dataclasses import replace
-from typing import ClassVar, Literal, Sequence
+from typing import Any, ClassVar, Literal, Sequence
 
 from .group import Group
 
@@ -31,6 +31,16 @@ class GroupTransform(ABC):
 
     def __call__(self, groups: Sequence[Group]) -> list[Group]:
         return self.apply(groups)
+
+    def state_dict(self) -> dict[str, Any]:
+        """What the transform carries across steps (plain, picklable values); {} when stateless.
+
+        The built-in trainer saves it in every checkpoint and restores it on resume (docs/exploration.md).
+        """
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what `state_dict` returned; a stateless transform has nothing to restore."""
 
 
 def required_scale(transforms: Sequence[GroupTransform]) -> Scale | None:

@@ -12,8 +12,10 @@ import torch
 STATE = "trainer_state.pt"
 
 
-def save(directory: Path, step: int, model, tokenizer, optimizer, scheduler, rng: dict[str, Any]) -> Path:
-    """Write `directory/checkpoint-<step>/` (model, tokenizer, trainer state); returns its path."""
+def save(directory: Path, step: int, model, tokenizer, optimizer, scheduler, rng: dict[str, Any],
+         transforms: list[dict[str, Any]] | None = None) -> Path:
+    """Write `directory/checkpoint-<step>/` (model, tokenizer, trainer state, the group transforms'
+    `state_dict()`s in order); returns its path."""
     path = directory / f"checkpoint-{step}"
     model.save_pretrained(path)
     tokenizer.save_pretrained(path)
@@ -23,6 +25,7 @@ def save(directory: Path, step: int, model, tokenizer, optimizer, scheduler, rng
             "optimizer": optimizer.state_dict(),
             "scheduler": scheduler.state_dict(),
             "rng": {**rng, "torch": torch.get_rng_state(), "python": random.getstate()},
+            "transforms": transforms or [],
         },
         path / STATE,
     )

@@ -250,7 +250,8 @@ class GRPOTrainer:
     def save(self) -> Path:
         rng = {"sampler": self.generator.generator.get_state(), "shuffle": self.shuffle.get_state(),
                "order": (self.order_rng.getstate(), list(self.order))}
-        return checkpoint.save(self.out, self.step, self.model, self.tokenizer, self.optimizer, self.scheduler, rng)
+        return checkpoint.save(self.out, self.step, self.model, self.tokenizer, self.optimizer, self.scheduler, rng,
+                               transforms=[t.state_dict() for t in self.transforms])
 
     def _restore(self, path: Path) -> None:
         state = checkpoint.load(path, self.model, self.optimizer, self.scheduler)
@@ -259,6 +260,8 @@ class GRPOTrainer:
         self.shuffle.set_state(state["rng"]["shuffle"])
         order_state, self.order = state["rng"]["order"]
         self.order_rng.setstate(order_state)
+        for transform, saved in zip(self.transforms, state.get("transforms", [])):
+            transform.load_state_dict(saved)  # stateful transforms (docs/exploration.md) resume where they were
 
     def _write_run_json(self) -> None:
         c = self.config

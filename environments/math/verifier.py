@@ -24,6 +24,9 @@ MAX_COMPLETION_CHARS = 200_000
 # Words that leave the answer open ("maybe 13", "between 11 and 13"). One value said with "probably" or
 # "approximately" is still committed (SimpleQA's convention; `Probably \\boxed{12}` counts).
 _HEDGE = re.compile(r"\b(?:maybe|perhaps|possibly|somewhere|between|either)\b", re.IGNORECASE)
+# Full-width ASCII (`１２`, `（Ｂ）`) read as ASCII; zero-width characters dropped. Both change no value.
+_PLAIN_TEXT = {**{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}, 0x3000: " ",
+               **dict.fromkeys((0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF))}
 _CHOICE = re.compile(r"^(?:\\text\{)?\s*\(?([A-E])\)\s*(?:\})?\s*(.*)$|^(?:\\text\{)?\(?([A-E])\)?(?:\})?$")
 
 
@@ -180,13 +183,13 @@ def verify_answer(
     """
     if len(completion) > max_completion_chars:
         return _refused(f"completion too long: {len(completion)} characters (limit {max_completion_chars})", None)
-    extraction = extract_answer(completion, require_commit=require_commit)
+    extraction = extract_answer(completion.translate(_PLAIN_TEXT), require_commit=require_commit)
     if extraction.answer is None:
         return _refused(extraction.reason, None, "not_attempted")
     answer = _committed(extraction)
     if _HEDGE.search(re.sub(r"\\[a-zA-Z]+", "", extraction.context)) and not _HEDGE.search(str(gold)):
         return _refused("hedged answer", answer)
-    gold_answer = parse_gold(gold)
+    gold_answer = parse_gold(str(gold).translate(_PLAIN_TEXT))
     try:
         check_answer(gold_answer.text)
     except GuardError as exc:  # the dataset's fault, not the model's: flagged, never a silent 0

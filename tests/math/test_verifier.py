@@ -117,3 +117,8 @@ def test_last_box_is_the_committed_answer():
 def test_verdict_details_name_the_extracted_answer_and_reason():
     result = verify_answer("18", r"So $\boxed{17}$.")
     assert (result.extracted, result.outcome) == ("17", "incorrect") and "not equal" in result.reason
+
+
+def test_full_width_and_zero_width_characters_change_no_value():
+    assert correct("12", "１２") and correct("12", "1\u200b2") and verify_answer("B", "Answer: （Ｂ）").correct
+    assert not correct("13", "１２")

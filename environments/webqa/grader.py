@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from .canonical import DATE_RE, NUMBER_RE, Canon, canon, fold, is_number, plain
 from .names import acronym_match, initials_match, near_name, ordinal_last
-from .quantities import convert, decimal_related, resolve_decades
+from .quantities import UNITS, convert, decimal_related, resolve_decades
 from .stance import Stance, list_items, polarity, read_stance
 
 CORRECT, INCORRECT, NOT_ATTEMPTED = "correct", "incorrect", "not_attempted"
@@ -219,10 +219,11 @@ def _extends_in(prediction: str, alias: str) -> bool:
 
 
 def _partial_name(pred: Canon, gold: Canon) -> bool:
-    """A surname alone for a person's name (not `Amsterdam` for `New Amsterdam`)."""
+    """A surname alone for a person's name (not `Amsterdam` for `New Amsterdam`), or a name without its
+    title (`Pius XII` for `Pope Pius XII`; a number alone is never a name)."""
     if len(gold.tokens) < 2 or not pred.tokens or gold.tokens[0] in _PLACE_PREFIXES:
         return False
-    return pred.tokens == gold.tokens[-len(pred.tokens) :] and not any(is_number(t) for t in pred.tokens)
+    return pred.tokens == gold.tokens[-len(pred.tokens) :] and not all(is_number(t) for t in pred.tokens)
 
 
 def _same_tokens(pred_text: str, pred: Canon, gold: Canon) -> bool:
@@ -242,9 +243,11 @@ def _match_one(text: str, pred: Canon, alias: str, gold: Canon, units_elsewhere:
         return "exact match"
     if acronym_match(text, pred.tokens, alias, gold.tokens):
         return "acronym"
-    verdict = _numeric_grade(pred, gold, units_elsewhere)
-    if verdict is not None:
-        return "same value" if verdict else None
+    if gold.dates or all(is_number(t) or t in UNITS or t == "bc" for t in gold.tokens):
+        verdict = _numeric_grade(pred, gold, units_elsewhere)
+        if verdict is not None:
+            return "same value" if verdict else None
+    # a name with a number (`Apollo 11`) is a name: the same number elsewhere (`Gemini 11`) is not it
     tokens = resolve_decades(pred.tokens, gold.tokens)
     if _find(tokens, gold.tokens) >= 0 and len(tokens) <= MAX_SENTENCE_TOKENS and not _extends_a_name(text, alias):
         return "gold stated in the answer"
@@ -319,9 +322,11 @@ def _is_pred_list(answer: str, aliases: list[str]) -> bool:
 # ---- the grader --------------------------------------------------------------------------------
 
 def _with_variants(aliases: list[str]) -> list[str]:
-    """The aliases, plus each one without a generational suffix (`Martin Luther King Jr.`) or a
-    disambiguation in brackets (`Mercury (planet)`)."""
+    """The aliases, plus each one without a generational suffix (`Martin Luther King Jr.`), a
+    disambiguation in brackets (`Mercury (planet)`) or the realm after a regnal number (`Louis XIV of
+    France`; not `Bank of England`)."""
     bare = [re.sub(r",?\s+(?:jr|sr)\.?\s*$|\s*\([^()]*\)\s*$", "", a, flags=re.IGNORECASE) for a in aliases]
+    bare = [re.sub(r"^(.*\b(?:[IVXL]+|\d+))\s+of\s+[A-Z][\w ]*$", r"\1", b) for b in bare]
     return aliases + [b for b, a in zip(bare, aliases) if b != a and b.strip()]
 
 

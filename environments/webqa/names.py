@@ -125,9 +125,16 @@ def _close_words(a: str, b: str, alone: bool) -> bool:
 def near_name(pred_raw: str, pred_tokens: tuple[str, ...], gold_raw: str, gold_tokens: tuple[str, ...]) -> bool:
     """The same name spelled differently: spacing (`Kim Jongun`), transliteration (`Dostoyevsky`,
     `Tchaikovsky`/`Chaikovsky`, `Rachmaninoff`), Wade-Giles for pinyin (`Mao Tse-tung`), or a typo.
-    Never when either side holds a number."""
-    if not pred_tokens or not gold_tokens or any(any(c.isdigit() for c in t) for t in pred_tokens + gold_tokens):
+    Numbers must be the same ones in the same places (`Rameses II` = `Ramesses II`, never `Louis XVI` =
+    `Louis XIV`); only the words around them may vary."""
+    numbered = lambda tokens: [(i, t) for i, t in enumerate(tokens) if any(c.isdigit() for c in t)]  # noqa: E731
+    if not pred_tokens or not gold_tokens or numbered(pred_tokens) != numbered(gold_tokens):
         return False
+    if numbered(gold_tokens):
+        words = lambda tokens: tuple(t for t in tokens if not any(c.isdigit() for c in t))  # noqa: E731
+        pred_tokens, gold_tokens = words(pred_tokens), words(gold_tokens)
+        if not pred_tokens or not gold_tokens:
+            return False
     if "".join(pred_tokens) == "".join(gold_tokens):
         return True
     if _WADE_GILES_RE.search(pred_raw) or _WADE_GILES_RE.search(gold_raw):

@@ -243,11 +243,12 @@ def _match_one(text: str, pred: Canon, alias: str, gold: Canon, units_elsewhere:
         return "exact match"
     if acronym_match(text, pred.tokens, alias, gold.tokens):
         return "acronym"
-    if gold.dates or all(is_number(t) or t in UNITS or t == "bc" for t in gold.tokens):
+    if gold.dates or is_number(gold.tokens[0]) or all(is_number(t) or t in UNITS or t == "bc" for t in gold.tokens):
         verdict = _numeric_grade(pred, gold, units_elsewhere)
         if verdict is not None:
             return "same value" if verdict else None
-    # a name with a number (`Apollo 11`) is a name: the same number elsewhere (`Gemini 11`) is not it
+    # a count leads with its number (`3 times`); a name with a number (`Apollo 11`) is a name, and the same
+    # number elsewhere (`Gemini 11`) is not it
     tokens = resolve_decades(pred.tokens, gold.tokens)
     if _find(tokens, gold.tokens) >= 0 and len(tokens) <= MAX_SENTENCE_TOKENS and not _extends_a_name(text, alias):
         return "gold stated in the answer"

@@ -128,6 +128,11 @@ def test_a_name_with_a_number_is_not_matched_by_the_number_alone():
     assert outcome("It was Apollo 11 in 1969", "Apollo 11") == "correct"
 
 
+def test_a_count_may_leave_out_what_it_counts():
+    assert outcome("3", "3 times") == "correct"
+    assert outcome("4 times", "3 times") == "incorrect"
+
+
 def test_a_regnal_name_may_drop_its_title_and_realm():
     assert outcome("Pius the Twelfth", "Pope Pius XII") == "correct"
     assert outcome("Louis XIV", "Louis XIV of France") == "correct"

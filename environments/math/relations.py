@@ -14,6 +14,9 @@ from .compare import sympy_of
 
 _INEQUALITY = re.compile(r"<|>|\\le(?![a-zA-Z])|\\ge(?![a-zA-Z])|\\neq(?![a-zA-Z])")
 _SET_BUILDER = re.compile(r"\\in(?![a-zA-Z])")
+_BRACE_BUILDER = re.compile(
+    r"\\\{\s*[A-Za-z](?:\s*\\in\s*[^|:]*?)?\s*(?:\\mid|\||:)\s*(?P<condition>.+?)\s*\\\}"
+)
 _LIST = re.compile(r"\\text\{\s*(?:or|and)\s*\}|(?<![A-Za-z\\])(?:or|and)(?![A-Za-z])")
 
 
@@ -65,6 +68,9 @@ def solution_set(text: str):
         if len(parts) > 1:
             sets = [solution_set(part.strip(" ,")) for part in parts]
             return None if any(part is None for part in sets) else combine(*sets)
+    braces = _BRACE_BUILDER.fullmatch(text.strip())
+    if braces:  # `\\{x \\mid x > 2\\}`, `\\{y : y \\ge 1\\}`, `\\{x \\in \\mathbb{R} \\mid x > 2\\}`: the condition
+        return solution_set(braces.group("condition"))
     builder = _top_level_split(text, "\\in") if _SET_BUILDER.search(text) else None
     if builder is not None and len(builder) == 2 and re.fullmatch(r"[A-Za-z](?:_\{?\w+\}?)?", builder[0]):
         text = builder[1]
@@ -86,7 +92,7 @@ def solution_set(text: str):
 
 def sets_match(gold: str, pred: str) -> bool | None:
     """Equality of solution sets when either side is an inequality or set-builder; None when not applicable."""
-    if not any(is_inequality(t) or _SET_BUILDER.search(t) for t in (gold, pred)):
+    if not any(is_inequality(t) or _SET_BUILDER.search(t) or _BRACE_BUILDER.fullmatch(t) for t in (gold, pred)):
         return None
     gold_set, pred_set = solution_set(gold), solution_set(pred)
     if gold_set is None or pred_set is None:

@@ -8,7 +8,6 @@ import grp
 import json
 import os
 import pwd
-import signal
 import socket
 import subprocess
 import uuid

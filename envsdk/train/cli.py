@@ -2,6 +2,7 @@
 
     envsdk train --env toy-even [--transform darling] [--model NAME] [--seed S] --output DIR ...
     envsdk train experiment --output DIR [--seed S] [--max-steps N]
+    envsdk train compare --output DIR [--seeds 0 1 2 3 4] [--method M] [--task T] [--max-steps N]
 """
 
 from __future__ import annotations
@@ -125,6 +126,10 @@ def main(argv: list[str]) -> int:
     """Entry point of `envsdk train` (argv excludes the word "train")."""
     if argv and argv[0] == "experiment":
         return _experiment(argv[1:])
+    if argv and argv[0] == "compare":  # exploration objectives over seeds (envsdk/train/compare.py)
+        from .compare import main as compare
+
+        return compare(argv[1:])
     args = _train_parser().parse_args(argv)
     transform_kwargs = transform_options(args.transform_arg)
     settings = {name: getattr(args, name) for name in _FLAGS.values() if getattr(args, name) is not None}

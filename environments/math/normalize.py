@@ -99,6 +99,7 @@ def clean_latex(text: str) -> str:
                      ("\\geq", "\\ge"), ("\\dots", "\\ldots"), ("−", "-"), ("\\$", "$")):
         text = text.replace(old, new)
     text = re.sub(r"\\(?:big|Big|bigg|Bigg)(?![a-zA-Z])", "", text)
+    text = re.sub(r"(?<!\\)\\[,;: ]", " ", text)  # spacing left after thousands were joined (`12\,\text{cm}`)
     text = _STRAY_DOLLAR.sub(" ", text.replace('\\"', "")).strip()
     text = re.sub(r"\\\{\s*\\\}|^\{\s*\}$", r"\\emptyset", text)
     text = _unwrap_group(text)

@@ -43,6 +43,16 @@ def user_error(exc: BaseException) -> str | None:
     return None
 
 
+# The progress-bar switches of the libraries the commands use (tqdm itself, Hugging Face Hub, datasets,
+# transformers' downloads): `--no-progress` sets them before any of those is imported.
+QUIET_LIBRARIES = {"TQDM_DISABLE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1", "HF_DATASETS_DISABLE_PROGRESS_BARS": "1"}
+
+
+def quiet_libraries() -> None:
+    """Silence every library's progress bars in this process and its children."""
+    os.environ.update(QUIET_LIBRARIES)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; every command, built in or plugin, goes through the same error handler
     (docs/reference.md, "Exit codes")."""
@@ -56,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"envsdk {version('envsdk')}")
         return 0
     command, rest = argv[0], argv[1:]
+    if "--no-progress" in rest:
+        quiet_libraries()
     try:
         if command in BUILTIN:
             import importlib
@@ -69,8 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"envsdk {command}: interrupted", file=sys.stderr)
         return 130
     except SystemExit as exc:
-        if not isinstance(exc.code, str):  # argparse's own exit (it printed its usage line) or a number
-            raise
+        if not isinstance(exc.code, str):  # argparse's own exit (it printed its usage and error) or a number
+            return exc.code or 0
         print(f"envsdk {command}: error: {exc.code}", file=sys.stderr)
         return 2
     except Exception as exc:

@@ -8,7 +8,7 @@ import os
 import socket
 import sys
 
-from ..scoring import BatchScorer, transform_options
+from ..scoring import BatchScorer, resolve_transforms, transform_options
 from ..cli.common import add_env_args, executor_config, load_env
 from ..cli.main import parser
 from ..errors import EnvsdkError, require
@@ -69,7 +69,7 @@ def main(argv: list[str]) -> int:
         raise EnvsdkError(f"--transform-arg names {unknown}, which no --transform adds")
     scorer = BatchScorer(
         load_env(args),
-        transforms=[(name, options.get(name, {})) for name in args.transform],
+        transforms=resolve_transforms([(name, options.get(name, {})) for name in args.transform]),  # bad names: now
         on_error=args.on_error,
         group_size=args.group_size,
         executor=vars(config),

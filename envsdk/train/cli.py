@@ -1,6 +1,6 @@
 """`envsdk train`: run the built-in GRPO loop on an environment, or the DARLING-vs-GRPO experiment.
 
-    envsdk train --env toy-even [--transform darling] [--model NAME] [--seed S] --output DIR ...
+    envsdk train --env toy-even [--transform darling] [--model NAME] [--seed S] [--output DIR] ...
     envsdk train experiment --output DIR [--seed S] [--max-steps N]
     envsdk train compare --output DIR [--seeds 0 1 2 3 4] [--method M] [--task T] [--max-steps N]
 """
@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
+import time
 from dataclasses import fields
-from typing import Any
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
+from ..errors import OptionError
 from ..scoring import transform_options
 from .config import GRPOConfig
 from .reporting import BACKENDS
@@ -77,17 +80,20 @@ def _train_parser() -> argparse.ArgumentParser:
     p.add_argument("--transform-arg", action="append", default=[], metavar="NAME.KEY=VALUE")
     p.add_argument("--model", help="Hugging Face model name or path (default: a tiny model built locally)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--output", required=True, help="run directory (metrics.jsonl, run.json, checkpoints)")
+    p.add_argument("--output", help="run directory: metrics.jsonl, run.json, checkpoints "
+                                    "(default: runs/ENV-METHOD-TIMESTAMP, printed at the start)")
     p.add_argument("--eval-at-start", action="store_true", help="evaluate the initial policy first")
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --output")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars (ours or the libraries')")
     p.add_argument("--report-to", nargs="+", choices=BACKENDS, default=["none"],
                    help="also log metrics (TRL's names) to tensorboard (DIR/runs) and/or wandb (DIR/wandb); default: none")
     p.add_argument("--warm-start-steps", type=int, help="supervised steps of the tiny policy's warm start")
     defaults = {f.name: f.default for f in fields(GRPOConfig)}
+    hints = get_type_hints(GRPOConfig)
     for flag, name in _FLAGS.items():
         kind = _TYPES.get(name, type(defaults[name]))
-        p.add_argument(f"--{flag}", dest=name, type=kind, default=None, help=f"default: {defaults[name]}")
+        choices = get_args(hints[name]) if get_origin(hints[name]) is Literal else None  # e.g. --loss-type
+        p.add_argument(f"--{flag}", dest=name, type=kind, default=None, choices=choices, help=f"default: {defaults[name]}")
     return p
 
 
@@ -101,7 +107,7 @@ def _experiment_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-steps", type=int, default=None, help=f"RL steps per run (default: {ExperimentConfig.max_steps})")
     p.add_argument("--task", action="append", default=None, help="toy task (default: toy-even and toy-even-mod)")
     p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars (ours or the libraries')")
     return p
 
 
@@ -131,6 +137,12 @@ def main(argv: list[str]) -> int:
 
         return compare(argv[1:])
     args = _train_parser().parse_args(argv)
+    if args.output is None:
+        if args.resume:
+            raise OptionError("--resume needs --output, the run directory to continue")
+        method = "+".join(args.transform) or "grpo"
+        args.output = f"runs/{args.env}-{method}-{time.strftime('%Y%m%d-%H%M%S')}"
+    print(f"envsdk train: writing the run to {args.output}", file=sys.stderr, flush=True)
     transform_kwargs = transform_options(args.transform_arg)
     settings = {name: getattr(args, name) for name in _FLAGS.values() if getattr(args, name) is not None}
     if args.warm_start_steps is not None:

@@ -61,7 +61,9 @@ def tiny_model(tokenizer, config: TinyConfig, seed: int):
         attn_pdrop=0.0,
         loss_type="ForCausalLM",
     )
-    return GPT2LMHeadModel(model_config)
+    model = GPT2LMHeadModel(model_config)
+    model.loss_type = "ForCausalLM"  # transformers reads the model's attribute (not the config's) and warns when unset
+    return model
 
 
 def warm_start(model, tokenizer, sampler, config: TinyConfig, seed: int, render) -> float:

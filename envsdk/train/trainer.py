@@ -12,6 +12,7 @@ import copy
 import json
 import math
 import random
+import sys
 import time
 from contextlib import nullcontext
 from dataclasses import asdict
@@ -64,6 +65,7 @@ class GRPOTrainer:
             torch.set_num_threads(threads)
         self.out = Path(c.output_dir)
         self.out.mkdir(parents=True, exist_ok=True)
+        self._say(f"loading environment {c.env}")
         self.env = envsdk.load_environment(c.env, **c.env_kwargs)
         self.transforms = [envsdk.load_transform(name, **c.transform_kwargs.get(name, {})) for name in c.transforms]
         self.scale = check_scale(self.transforms, c.scale_rewards or required_scale(self.transforms) or "group",
@@ -97,14 +99,21 @@ class GRPOTrainer:
         if c.model:
             from transformers import AutoModelForCausalLM, AutoTokenizer
 
+            self._say(f"loading model {c.model}")
             tokenizer = AutoTokenizer.from_pretrained(c.model, padding_side="left")
             return AutoModelForCausalLM.from_pretrained(c.model), tokenizer, None
         tokenizer = char_tokenizer()
         model = tiny_model(tokenizer, c.tiny, c.seed)
         if not isinstance(self.env, SupportsWarmStart):
             return model, tokenizer, None
+        self._say(f"warm start: {c.tiny.warm_start_steps} supervised steps of the tiny policy on {c.env}'s examples")
         loss = warm_start(model, tokenizer, self.env.warm_start, c.tiny, c.seed, HFGenerator(model, tokenizer).render)
         return model, tokenizer, loss
+
+    def _say(self, message: str) -> None:
+        """What the trainer is doing before its progress bar starts (a shown bar only: `progress`)."""
+        if self.config.progress:
+            print(f"envsdk train: {message}", file=sys.stderr, flush=True)
 
     def _autocast(self):
         return torch.autocast(self.device.type, dtype=torch.bfloat16) if self.bf16 else nullcontext()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from envsdk.errors import OptionError
+
 from .classifier import Classifier
 
 
@@ -85,7 +87,7 @@ class LazyClassifier(Classifier):
 
     def __init__(self, name: str, **options: Any):
         if name not in CLASSIFIERS:
-            raise ValueError(f"unknown DARLING classifier {name!r}; known: {', '.join(sorted(CLASSIFIERS))}")
+            raise OptionError(f"unknown DARLING classifier {name!r}; known: {', '.join(sorted(CLASSIFIERS))}")
         self.name, self.options = name, options
         self._loaded: Classifier | None = None
 

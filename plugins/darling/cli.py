@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from envsdk.errors import validation_message
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from .classifier import Classifier
@@ -69,7 +70,7 @@ def _score(args: argparse.Namespace, out: TextIO) -> int:
             try:
                 line = GroupLine.model_validate_json(raw)
             except ValidationError as exc:
-                print(f"envsdk darling score: line {number}: {exc}", file=sys.stderr)
+                print(f"envsdk darling score: error: line {number}: {validation_message(exc)}", file=sys.stderr)
                 return 2
             if line.partition is None and classifier is None and config.diversity != "ngram":
                 from .classifiers import load_classifier

@@ -22,10 +22,11 @@ SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32", 
 # Configuration that toolchains under /usr read at run time (OpenJDK's jvm.cfg links into /etc/java-N;
 # Node reads OpenSSL's config at start).
 TOOLCHAIN_GLOBS = ("/etc/java-*", "/etc/ssl/openssl.cnf")
-# Where distributions put installed packages (site.getsitepackages() only knows the running prefix's).
+# Where distributions put installed packages (site.getsitepackages() only knows the running prefix's),
+# and where pip puts packages' data_files under /usr/local.
 SITE_GLOBS = ("{root}/lib*/python3*/site-packages", "{root}/lib*/python3*/dist-packages",
               "{root}/lib*/python3/dist-packages", "{root}/local/lib*/python3*/site-packages",
-              "{root}/local/lib*/python3*/dist-packages")
+              "{root}/local/lib*/python3*/dist-packages", "{root}/local/share")
 
 # Run by the target interpreter with -E -s -S: what it loads before any site directory is added.
 _PROBE = r"""

@@ -19,8 +19,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from . import languages
 from .models import Limits, RunResult
@@ -49,6 +50,8 @@ class Ceilings:
 
 class RunCodeRequest(BaseModel):
     """SandboxFusion's /run_code request (fields we cannot honour are accepted and ignored)."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
 
     code: str
     language: str = "python"
@@ -167,6 +170,14 @@ def create_app(sandbox, *, token: str | None = None, max_concurrency: int | None
                     language=language, compile_limits=compile_limits)
         finally:
             load["admitted"] -= 1
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        """422 naming each bad field, without echoing its value (a NaN or infinite number sent by the
+        client would make FastAPI's own error response unserialisable: a 500)."""
+        detail = [{"loc": [str(part) for part in err.get("loc", ())], "msg": str(err.get("msg")),
+                   "type": str(err.get("type"))} for err in exc.errors()[:20]]
+        return JSONResponse({"detail": detail}, status_code=422)
 
     @app.get("/health")
     async def health(request: Request) -> dict:

@@ -181,3 +181,15 @@ def test_run_code_answers_each_language(open_url, language):
     body = {"code": SUM[language], "language": language, "stdin": "20 22\n", "compile_timeout": 60, "run_timeout": 10}
     res = httpx.post(f"{open_url}/run_code", json=body, timeout=120).json()
     assert res["status"] == "Success" and res["run_result"]["stdout"] == "42\n", res
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("/run", b'{"code": "print(1)", "limits": {"timeout_s": NaN}}'),
+    ("/run", b'{"code": "print(1)", "limits": {"output_bytes": 1e400}}'),
+    ("/run", b'{"code": "print(1)", "limits": {"memory_mb": -Infinity}}'),
+    ("/run_code", b'{"code": "print(1)", "run_timeout": NaN}'),
+    ("/run_code", b'{"code": "print(1)", "compile_timeout": Infinity}'),
+])
+def test_non_finite_numbers_from_a_client_are_a_422(open_url, path, body):  # red team v2, item 7
+    res = httpx.post(f"{open_url}{path}", content=body, headers={"content-type": "application/json"}, timeout=30)
+    assert res.status_code == 422 and res.json()["detail"][0]["loc"][0] == "body", res.text

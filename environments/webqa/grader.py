@@ -112,7 +112,9 @@ def _same_number(pred: float, gold: float, step: float | None) -> bool:
     (3.14159 for 3.14; 124k for 120k, SimpleQA's last-significant-figure rule)."""
     if math.isclose(pred, gold, rel_tol=1e-9, abs_tol=1e-12):
         return True
-    return step is not None and math.isclose(round(pred / step) * step, gold, rel_tol=1e-9)
+    if step is None or not math.isfinite(pred / step):
+        return False
+    return math.isclose(round(pred / step) * step, gold, rel_tol=1e-9)
 
 
 def _converted(value: float, unit: str, step: float | None, gold: float, gold_unit: str, gold_step: float | None) -> bool:
@@ -239,6 +241,8 @@ def _same_tokens(pred_text: str, pred: Canon, gold: Canon) -> bool:
 
 def _match_one(text: str, pred: Canon, alias: str, gold: Canon, units_elsewhere: bool) -> str | None:
     """Why `text` states the gold `alias`, or None. Lists, hedges and rejections are handled before."""
+    if not gold.tokens:
+        return None
     if _same_tokens(text, pred, gold) or any(_same_tokens(v, canon(v), gold) for v in filter(None, [ordinal_last(alias)])):
         return "exact match"
     if acronym_match(text, pred.tokens, alias, gold.tokens):
@@ -421,7 +425,7 @@ def grade(prediction: str | None, aliases: list[str] | str, *, strict: bool = Fa
     if not text.strip(" \t\n.,;:"):
         return make(NOT_ATTEMPTED, "empty answer")
     pred = canon(text)
-    golds = [(a, canon(a)) for a in _with_variants(aliases)]
+    golds = [(a, gold) for a in _with_variants(aliases) if (gold := canon(a)).tokens]  # `∞` alone states nothing
     early = _before_stance(text, pred, golds)
     if early is not None and strict and early[1] == "yes/no (hedged)":
         return make(INCORRECT, "hedged")

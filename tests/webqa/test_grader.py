@@ -92,6 +92,8 @@ def test_the_environment_grades_hedges_by_its_strict_grading_option(strict, rewa
     assert asyncio.run(env.score(row, "Probably Tessaly Brun")).reward == reward
 
 
-@pytest.mark.parametrize("prediction,gold", [("1e999", "∞"), ("1e308 km", "3/4"), ("∞", "Paris"), ("&", "? & ?")])
-def test_degenerate_values_and_golds_grade_without_raising(prediction, gold):
-    assert grade(prediction, [gold]).outcome in ("correct", "incorrect", "not_attempted")
+@pytest.mark.parametrize("prediction,gold,expected", [
+    ("1e999", "∞", "incorrect"), ("1e308 km", "3/4", "incorrect"), ("∞", "Paris", "not_attempted"),
+])
+def test_degenerate_values_and_golds_grade_without_raising(prediction, gold, expected):
+    assert grade(prediction, [gold]).outcome == expected

@@ -58,7 +58,9 @@ _ABBREVIATIONS = {"dr", "mr", "mrs", "ms", "st", "mt", "jr", "sr", "prof", "gen"
 _CATEGORY_WORDS = {"river", "ocean", "sea", "mount", "mountain", "mountains", "desert", "award", "prize", "medal"}
 MAX_ANSWER_CHARS = 400  # longer than any short answer; also bounds the grader's time on a flood of text
 _ADDRESSES_GRADER_RE = re.compile(
-    r"\b(?:grader|grading|judge|evaluator|reference\s+answer|gold\s+(?:answer|target)|expected\s+answer"
+    r"\b(?:grader|grading|evaluator|(?:note|message|instructions?)\s+(?:to|for)\s+(?:the\s+)?(?:judge|reviewer)"
+    r"|(?:dear|attention|hey)\s+(?:the\s+)?(?:judge|reviewer)|judge\s*:|reference\s+answer|gold\s+(?:answer|target)"
+    r"|expected\s+answer|evaluation\s+override"
     r"|grade\s+(?:it|this|me|a)\b|mark\s+(?:it|this)\s+(?:as\s+)?correct|output\s+correct|full\s+(?:marks|credit)"
     r"|ignore\s+(?:all\s+|the\s+)?(?:previous|above|prior)\s+instructions|system\s+prompt)\b"
     r"|\b(?:verdict|reward|passed|outcome)\W{0,3}\s*[:=]",

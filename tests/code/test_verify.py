@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 ADD = {"kind": "asserts", "asserts": ["assert add(1, 2) == 3", "assert add(-1, 1) == 0", "assert add(2, 2) == 4"]}
@@ -208,12 +210,19 @@ LANGUAGE_SOLUTIONS = {
 }
 
 
-@pytest.mark.parametrize("language", sorted(LANGUAGE_SOLUTIONS))
-def test_stdio_rows_take_a_language(verifier, language):
+def _need(language: str) -> None:
+    """CI installs every toolchain (.ci/sandbox-setup): missing there is a failure, elsewhere a skip."""
     from envsdk_sandbox.languages import supported
 
     if language not in supported():
-        pytest.fail(f"{language} toolchain missing (.ci/sandbox-setup installs it)")
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"no {language} toolchain under CI=true")
+        pytest.skip(f"no {language} toolchain on this host")
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGE_SOLUTIONS))
+def test_stdio_rows_take_a_language(verifier, language):
+    _need(language)
     tests = {**STDIO, "language": language}
     verdict = verifier.verify(tests, LANGUAGE_SOLUTIONS[language])
     assert verdict.passed is True and verdict.details["language"] == language, verdict.details
@@ -223,6 +232,7 @@ def test_stdio_rows_take_a_language(verifier, language):
 
 
 def test_a_compile_error_fails_every_case_without_an_error_verdict(verifier):
+    _need("cpp")
     verdict = verifier.verify({**STDIO, "language": "cpp"}, "```cpp\nint main( {\n```")
     assert verdict.passed is False and verdict.error is None and verdict.reward == 0.0
     assert "error" in verdict.details["compile_error"]

@@ -40,6 +40,16 @@ def docker_unavailable(reason: str) -> None:
     pytest.skip(f"Docker engine not available: {reason}")
 
 
+def need_language(language: str) -> None:
+    """A language's toolchain must be installed under CI=true (.ci/sandbox-setup); elsewhere skip."""
+    from envsdk_sandbox.languages import supported
+
+    if language not in supported():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"no {language} toolchain under CI=true (.ci/sandbox-setup installs it)")
+        pytest.skip(f"no {language} toolchain on this host")
+
+
 def make_sandbox(kind: str) -> Sandbox:
     if kind == "tier1":
         return Sandbox(tier=1)

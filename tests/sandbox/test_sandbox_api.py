@@ -36,7 +36,7 @@ def test_run_returns_stdout_stderr_and_exit_code(box):
 @pytest.mark.parametrize("stdin", [b"bytes in", "text in"])
 def test_stdin_is_fed_to_the_program(box, stdin):
     res = box.run("import sys; print(sys.stdin.read())", stdin=stdin)
-    assert res.stdout.strip() == "bytes in" if stdin == b"bytes in" else "text in"
+    assert res.stdout == ("bytes in\n" if stdin == b"bytes in" else "text in\n")
 
 
 def test_files_sit_beside_main_and_are_importable(box):

@@ -12,7 +12,7 @@ import pytest
 from envsdk_sandbox import Limits, Sandbox
 from envsdk_sandbox.languages import supported
 
-from .conftest import make_sandbox, tier2_python
+from .conftest import make_sandbox, need_language, tier2_python
 
 SUM = {
     "cpp": '#include <iostream>\nint main(){long long a,b; std::cin>>a>>b; std::cout<<a+b<<"\\n";}\n',
@@ -67,8 +67,7 @@ def test_a_compile_error_is_a_result_with_the_compilers_output(sb, language):
 
 
 def test_builds_are_cached_by_source_hash(sb):
-    if "cpp" not in INSTALLED:
-        pytest.skip("no C++ toolchain on this host")
+    need_language("cpp")
     source = SUM["cpp"] + f"// {sb.tier}\n"
     first = sb.run(source, stdin="1 2", language="cpp")
     again = sb.run(source, stdin="3 4", language="cpp")

@@ -14,6 +14,8 @@ import uvicorn
 from envsdk_sandbox import Sandbox
 from envsdk_sandbox.server import Ceilings, create_app, serve
 
+from .conftest import need_language
+
 TOKEN = "test-token-123"
 
 
@@ -156,10 +158,7 @@ def test_client_mistakes_in_files_are_400(open_url, files):  # red team v2, item
 
 
 def test_run_code_compiles_and_runs_other_languages(open_url):
-    from envsdk_sandbox.languages import supported
-
-    if "cpp" not in supported():
-        pytest.fail("no C++ toolchain (.ci/sandbox-setup installs it)")
+    need_language("cpp")
     body = {"code": '#include <cstdio>\nint main(){int a; scanf("%d", &a); printf("%d\\n", a * 2);}', "language": "cpp",
             "stdin": "21", "compile_timeout": 60, "run_timeout": 5}
     res = httpx.post(f"{open_url}/run_code", json=body, timeout=120).json()
@@ -172,12 +171,9 @@ def test_run_code_compiles_and_runs_other_languages(open_url):
 
 @pytest.mark.parametrize("language", ["cpp", "java", "nodejs", "go", "rust"])
 def test_run_code_answers_each_language(open_url, language):
-    from envsdk_sandbox.languages import supported
-
     from .test_sandbox_languages import SUM
 
-    if language not in supported():
-        pytest.fail(f"no {language} toolchain (.ci/sandbox-setup installs it)")
+    need_language(language)
     body = {"code": SUM[language], "language": language, "stdin": "20 22\n", "compile_timeout": 60, "run_timeout": 10}
     res = httpx.post(f"{open_url}/run_code", json=body, timeout=120).json()
     assert res["status"] == "Success" and res["run_result"]["stdout"] == "42\n", res

@@ -28,7 +28,10 @@ _ORDINAL_START_RE = re.compile(
     r"^\s*(?:the\s+)?(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))\s+(.+?)\s*$",
     re.IGNORECASE,
 )
+# Wade-Giles and pinyin reduced to one key. English texts drop Wade-Giles' aspiration marks, so t/d, p/b,
+# k/g and ch/j/zh/q merge; so lossy a key is used only when one side looks Wade-Giles (`Tse-tung`, `Hsiao`).
 _WADE_GILES_RE = re.compile(r"\b[A-Z][a-z]*-[a-z]+\b|\b(?:Hs|Ts|Tz)[a-z]|[a-z]'[a-z]")
+# Spellings that vary between transliterations of the same name (Russian, Arabic, German renderings).
 _TRANSLITERATION = [
     ("tsch", "ch"), ("tch", "ch"), ("w", "v"), ("ph", "f"), ("q", "k"), ("ck", "k"), ("x", "ks"), ("y", "i"),
     ("ou", "u"), ("oo", "u"), ("kh", "h"), ("dh", "d"),

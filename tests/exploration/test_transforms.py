@@ -102,8 +102,8 @@ def test_each_transform_is_registered_and_declares_its_advantage_scale():
     assert scales == {"pkpo": "none", "passk-adv": "none", "outcome-ucb": None, "outcome-batch": None}
 
 
-TOY_ROW = {"id": "r0", "prompt": "Give an even number between 0 and 9.", "answer": None}
-ANSWERS = ["2", "4", "4", "7", "8", "2", "x", "6"]
+TOY_ROW = {"id": "even-0", "prompt": "Reply with an even number from 10 to 98."}
+ANSWERS = ["12", "14", "14", "17", "18", "12", "x", "16"]
 SPECS = {
     "pkpo": ("pkpo", {"k": 4}),
     "passk-adv": ("passk-adv", {"k": 4}),
@@ -114,7 +114,7 @@ SPECS = {
 
 
 def _score(transforms):
-    row = {k: v for k, v in TOY_ROW.items() if v is not None}
+    row = TOY_ROW
     scorer = BatchScorer("toy-even", transforms=transforms, group_size=8,
                          scale=envsdk.transforms.required_scale(envsdk.scoring.resolve_transforms(transforms)) or "group")
     return asyncio.run(scorer.score([row] * 8, [row["prompt"]] * 8, ANSWERS))
@@ -127,6 +127,7 @@ def test_every_pair_composes_through_the_spine_in_order(first, second):
     one = envsdk.scoring.resolve_transforms([SPECS[first]])[0]
     two = envsdk.scoring.resolve_transforms([SPECS[second]])[0]
     plain = _score([])
+    assert [v.correct for v in plain.verdicts] == [True, True, True, False, True, True, False, True]
     expected = two.apply(one.apply(copy.deepcopy(plain.groups)))[0].rewards
     assert scored.rewards == pytest.approx(expected, abs=1e-12)
     assert sum(scored.advantages) == pytest.approx(0.0, abs=1e-9)

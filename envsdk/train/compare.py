@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import resource
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -62,7 +63,8 @@ def _train_config(task: str, method: str, seed: int, base: Path, config: Compare
     options = {n: ({**o, "anneal_steps": steps} if "k_end" in o else o) for n, o in options.items()}
     train = GRPOConfig(output_dir=str(directory / method), env=task, model=str(base), seed=seed,
                        learning_rate=config.learning_rate, warmup_ratio=config.warmup_ratio, threads=1,
-                       transforms=list(names), transform_kwargs=options, progress=False, log_completions=False)
+                       transforms=list(names), transform_kwargs=options, progress=False, log_completions=False,
+                       verify_workers=1)
     return replace(train, **settings)
 
 
@@ -77,10 +79,17 @@ def run_unit(task: str, seed: int, config: CompareConfig) -> dict[str, Any]:
                                                overrides={task: tiny}), directory)
     out: dict[str, Any] = {}
     for method in config.methods:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), _cpu_s()
         final = GRPOTrainer(_train_config(task, method, seed, base, config, directory)).train()
-        out[method] = {**final, "wall_s": time.perf_counter() - started}
+        out[method] = {**final, "wall_s": time.perf_counter() - started, "cpu_s": _cpu_s() - cpu}
     return out
+
+
+def _cpu_s() -> float:
+    """CPU seconds of this process and its finished children (the verifier pool): what a run costs on an
+    idle machine, whatever the load of a shared one does to its wall time."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def run_compare(config: CompareConfig) -> dict[str, Any]:
@@ -90,16 +99,17 @@ def run_compare(config: CompareConfig) -> dict[str, Any]:
         raise ValueError(f"unknown method(s) {', '.join(unknown)}; known: {', '.join(METHODS)}")
     out = Path(config.output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
+    started, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     units = [(task, seed) for task in config.tasks for seed in config.seeds]
     with ProcessPoolExecutor(max_workers=max(1, min(config.jobs, len(units))), mp_context=get_context("spawn")) as pool:
         results = list(pool.map(run_unit, *zip(*units), [config] * len(units)))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # every worker: base policies and imports included
     runs: dict[str, dict[str, dict[str, Any]]] = {task: {} for task in config.tasks}
     for (task, seed), result in zip(units, results):
         runs[task][str(seed)] = result
     summary = {"seeds": list(config.seeds), "methods": list(config.methods), "runs": runs,
                "stats": {task: _stats(runs[task], config.methods) for task in config.tasks},
-               "wall_s": time.perf_counter() - started}
+               "wall_s": time.perf_counter() - started, "cpu_s": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime}
     (out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
     (out / "table.md").write_text(table(summary))
     plot(summary, out / "passk_curves.png")
@@ -127,16 +137,16 @@ def _stats(runs: dict[str, dict[str, Any]], methods) -> dict[str, dict[str, tupl
 
 
 def table(summary: dict[str, Any]) -> str:
-    """The markdown table: pass@1, pass@K, distinct correct, coverage@K and wall time, per task and method."""
+    """The markdown table: pass@1, pass@K, distinct correct, coverage@K, wall and CPU time, per task and method."""
     lines = []
     for task, stats in summary["stats"].items():
         first = next(iter(stats.values()))
         k = max(int(key.split("@")[1]) for key in first if key.startswith("pass@"))
-        columns = ["pass@1", f"pass@{k}", "distinct_correct", f"coverage@{k}", "wall_s"]
+        columns = ["pass@1", f"pass@{k}", "distinct_correct", f"coverage@{k}", "wall_s", "cpu_s"]
         lines += [f"**{task}** ({len(summary['seeds'])} seeds, mean ± 95% interval)", "",
                   "| method | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
         for method, values in stats.items():
-            cells = [_cell(values[c], 1 if c == "wall_s" else 3) if c in values else "n/a" for c in columns]
+            cells = [_cell(values[c], 1 if c.endswith("_s") else 3) if c in values else "n/a" for c in columns]
             lines.append(f"| {method} | " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)
@@ -198,5 +208,6 @@ def main(argv: list[str]) -> int:
         config.overrides = {t: {**o, "max_steps": args.max_steps} for t, o in config.overrides.items()}
     summary = run_compare(config)
     print((Path(args.output) / "table.md").read_text())
-    print(f"wrote {args.output}/summary.json, table.md and passk_curves.png in {summary['wall_s']:.0f} s")
+    print(f"wrote {args.output}/summary.json, table.md and passk_curves.png in {summary['wall_s']:.0f} s "
+          f"({summary['cpu_s']:.0f} CPU s)")
     return 0

@@ -19,12 +19,13 @@ def test_compare_runs_every_method_and_writes_table_summary_and_plot(tmp_path):
     assert saved["methods"] == list(METHODS)
     runs = saved["runs"]["toy-even"]["0"]
     assert set(runs) == set(METHODS)
-    assert all(run["step"] == 2 and run["wall_s"] > 0 for run in runs.values())
+    assert all(run["step"] == 2 and run["wall_s"] > 0 and run["cpu_s"] > 0 for run in runs.values())
+    assert saved["cpu_s"] >= sum(run["cpu_s"] for run in runs.values())  # the workers' total includes the base
     # one seed: the interval is the value itself with half-width 0
     assert saved["stats"]["toy-even"]["grpo"]["pass@8"] == [runs["grpo"]["pass@8"], 0.0]
     text = (tmp_path / "table.md").read_text()
     assert text == table(summary)
-    assert "| method | pass@1 | pass@8 | distinct_correct | coverage@8 | wall_s |" in text
+    assert "| method | pass@1 | pass@8 | distinct_correct | coverage@8 | wall_s | cpu_s |" in text
     assert text.count("\n| ") == 1 + len(METHODS)
     assert (tmp_path / "passk_curves.png").read_bytes()[:4] == b"\x89PNG"
 

@@ -31,7 +31,8 @@ _SPELLING = {
     "organisation": "organization", "metre": "m", "metres": "m", "meter": "m", "meters": "m", "kilometre": "km",
     "kilometres": "km", "kilometer": "km", "kilometers": "km", "kms": "km", "centimetre": "cm", "centimetres": "cm",
     "centimeter": "cm", "centimeters": "cm", "millimetre": "mm", "millimetres": "mm", "millimeter": "mm",
-    "millimeters": "mm", "kilograms": "kg", "kilogram": "kg", "feet": "ft", "foot": "ft", "miles": "mi",
+    "millimeters": "mm", "millilitre": "ml", "millilitres": "ml", "milliliter": "ml", "milliliters": "ml",
+    "milligram": "mg", "milligrams": "mg", "kilograms": "kg", "kilogram": "kg", "feet": "ft", "foot": "ft", "miles": "mi",
     "mile": "mi", "percent": "%", "per cent": "%", "years": "year", "yrs": "year", "st": "saint", "mt": "mount", "bce": "bc",
 }
 _ORDINALS = {

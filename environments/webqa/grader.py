@@ -349,9 +349,15 @@ def _mentions(text: str, gold: Canon) -> bool:
     return _find(canon(text).tokens, gold.tokens) >= 0
 
 
+_RANGE_RE = re.compile(r"\d\s*(?:'?s)?\s*(?:–|\s-\s|\bto\b|\buntil\b|\bthrough\b)\s*'?\d", re.IGNORECASE)
+
+
 def _grade_answer(answer: str, golds: list[tuple[str, Canon]], stance: Stance) -> tuple[str, str, str | None]:
     """Grade the one affirmed candidate against every alias."""
     pred = canon(answer)
+    if _RANGE_RE.search(answer) and not any(_RANGE_RE.search(alias) for alias, _ in golds):
+        if not any(_same_tokens(answer, pred, gold) for _, gold in golds):
+            return INCORRECT, "a range, not a value", None  # `1970s–80s` for `1970s`
     units_elsewhere = any(g.quantities for _, g in golds)
     for alias, gold in golds:
         if acronym_match(answer, pred.tokens, alias, gold.tokens):

@@ -128,7 +128,8 @@ def _take_asides(work: str, rejected: list[str]) -> tuple[str, list[str], list[s
     """Take out the clauses in brackets or after a dash. Returns the main text, the asides that offer
     another candidate (`or`, `maybe`, `sources say`, `no, wait`) and the rest of the asides, which count
     only when the main clause affirms nothing (`Not Ottawa — it's Toronto`). Rejections in asides are kept."""
-    work = re.sub(r"\s*(?:—|–|--|\s-\s)\s*([^()]*?)(?=\s*(?:—|–|--|\s-\s)|$)", lambda m: f" ({m.group(1)}) ", work)
+    dash = r"(?:\s*(?:—|--)\s*|\s+[–-]\s+)"  # `1970–80` (an en dash between words) is a range, not an aside
+    work = re.sub(rf"{dash}([^()]*?)(?={dash}|$)", lambda m: f" ({m.group(1)}) ", work)
     asides = re.findall(r"\(([^()]*)\)", work)
     work = re.sub(r"\([^()]*\)", " | ", work)
     alternatives, residues = [], []

@@ -61,6 +61,10 @@ def test_a_converted_value_may_be_rounded_at_its_own_precision():
     assert outcome("26 miles", "42.195 km") == "incorrect"
 
 
+def test_spelled_metric_prefixes_are_their_units():
+    assert outcome("2000 millilitres", "2 litres") == "correct"
+
+
 def test_currencies_are_units_that_never_convert():
     assert outcome("5,000,000 USD", "$5 million") == "correct"
     assert outcome("5 million euros", "$5 million") == "incorrect"
@@ -218,6 +222,11 @@ def test_anno_domini_is_the_default_era():
 
 def test_an_abbreviated_century_is_a_century_not_a_temperature():
     assert outcome("the 1600s", "17th c.") == "correct"
+
+
+def test_a_range_is_not_a_value():
+    assert grade("1970s–80s", ["1970s"]).reason == "a range, not a value"
+    assert outcome("from 1990 to 1995", "1990–1995") == "correct"
 
 
 def test_a_year_is_not_its_decade():

@@ -69,7 +69,12 @@ def _train_config(task: str, method: str, seed: int, base: Path, config: Compare
 
 
 def run_unit(task: str, seed: int, config: CompareConfig) -> dict[str, Any]:
-    """One task and seed: the base policy, then every method from it; final evals and wall times."""
+    """One task and seed: the base policy, then every method from it; final evals, wall and CPU times.
+
+    Each method's result is kept in its folder (`result.json`) and reused when the command runs again
+    into the same directory: an interrupted comparison continues, and seeds run by separate commands
+    can be tabulated together. Remove a folder to run it again.
+    """
     from .experiment import ExperimentConfig
     from .trainer import GRPOTrainer
 
@@ -79,9 +84,14 @@ def run_unit(task: str, seed: int, config: CompareConfig) -> dict[str, Any]:
                                                overrides={task: tiny}), directory)
     out: dict[str, Any] = {}
     for method in config.methods:
+        saved = directory / method / "result.json"
+        if saved.exists():
+            out[method] = json.loads(saved.read_text())
+            continue
         started, cpu = time.perf_counter(), _cpu_s()
         final = GRPOTrainer(_train_config(task, method, seed, base, config, directory)).train()
         out[method] = {**final, "wall_s": time.perf_counter() - started, "cpu_s": _cpu_s() - cpu}
+        saved.write_text(json.dumps(out[method], sort_keys=True) + "\n")
     return out
 
 

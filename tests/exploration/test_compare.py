@@ -28,6 +28,10 @@ def test_compare_runs_every_method_and_writes_table_summary_and_plot(tmp_path):
     assert "| method | pass@1 | pass@8 | distinct_correct | coverage@8 | wall_s | cpu_s |" in text
     assert text.count("\n| ") == 1 + len(METHODS)
     assert (tmp_path / "passk_curves.png").read_bytes()[:4] == b"\x89PNG"
+    # a second command into the same directory reuses every finished run
+    again = run_compare(CompareConfig(output_dir=str(tmp_path), tasks=("toy-even",), seeds=(0,), jobs=1,
+                                      methods=("grpo", "pkpo-k4"), overrides={"toy-even": TINY}))
+    assert again["runs"]["toy-even"]["0"] == {m: runs[m] for m in ("grpo", "pkpo-k4")}
 
 
 def test_interval_is_the_student_t_half_width():

@@ -7,7 +7,7 @@ import pytest
 import envsdk
 from envsdk_darling import load_classifier
 from envsdk_darling.minilm_pair import WEIGHTS_DIR, MiniLMPairClassifier
-from envsdk_darling.pairs import LabelledPair, split_pairs, wilson_interval
+from envsdk_darling.pairs import LabelledPair, evaluate, split_pairs, wilson_interval
 from envsdk_darling.train import TrainSettings, train_classifier
 
 STORY = "Once upon a time a lighthouse keeper found a bottle with a map inside it. " * 30
@@ -33,6 +33,24 @@ def test_shipped_classifier_gives_symmetric_probabilities(shipped):
 def test_identical_long_responses_are_the_same_and_unrelated_ones_differ(shipped):
     same, different = shipped.same_probs("", [STORY, STORY, OTHER], [(0, 1), (0, 2)])
     assert same > shipped.threshold > different
+
+
+PARAPHRASES = [
+    ("The capital of France is Paris.", "Paris is France's capital city."),
+    ("To reverse a list in Python, use my_list[::-1].", "In Python you can reverse a list with slicing: my_list[::-1]."),
+    ("A cat is sleeping on the warm windowsill in the sun.", "On the sunny windowsill, a cat naps in the warmth."),
+    ("Water boils at 100 degrees Celsius at sea level.", "At sea level, the boiling point of water is 100 °C."),
+]
+UNRELATED = [(a, b) for (a, _), (_, b) in zip(PARAPHRASES, PARAPHRASES[1:] + PARAPHRASES[:1])]
+
+
+def test_shipped_head_ranks_every_paraphrase_above_every_unrelated_pair(shipped):
+    def prob(a, b):
+        return float(shipped.same_probs("", [a, b], [(0, 1)])[0])
+
+    same, different = [prob(*p) for p in PARAPHRASES], [prob(*p) for p in UNRELATED]
+    assert min(same) > max(different)
+    assert max(different) < 0.01 < shipped.threshold  # unrelated answers are clearly different classes
 
 
 def test_long_responses_are_read_in_windows_not_truncated(shipped):
@@ -61,7 +79,8 @@ def test_train_classifier_writes_loadable_weights(tmp_path):
     train, heldout = split_pairs(pairs, fraction=1 / 3, seed=1)
     accuracy = train_classifier(train, heldout, tmp_path, settings=TrainSettings(epochs=1, max_tokens=32), report=lambda m: None)
     assert accuracy.n == 2
-    assert MiniLMPairClassifier(weights=tmp_path).same_probs("", [STORY, OTHER], [(0, 1)])
+    # the weights on disk are the ones that were scored: loaded again, they reach the same held-out accuracy
+    assert evaluate(MiniLMPairClassifier(weights=tmp_path), heldout) == accuracy
 
 
 def test_wilson_interval_brackets_the_proportion():

@@ -20,4 +20,4 @@ def test_experiment_writes_summary_and_plot_for_base_grpo_and_darling(tmp_path):
     assert {"base", "grpo", "darling"} <= set(result)
     assert result["base"]["step"] == 0 and result["grpo"]["step"] == result["darling"]["step"] == 2
     assert {"distinct_correct_ratio", "pass@1_ratio", "largest_k", "darling_wins_largest_k"} <= set(result["verdict"])
-    assert (tmp_path / "darling_vs_grpo.png").stat().st_size > 0
+    assert (tmp_path / "darling_vs_grpo.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"  # a PNG, not an empty file

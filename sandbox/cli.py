@@ -14,27 +14,29 @@ from .models import Limits, RunResult
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="envsdk sandbox", description="Run untrusted Python in isolation.")
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run one program and print one JSON result")
+    run = sub.add_parser("run", help="run one program and print one JSON result",
+                         description="Run one untrusted program and print one JSON result (exit 0 whatever it did).")
     run.add_argument("file", type=Path)
     run.add_argument("--timeout", type=float, default=Limits().timeout_s, help="wall clock seconds")
-    run.add_argument("--memory-mb", type=int, default=Limits().memory_mb)
+    run.add_argument("--memory-mb", type=int, default=Limits().memory_mb, help=f"memory cap (default: {Limits().memory_mb})")
     run.add_argument("--stdin", type=Path, help="file fed to the program's stdin")
-    run.add_argument("--backend", default="embedded", choices=backend_names())
+    run.add_argument("--backend", default="embedded", choices=backend_names(), help="isolation backend (default: embedded)")
     run.add_argument("--language", default="python",
                      help="SandboxFusion's name: python, cpp, java, nodejs, go, rust (compiled first)")
     run.add_argument("--tier", default=None, help="1, 2, 3, 1-fast or 2-fast (default: strongest available)")
     run.add_argument("--python", default=None, help="interpreter to run the program with (default: this one)")
     run.add_argument("--package", action="append", default=[], dest="packages",
                      help="an installed package the program may import (repeatable; default: stdlib only)")
-    serve = sub.add_parser("serve", help="HTTP server (SandboxFusion-compatible /run_code)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
+    serve = sub.add_parser("serve", help="HTTP server (SandboxFusion-compatible /run_code)",
+                           description="A SandboxFusion-compatible HTTP server (/run_code).")
+    serve.add_argument("--host", default="127.0.0.1", help="bind address (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
     serve.add_argument("--token-env", default="ENVSDK_SANDBOX_TOKEN",
                        help="environment variable holding the bearer token (required off loopback)")
-    serve.add_argument("--max-concurrency", type=int, default=None)
+    serve.add_argument("--max-concurrency", type=int, default=None, help="programs run at once (default: CPU count)")
     serve.add_argument("--max-queue", type=int, default=None, help="requests waiting for a slot (default 4x concurrency)")
-    serve.add_argument("--backend", default="embedded", choices=backend_names())
-    serve.add_argument("--tier", default=None)
+    serve.add_argument("--backend", default="embedded", choices=backend_names(), help="isolation backend (default: embedded)")
+    serve.add_argument("--tier", default=None, help="1, 2, 3, 1-fast or 2-fast (default: strongest available)")
     serve.add_argument("--package", action="append", default=[], dest="packages",
                        help="an installed package programs may import (repeatable; default: stdlib only)")
     return parser

@@ -37,7 +37,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("--threshold", type=float, default=0.0,
                    help="flag a probe whose reward exceeds the wrong answer's, or whose abstain rate exceeds, this")
     p.add_argument("--split", default="eval", help="dataset split (eval falls back to train)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of the row draw")
     p.add_argument("--output", type=Path, help="write the JSON report here")
     args = p.parse_args(argv)
     selection = [s.strip() for s in (args.probes or "").split(",") if s.strip()]

@@ -77,9 +77,10 @@ def _train_parser() -> argparse.ArgumentParser:
     p.add_argument("--env", required=True, help="registered environment name (envsdk list)")
     p.add_argument("--env-arg", action="append", default=[], metavar="KEY=VALUE", help="load_environment kwarg")
     p.add_argument("--transform", action="append", default=[], help="group transform, e.g. darling (repeatable)")
-    p.add_argument("--transform-arg", action="append", default=[], metavar="NAME.KEY=VALUE")
+    p.add_argument("--transform-arg", action="append", default=[], metavar="NAME.KEY=VALUE",
+                   help="a transform option, e.g. darling.classifier=final-answer (VALUE is JSON, else a string)")
     p.add_argument("--model", help="Hugging Face model name or path (default: a tiny model built locally)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of the policy, sampling and data order (default: 0)")
     p.add_argument("--output", help="run directory: metrics.jsonl, run.json, checkpoints "
                                     "(default: runs/ENV-METHOD-TIMESTAMP, printed at the start)")
     p.add_argument("--eval-at-start", action="store_true", help="evaluate the initial policy first")
@@ -103,10 +104,10 @@ def _experiment_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="envsdk train experiment",
                                 description="DARLING vs GRPO on the toy tasks: summary.json and a pass@k plot.")
     p.add_argument("--output", required=True, help="writes summary.json, darling_vs_grpo.png and one folder per task")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of every run in the experiment (default: 0)")
     p.add_argument("--max-steps", type=int, default=None, help=f"RL steps per run (default: {ExperimentConfig.max_steps})")
     p.add_argument("--task", action="append", default=None, help="toy task (default: toy-even and toy-even-mod)")
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default: 1)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars (ours or the libraries')")
     return p
 

@@ -43,7 +43,18 @@ def resolve(group: str, name: str, kind: str) -> Callable:
     except (ImportError, AttributeError) as exc:
         raise EnvsdkError(
             f"{kind} {name!r} is registered by {eps[name].value!r} but failed to load: {type(exc).__name__}: {exc}"
+            + _extra_hint(eps[name], name, exc)
         ) from exc
+
+
+def _extra_hint(ep: Any, name: str, exc: Exception) -> str:
+    """'; install ...' when a missing module and an extra of the registering package share the plugin's name
+    (envsdk's `math`, `webqa`, `darling`...): a core install then says which extra to add."""
+    dist = getattr(ep, "dist", None)
+    extras = (dist.metadata.get_all("Provides-Extra") or []) if dist is not None else []
+    if isinstance(exc, ModuleNotFoundError) and name in extras:
+        return f"; install it with: pip install '{dist.metadata['Name']}[{name}]'"
+    return ""
 
 
 def register_environment(name: str, factory: Callable[..., Any]) -> None:

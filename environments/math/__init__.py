@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any, Iterable
 
 from envsdk import Environment, RowError
+from envsdk.errors import require_installed
 
 from .datasets import DEFAULT_TASKS, load_reasoning_gym, load_source
 from .prompts import SYSTEM_PROMPT, boxed_prompt
@@ -64,6 +65,7 @@ def load_environment(
     `\\boxed{}` or an answer anchor (for RL formats that demand one); by default a bare answer or a concluding
     statement commits too (docs/math.md).
     """
+    require_installed("math", "math_verify", "sympy")  # a core install fails here, once, not row by row
     common = dict(split=split, revision=revision, limit=limit, tasks=tuple(tasks), size=size, seed=seed)
     train = partial(_rows, dataset, path=path, **common)
     eval_name = eval_dataset or (dataset if eval_path else None)

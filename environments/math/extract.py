@@ -49,6 +49,8 @@ _BOUND = re.compile(
     re.IGNORECASE,
 )
 _DECLARE = re.compile(r"\b(?:is|are|equals|that|get|obtain|have|find)\b|:", re.IGNORECASE)
+_SHORT_WORDS = {"is", "of", "to", "it", "we", "be", "so", "as", "an", "at", "by", "if", "on", "no", "do", "my", "me",
+                "he", "us", "up", "go", "am"}
 _WORD = re.compile(r"(?<![\\a-zA-Z])[A-Za-z]{2,}")
 # Words a bare answer may carry besides its value: units, percent words, connectives of a list.
 _ANSWER_WORDS = {
@@ -171,11 +173,12 @@ def _strip_math(text: str) -> str:
 def is_bare_answer(text: str) -> bool:
     """True when the text is nothing but an answer: a value, an expression or `y = 7`, with at most a unit."""
     body = _trim(_strip_math(text))
-    if not body or len(body) > 120 or "\n\n" in body:
+    if not body or len(body) > 500 or "\n\n" in body:
         return False
-    body_math = re.sub(r"\\(?:text|mathrm|textbf|mbox|begin|end)\{[^{}]*\}", " ", body)
+    body_math = re.sub(r"\\(?:text|mathrm|textbf|mbox|begin|end)\s*\{[^{}]*\}", " ", body)
     words = [w.lower() for w in _WORD.findall(body_math)]
-    prose = [w for w in words if w not in _ANSWER_WORDS]
+    # Two-letter names (`dM`, `RC`) are variables; two-letter English words are prose.
+    prose = [w for w in words if w not in _ANSWER_WORDS and (len(w) > 2 or w in _SHORT_WORDS)]
     if not prose or re.fullmatch(r"[-−$]?\d[\d.,]*\s+[A-Za-z]+", body):  # "12 apples": a value and its unit
         return True
     # A one- or two-word text answer ("Evelyn", "Tuesday") is an answer too; a sentence is not.

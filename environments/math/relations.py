@@ -109,7 +109,10 @@ def equations_match(gold: str, pred: str) -> bool | None:
     g, p = sympy_of(gold), sympy_of(pred)
     if not g or not p or not isinstance(g[0], sympy.Eq) or not isinstance(p[0], sympy.Eq):
         return None
-    g_expr, p_expr = g[0].lhs - g[0].rhs, p[0].lhs - p[0].rhs
+    sides = (g[0].lhs, g[0].rhs, p[0].lhs, p[0].rhs)
+    if not all(isinstance(side, sympy.Expr) for side in sides):
+        return None  # `x = \\{1, 2\\}`: a set on one side is not an equation to scale
+    g_expr, p_expr = sides[0] - sides[1], sides[2] - sides[3]
     if g_expr.free_symbols != p_expr.free_symbols or p_expr == 0:
         return False
     ratio = sympy.simplify(g_expr / p_expr)

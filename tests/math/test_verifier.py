@@ -122,3 +122,14 @@ def test_verdict_details_name_the_extracted_answer_and_reason():
 def test_full_width_and_zero_width_characters_change_no_value():
     assert correct("12", "１２") and correct("12", "1\u200b2") and verify_answer("B", "Answer: （Ｂ）").correct
     assert not correct("13", "１２")
+
+
+def test_a_parse_that_drops_variables_never_makes_answers_equal():
+    # math-verify parses both sides to 2/3; the subscripted names differ
+    assert not correct(r"\frac{1}{3} E_{1}+\frac{2}{3} E_{2}", r"\frac{1}{3} E_{1}+\frac{2}{3} E_{3}")
+    assert correct(r"\frac{1}{3} E_{1}+\frac{2}{3} E_{2}", r"\frac{1}{3}E_{1} + \frac{2}{3}E_{2}")
+
+
+def test_an_equation_with_a_set_side_is_compared_without_crashing():
+    result = verify_answer(r"x=\frac{1}{6} \pi+\pi k, \frac{1}{3} \pi", r"$\boxed{x=\frac{1}{6} \pi+\pi k, \frac{1}{4} \pi}$")
+    assert (result.correct, result.error) == (False, None)

@@ -25,6 +25,7 @@ SETS = [
     ("kinds, held-out (written before grader v2)", "grading_kinds_heldout.jsonl", "expected"),
     ("kinds, second held-out (written at 10:10, after most of v2)", "grading_kinds_heldout2.jsonl", "expected"),
     ("kinds, third held-out (written at 10:27, near the end of v2)", "grading_kinds_heldout3.jsonl", "expected"),
+    ("answers as sentences, fourth held-out (written at 10:33)", "grading_kinds_heldout4.jsonl", "expected"),
     ("probes (written after grader v2: regressions, not an estimate)", "grading_probes.jsonl", "expected"),
     ("peer cases, our labels", "peer_cases.jsonl", "expected"),
     ("peer cases, the peers' labels", "peer_cases.jsonl", "peer_expected"),

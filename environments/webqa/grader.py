@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .canonical import DATE_RE, NUMBER_RE, Canon, canon, fold, is_number, plain
-from .names import acronym_match, initials_match, near_name, ordinal_last
+from .names import acronym_in, acronym_match, initials_match, near_name, ordinal_last
 from .quantities import UNITS, convert, decimal_related, resolve_decades
 from .stance import Stance, list_items, polarity, read_stance
 
@@ -65,6 +65,9 @@ _ADDRESSES_GRADER_RE = re.compile(
     r"|ignore\s+(?:all\s+|the\s+)?(?:previous|above|prior)\s+instructions|system\s+prompt)\b"
     r"|\b(?:verdict|reward|passed|outcome)\W{0,3}\s*[:=]",
     re.IGNORECASE,
+)
+_ORDINAL_WORD_RE = re.compile(
+    r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)\b(?!\s+(?:century|centuries))", re.I
 )
 CONVERSION_TOLERANCE = 0.02  # relative; a value converted between unit systems is usually rounded
 
@@ -219,7 +222,9 @@ def _extends_in(prediction: str, alias: str) -> bool:
     before = words[at - 1] if at > 0 else ""
     after = words[at + len(gold)] if at + len(gold) < len(words) else ""
     capital = lambda w: bool(w) and w[0].isupper() and canon(w).tokens not in ((), ("the",))  # noqa: E731
-    return capital(after) or (capital(before) and (at - 1 > 0 or before.lower() in _PLACE_PREFIXES))  # New York
+    # a given name before a one-word gold is the same person (`Pyotr Ilyich Tchaikovsky`); a place prefix is
+    # another place (`New York`), and so is any capital before a gold of several words
+    return capital(after) or (capital(before) and (before.lower() in _PLACE_PREFIXES or (len(gold) > 1 and at - 1 > 0)))
 
 
 def _partial_name(pred: Canon, gold: Canon) -> bool:
@@ -250,6 +255,8 @@ def _match_one(text: str, pred: Canon, alias: str, gold: Canon, units_elsewhere:
     if acronym_match(text, pred.tokens, alias, gold.tokens):
         return "acronym"
     if gold.dates or is_number(gold.tokens[0]) or all(is_number(t) or t in UNITS or t == "bc" for t in gold.tokens):
+        if not _ORDINAL_WORD_RE.search(alias):  # `first` in `Humans first landed in 1969` is not a value
+            pred = canon(_ORDINAL_WORD_RE.sub(" ", text))
         verdict = _numeric_grade(pred, gold, units_elsewhere)
         if verdict is not None:
             return "same value" if verdict else None
@@ -264,12 +271,35 @@ def _match_one(text: str, pred: Canon, alias: str, gold: Canon, units_elsewhere:
         return "initials for given names"
     if near_name(text, pred.tokens, alias, gold.tokens):
         return "spelling variant of the name"
+    if len(pred.tokens) <= MAX_SENTENCE_TOKENS:
+        reason = _stated_in_a_sentence(text, alias, gold)
+        if reason:
+            return reason
     surname = pred.tokens[-1:]
     if len(gold.tokens) == 1 and len(pred.tokens) in (2, 3) and surname != gold.tokens and near_name(text, surname, alias, gold.tokens):
         return "spelling variant of the surname"  # `Fyodor Dostoevsky` for `Dostoyevsky`
     bare_pred, bare_gold = (tuple(t for t in c.tokens if t not in _CATEGORY_WORDS) for c in (pred, gold))
     if bare_gold and bare_pred == bare_gold and bare_gold != gold.tokens + pred.tokens:
         return "the name without its category word"
+    return None
+
+
+_ORDINAL_NAME_RE = re.compile(
+    r"\b(?:the\s+)?((?i:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)|\d+(?:st|nd|rd|th))"
+    r"\s+((?:[A-Z][\w'-]*\s*){1,4})"
+)
+
+
+def _stated_in_a_sentence(text: str, alias: str, gold: Canon) -> str | None:
+    """The gold in another of its forms inside a short sentence: an acronym or its expansion, an ordinal
+    name (`fought in the First World War`), a surname spelled another way (`written by Fyodor Dostoyevsky`)."""
+    moved = _ORDINAL_NAME_RE.sub(lambda m: f"{m.group(2).strip()} {m.group(1)} ", text)
+    if moved != text and _find(canon(moved).tokens, gold.tokens) >= 0 and not _extends_a_name(moved, alias):
+        return "gold stated in the answer"
+    if len(gold.tokens) == 1 and len(gold.tokens[0]) >= 6:
+        for word in re.findall(r"\b[A-Z][a-z][\w'-]+", text):
+            if canon(word).tokens != gold.tokens and near_name(word, canon(word).tokens, alias, gold.tokens):
+                return "spelling variant of the name in the answer"
     return None
 
 
@@ -362,6 +392,8 @@ def _grade_answer(answer: str, golds: list[tuple[str, Canon]], stance: Stance) -
     for alias, gold in golds:
         if acronym_match(answer, pred.tokens, alias, gold.tokens):
             return CORRECT, "acronym", alias
+        if len(pred.tokens) <= MAX_SENTENCE_TOKENS and acronym_in(answer, alias, gold.tokens):
+            return CORRECT, "acronym in the answer", alias
     list_golds = {alias: _gold_items(alias, gold) for alias, gold in golds}
     if not any(list_golds.values()) and _is_pred_list(answer, [a for a, _ in golds]):
         return INCORRECT, "several candidates", None

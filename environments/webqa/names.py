@@ -103,6 +103,27 @@ def acronym_match(pred_raw: str, pred_tokens: tuple[str, ...], gold_raw: str, go
     return False
 
 
+def acronym_in(text: str, gold_raw: str, gold_tokens: tuple[str, ...]) -> bool:
+    """The gold, as an acronym or as its expansion, named inside a sentence: `run by the National
+    Aeronautics and Space Administration` for `NASA`, `he worked for NASA` for its expansion. Only runs of
+    capitalised words count as an expansion."""
+    gold_acr = [r for r in _acronym_readings(gold_raw) if len(r[0]) >= 3]  # two letters match too much prose
+    if not _acronym_readings(gold_raw):
+        wanted = set(_expansion_readings(gold_tokens))
+        return any(set(_acronym_readings(w)) & wanted for w in re.findall(r"\b[A-Z][A-Z.\d]+\b", text))
+    runs = re.findall(r"(?:\b[A-Z][\w'-]*(?:\s+(?:of|and|for|the|on|in|de|du|la|des|at|to)\b)*\s*)+", text)
+    for run in runs:
+        words = [w.lower() for w in re.findall(r"[\w'-]+", run)]
+        while words and words[-1] in _STOPWORDS:
+            words.pop()
+        for start in range(len(words)):
+            if words[start] in _STOPWORDS:
+                continue
+            if set(gold_acr) & set(_expansion_readings(tuple(words[start:]))):
+                return True
+    return False
+
+
 # ---- spelling variants of names ----------------------------------------------------------------
 
 def _key(word: str, table: list[tuple[str, str]]) -> str:

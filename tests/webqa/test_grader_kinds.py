@@ -372,6 +372,26 @@ def test_a_bare_admission_of_uncertainty_is_not_attempted():
     assert outcome("I'm not sure.", "Madrid") == "not_attempted"
 
 
+# ---- answers given as sentences
+
+def test_an_expansion_inside_a_sentence_states_the_acronym():
+    assert outcome("The mission was run by the National Aeronautics and Space Administration.", "NASA") == "correct"
+    assert outcome("He worked for NASA in Houston.", "National Aeronautics and Space Administration") == "correct"
+
+
+def test_an_ordinal_name_inside_a_sentence_is_the_name():
+    assert outcome("He fought in the First World War.", "World War I") == "correct"
+    assert outcome("He fought in the Second World War.", "World War I") == "incorrect"
+
+
+def test_a_surname_spelled_another_way_inside_a_sentence_is_the_name():
+    assert outcome("The novel was written by Fyodor Dostoyevsky.", "Dostoevsky") == "correct"
+
+
+def test_an_ordinal_word_in_a_sentence_is_not_a_competing_value():
+    assert outcome("Humans first landed on the Moon in July 1969.", "1969") == "correct"
+
+
 # ---- what the audit found (/work/notes/audit-findings.md, F2) and its neighbours
 
 def test_a_wrong_answer_with_a_note_to_the_grader_is_incorrect_and_never_judged():

@@ -1,0 +1,125 @@
+"""The README's commands that had no end-to-end test, run as written (subprocesses, loopback, tiny settings):
+`webqa serve-corpus`, `sandbox serve`, `serve --transform darling`, `darling train-classifier`, `train`
+without `--output`, and `train --model` with a local model."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import subprocess
+import time
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+
+from tests.helpers.asgi import closed_port, serve_command
+from tests.helpers.cli import COMMAND, envsdk, read_jsonl, write_jsonl
+from tests.helpers.tokenizers import char_tokenizer
+
+
+@contextlib.contextmanager
+def serving(*args: str, port: int, log: Path) -> Iterator[str]:
+    """Run a server command on `port` until it answers GET /health; yields its base URL."""
+    url = f"http://127.0.0.1:{port}"
+    with log.open("w") as err:
+        proc = subprocess.Popen([*COMMAND, *args, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_webqa_serve_corpus_answers_search_r1_retrieve(tmp_path):
+    corpus = write_jsonl(tmp_path / "corpus.jsonl", [
+        {"id": "lh", "title": "Lighthouse", "text": "The Grey Needle lighthouse stands on a granite reef."},
+        {"id": "bread", "title": "Bread", "text": "Flour, water, salt and yeast make a simple loaf."},
+    ])
+    with serving("webqa", "serve-corpus", "--corpus", str(corpus), port=closed_port(), log=tmp_path / "log") as url:
+        body = {"queries": ["granite lighthouse reef"], "topk": 1, "return_scores": True}
+        (hits,) = httpx.post(f"{url}/retrieve", json=body, timeout=30).json()["result"]
+    assert [hit["document"]["id"] for hit in hits] == ["lh"]
+
+
+def test_sandbox_serve_runs_code_sandboxfusion_style(tmp_path):
+    with serving("sandbox", "serve", port=closed_port(), log=tmp_path / "log") as url:
+        answer = httpx.post(f"{url}/run_code", json={"code": "print(6 * 7)", "language": "python"}, timeout=60).json()
+    assert (answer["status"], answer["run_result"]["stdout"], answer["run_result"]["return_code"]) == ("Success", "42\n", 0)
+
+
+def test_serve_with_the_darling_transform_scores_whole_groups():
+    args = ["serve", "toy-echo", "--transform", "darling", "--transform-arg", "darling.classifier=final-answer",
+            "--group-size", "3", "--workers", "1", "--port", "0"]
+    with serve_command(*COMMAND, *args) as url:
+        prompt = "Repeat this word: river"
+        body = {"query": [prompt + r for r in ("river", "river", "stone")], "prompts": [prompt] * 3,
+                "labels": ["river"] * 3}
+        answer = httpx.post(f"{url}/get_reward", json=body, timeout=120).json()
+    # quality x max(diversity, 0.1): the two equal answers share a class (diversity 1/2), the wrong one scores 0
+    assert answer["rewards"] == [0.5, 0.5, 0.0]
+    assert answer["scores"] == [1.0, 1.0, 0.0] and answer["extra_logs"]["partial_group_rate"] == 0.0
+
+
+def test_darling_train_classifier_on_a_tiny_set_writes_weights_and_log(tmp_path):
+    story, other = "A keeper found a map in a bottle. " * 4, "Bread needs flour, water and yeast. " * 4
+    pairs = write_jsonl(tmp_path / "pairs.jsonl", [
+        {"id": str(k), "generation_0": story, "generation_1": story if k % 2 else other, "similar": k % 2}
+        for k in range(6)
+    ])
+    out = tmp_path / "clf"
+    result = envsdk("darling", "train-classifier", "--input", str(pairs), "--output", str(out), "--epochs", "1",
+                    "--max-tokens", "32", "--heldout-fraction", "0.34", "--threads", "1")
+    assert result.returncode == 0, result.stderr
+    assert {p.name for p in out.iterdir()} >= {"minilm-pair.safetensors", "minilm-pair.json", "train.log"}
+    record = json.loads((out / "minilm-pair.json").read_text())["training"]
+    assert (record["pairs_train"], record["pairs_heldout"], record["heldout"]["n"]) == (4, 2, 2)
+    assert (out / "train.log").read_text() == result.stdout
+
+
+TINY = ["--max-steps", "1", "--prompts-per-step", "1", "--num-generations", "2", "--max-completion-length", "4",
+        "--eval-every", "0", "--eval-limit", "1", "--eval-samples", "2", "--no-progress"]
+
+
+def steps(run: Path) -> list[tuple[int, bool]]:
+    """(step, is an evaluation) per metrics line: one training step, then the final evaluation."""
+    return [(line["step"], line.get("eval", False)) for line in read_jsonl(run / "metrics.jsonl")]
+
+
+def test_train_without_output_writes_a_named_run_directory(tmp_path):
+    result = envsdk("train", "--env", "toy-even", "--transform", "darling", "--warm-start-steps", "2", *TINY,
+                    cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    match = re.fullmatch(r"envsdk train: writing the run to (runs/toy-even-darling-\d{8}-\d{6})",
+                         result.stderr.splitlines()[0])
+    assert match, result.stderr
+    run = tmp_path / match.group(1)
+    assert steps(run) == [(1, False), (1, True)]
+    assert json.loads((run / "run.json").read_text())["config"]["transforms"] == ["darling"]
+
+
+def test_train_with_a_local_model(tmp_path):
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    tokenizer = char_tokenizer(chat_template="{% for m in messages %}{{ m['content'] }}\n{% endfor %}",
+                               padding_side="left")
+    model = GPT2LMHeadModel(GPT2Config(vocab_size=len(tokenizer), n_positions=256, n_embd=16, n_layer=1, n_head=2,
+                                       bos_token_id=1, eos_token_id=1, pad_token_id=0))
+    model.save_pretrained(tmp_path / "model")
+    tokenizer.save_pretrained(tmp_path / "model")
+    out = tmp_path / "run"
+    result = envsdk("train", "--env", "toy-even", "--model", str(tmp_path / "model"), "--output", str(out), *TINY)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines()[:1] == [f"envsdk train: writing the run to {out}"]
+    assert steps(out) == [(1, False), (1, True)]
+    assert json.loads((out / "run.json").read_text())["config"]["model"] == str(tmp_path / "model")

@@ -9,8 +9,10 @@ Mapping (docs/interop.md has the table):
   step `done=True`, `reward` is the rubric's total and `verdict` the full envsdk Verdict.
 - `state` holds the episode id, step count, example id and the rollout state of a finished episode.
 Rewards are delayed to the end of the episode, as the rubric scores the whole completion. Sessions are
-WebSocket sessions of OpenEnv's own server (`create_app`), capped by `max_sessions`; scoring of all sessions
-goes through one Executor, so CPU-heavy rubrics run in its killable process pool.
+WebSocket sessions of OpenEnv's own server (`create_app`), capped by `max_sessions`; every session's episode
+is scored by one `envsdk.scoring.BatchScorer`, the spine `verify`, `eval` and the reward server use (same row
+validation, same abstain rule: `reward` is None for a verdict that errored), so CPU-heavy rubrics run in its
+killable process pool.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from pydantic import Field
 
 from .. import __version__
 from ..environment import Environment
-from ..executor import Executor, ExecutorConfig
+from ..executor import ExecutorConfig
+from ..scoring import BatchScorer
 from .episode import EpisodeError, SteppedEpisode, Turn
 
 
@@ -53,9 +56,9 @@ class EnvsdkOpenEnv(OpenEnvEnvironment):
 
     SUPPORTS_CONCURRENT_SESSIONS = True
 
-    def __init__(self, env: Environment, executor: Executor, counter: itertools.count):
+    def __init__(self, env: Environment, scorer: BatchScorer, counter: itertools.count):
         super().__init__()
-        self._env, self._executor, self._counter = env, executor, counter
+        self._env, self._scorer, self._counter = env, scorer, counter
         self._episode: SteppedEpisode | None = None
         self._state = State()
 
@@ -100,9 +103,11 @@ class EnvsdkOpenEnv(OpenEnvEnvironment):
             return EnvsdkObservation(messages=turn.messages, tools=turn.tools, sampling=turn.sampling,
                                      example_id=episode.row["id"])
         result = episode.result
-        verdict = (await self._executor.score_group([episode.row], [result.completion], [result.state]))[0]
+        scored = await self._scorer.score([episode.row], [episode.row.get("prompt")], [result.completion],
+                                          states=[result.state])
+        verdict = scored.verdicts[0]
         self._state.rollout_state = result.state
-        return EnvsdkObservation(done=True, reward=verdict.reward, example_id=episode.row["id"],
+        return EnvsdkObservation(done=True, reward=scored.rewards[0], example_id=episode.row["id"],
                                  verdict=verdict.model_dump(), metadata={"stop_reason": result.state.get("stop_reason")})
 
     @property
@@ -124,7 +129,7 @@ def create_openenv_app(env: Environment, *, max_sessions: int = 8, executor: Exe
     `/metadata`) serving `env`, with at most `max_sessions` concurrent WebSocket sessions."""
     if max_sessions < 1:
         raise ValueError(f"max_sessions must be at least 1, got {max_sessions}")
-    scorer = Executor(env, executor or ExecutorConfig())
+    scorer = BatchScorer(env, executor=executor or ExecutorConfig())
     counter = itertools.count()
     app = create_app(functools.partial(EnvsdkOpenEnv, env, scorer, counter), EnvsdkAction, EnvsdkObservation,
                      env_name=env.name, max_concurrent_envs=max_sessions)

@@ -3,7 +3,8 @@
     vf-eval envsdk.interop.verifiers_taskset --env.taskset.env toy-echo --env.taskset.env_args '{"size": 5}'
 
 Each envsdk row becomes a task (`prompt`, `system_prompt`, `id`; the whole row rides in `row`). The task's
-one reward, `envsdk`, is the environment's rubric on the trace's final reply, and its components are
+one reward, `envsdk`, is the environment's rubric on the trace's final reply, scored through the spine
+(`envsdk.scoring.BatchScorer`, inline executor: same row validation and verdicts as `envsdk verify`), and its components are
 recorded as verifiers metrics (`envsdk/<component>`), zero-weight ones included. Multi-turn and tool
 environments do not map: their loop and tools stay in envsdk (verifiers' harness would run the model).
 """
@@ -16,9 +17,11 @@ from functools import lru_cache
 from typing import Any, Iterator
 
 from ..environment import Environment
+from ..executor import ExecutorConfig
 from ..messages import as_messages, is_messages
 from ..multiturn import MultiTurnEnv
 from ..registry import load_environment
+from ..scoring import BatchScorer
 from ..verdict import Verdict
 from ._verifiers_trace import scoring_trace, vf
 
@@ -51,9 +54,10 @@ def _environment(name: str, args_json: str) -> Environment:
     return env
 
 
-def environment_of(data: EnvsdkData) -> Environment:
-    """The envsdk environment a task's data names (built once per process)."""
-    return _environment(data.env, json.dumps(data.env_args, sort_keys=True))
+@lru_cache(maxsize=16)
+def _scorer(name: str, args_json: str) -> BatchScorer:
+    """The spine's scorer for one environment, run inline (verifiers drives its own event loop and processes)."""
+    return BatchScorer(_environment(name, args_json), executor=ExecutorConfig(mode="inline"))
 
 
 class EnvsdkTask(v1.Task[EnvsdkData]):
@@ -78,9 +82,9 @@ class EnvsdkTask(v1.Task[EnvsdkData]):
 async def _verdict(task: EnvsdkData, trace):
     """Score once per trace; the verdict is kept in `trace.info["envsdk_verdict"]`."""
     if "envsdk_verdict" not in trace.info:
-        env = environment_of(task)
-        verdict = await env.score(task.row, trace.last_reply)
-        trace.info["envsdk_verdict"] = verdict.model_dump()
+        scorer = _scorer(task.env, json.dumps(task.env_args, sort_keys=True))
+        scored = await scorer.score([task.row], [task.row.get("prompt")], [trace.last_reply], transform=False)
+        trace.info["envsdk_verdict"] = scored.verdicts[0].model_dump()
     return Verdict.model_validate(trace.info["envsdk_verdict"])
 
 

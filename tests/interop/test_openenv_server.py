@@ -23,18 +23,45 @@ def word_of(observation: dict) -> str:
     return observation["messages"][-1]["content"].split()[-1]
 
 
-def test_cli_serves_an_env_that_openenvs_sync_client_plays():
+@pytest.fixture(scope="module")
+def echo_server() -> str:
+    """`envsdk serve-openenv toy-echo` in its own process, shared by the tests of this module."""
     with serve_command(sys.executable, "-m", "envsdk.cli.main", "serve-openenv", "toy-echo", "--port", "0",
                        "--workers", "1") as url:
-        with GenericEnvClient(base_url=url).sync() as client:
-            first = client.reset(index=0)
-            assert first.done is False and first.reward is None
-            assert first.observation["example_id"] == "echo-0-0"
-            result = client.step({"content": word_of(first.observation)})
-            assert (result.done, result.reward) == (True, 1.0)
-            assert result.observation["verdict"]["components"]["exact"] == 1.0
-            client.reset(index=1)
-            assert client.step({"content": "wrong"}).reward == 0.0
+        yield url
+
+
+def test_cli_serves_an_env_that_openenvs_sync_client_plays(echo_server):
+    with GenericEnvClient(base_url=echo_server).sync() as client:
+        first = client.reset(index=0)
+        assert first.done is False and first.reward is None
+        assert first.observation["example_id"] == "echo-0-0"
+        result = client.step({"content": word_of(first.observation)})
+        assert (result.done, result.reward) == (True, 1.0)
+        assert result.observation["verdict"]["components"]["exact"] == 1.0
+        client.reset(index=1)
+        assert client.step({"content": "wrong"}).reward == 0.0
+
+
+def test_served_episodes_score_like_envsdk_verify_on_the_same_rows(echo_server, tmp_path):
+    """Parity: the OpenEnv face scores through the same spine as `envsdk verify` (docs/architecture.md)."""
+    from envsdk.cli.main import main
+
+    rows = envsdk.load_environment("toy-echo").rows()[:4]
+    words = [word_of({"messages": [{"content": r["prompt"]}]}) for r in rows]
+    completions = [words[0], "wrong", "", f"{words[3]} {words[3]}"]
+    with GenericEnvClient(base_url=echo_server).sync() as client:
+        served = []
+        for index, completion in enumerate(completions):
+            client.reset(index=index)
+            served.append(client.step({"content": completion}).observation["verdict"])
+    src, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text("".join(json.dumps({**r, "completion": c}) + "\n" for r, c in zip(rows, completions)))
+    assert main(["verify", "toy-echo", "--input", str(src), "--output", str(out), "--workers", "1"]) == 0
+    verified = [json.loads(line) for line in out.read_text().splitlines()]
+    fields = ("reward", "passed", "error", "components")
+    assert [{k: v[k] for k in fields} for v in served] == [{k: v[k] for k in fields} for v in verified]
+    assert [v["reward"] for v in served] == [1.0, 0.0, 0.0, 0.0]
 
 
 def test_health_schema_and_metadata_endpoints_describe_the_env():

@@ -24,8 +24,10 @@ class _VerifierActor:
     actor (so a hung row is flagged by its deadline, as in the local pool), others the actor's loop."""
 
     def __init__(self, spec: EnvSpec, factory: Callable | None, timeout_s: float):
-        from ..registry import rebuild_environment
+        from ..registry import rebuild_environment, register_environment
 
+        if factory is not None:  # the actor's own worker pool looks the environment up by name
+            register_environment(spec.name, factory)
         self.executor = Executor(rebuild_environment(spec, factory), mode="auto", workers=1, timeout_s=timeout_s)
 
     async def score(self, rows: list[dict], completions: list[Text], states: list[dict]) -> list[dict]:

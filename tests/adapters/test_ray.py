@@ -66,3 +66,23 @@ def test_a_batch_scorer_on_ray_gives_the_local_scorer_results(ray_local):
     local, remote = asyncio.run(both())
     assert remote.rewards == local.rewards and remote.advantages == local.advantages
     assert remote.rewards[2] is None and remote.advantages[2] == 0.0
+
+
+def test_a_hung_row_on_ray_is_flagged_by_its_deadline_and_the_actor_keeps_scoring(ray_local):
+    from envsdk.registry import register_environment
+
+    from tests.core.sample_envs import load_misbehaving
+
+    register_environment("ray-misbehaving", load_misbehaving)
+    env = envsdk.load_environment("ray-misbehaving")
+
+    async def run():
+        async with RayExecutor(env, num_actors=1, timeout_s=1.0) as remote:
+            hung = await remote.score_group([{"answer": "x"}], ["hang"])
+            after = await remote.score_group([{"answer": "x"}], ["x"])
+            return hung, after
+
+    (hung,), (after,) = asyncio.run(run())
+    assert (hung.timed_out, hung.reward, hung.passed) == (True, 0.0, None)
+    assert hung.error.startswith("verification timed out after 1")
+    assert (after.reward, after.error, after.timed_out) == (1.0, None, False)

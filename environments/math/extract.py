@@ -9,6 +9,7 @@ Prose with no commitment (truncated reasoning, a trailing calculation) has commi
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -272,6 +273,21 @@ def _last_sentence(text: str) -> str:
     return text[max(ends) :].strip() if ends else text.strip()
 
 
+def _json_answer(text: str) -> str | None:
+    """The `answer` field of a completion that is one JSON object (`{"answer": "12"}`): an explicit anchor."""
+    body = text.strip().removeprefix("```json").removeprefix("```").removesuffix("```").strip()
+    if not (body.startswith("{") and body.endswith("}")):
+        return None
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    value = data.get("answer", data.get("final_answer")) if isinstance(data, dict) else None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    return str(value).strip() or None
+
+
 def extract_answer(text: str, *, require_commit: bool = False) -> Extraction:
     """The committed final answer of a completion; with `require_commit=True` only boxes and anchors count."""
     boxes, unclosed = find_boxes(text)
@@ -287,6 +303,9 @@ def extract_answer(text: str, *, require_commit: bool = False) -> Extraction:
         return Extraction(anchored, "anchor", context=line)
     if anchors:
         return Extraction(None, "anchor", "answer anchor with no value after it")
+    json_answer = _json_answer(text)
+    if json_answer is not None:
+        return Extraction(json_answer, "anchor", context=json_answer)
     if require_commit:
         return Extraction(None, "none", "no committed final answer (no \\boxed{} or answer anchor)")
     if is_bare_answer(text):

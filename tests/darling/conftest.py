@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
 
 import pytest
+
+from tests.helpers.http import Answer, LoopbackHTTP
 
 DATA = Path(__file__).parents[2] / "../shared/data/novelty-bench/classifier_train.jsonl"
 
@@ -56,36 +56,19 @@ def tiny_bert_classifier(tmp_path_factory) -> Path:
     return build_tiny_classifier(tmp_path_factory.mktemp("bert"), "bert")
 
 
-class Loopback:
+class Loopback(LoopbackHTTP):
     """A real HTTP server on 127.0.0.1 answering JSON POSTs with `handler(path, body) -> (status, body)`."""
 
     def __init__(self, handler: Callable[[str, dict], tuple[int, dict]]):
         self.requests: list[tuple[str, dict]] = []
-        outer = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 (http.server's naming)
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                outer.requests.append((self.path, body))
-                status, reply = handler(self.path, body)
-                data = json.dumps(reply).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+        def answer(path: str, raw: bytes) -> Answer:
+            body = json.loads(raw)
+            self.requests.append((path, body))
+            status, reply = handler(path, body)
+            return Answer(status, json.dumps(reply).encode())
 
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(answer)
 
 
 @pytest.fixture

@@ -6,8 +6,9 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
+
+from tests.helpers.http import Answer, LoopbackHTTP
 
 Responder = Callable[[dict], dict]
 
@@ -35,57 +36,41 @@ class FakeOpenAI:
     def __init__(self, respond: Responder, *, failures: list[Failure] = (), finish_reason: str = "stop"):
         self.requests: list[dict] = []
         self.arrivals: list[float] = []
-        pending = list(failures)
-        lock = threading.Lock()
-        outer = self
+        self._pending = list(failures)
+        self._lock = threading.Lock()
+        self._respond, self._finish_reason = respond, finish_reason
+        self._http: LoopbackHTTP | None = None
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 (http.server naming)
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                with lock:
-                    outer.arrivals.append(time.monotonic())
-                    failure = pending.pop(0) if pending else None
-                if self.path != "/v1/chat/completions":
-                    return self._send(404, b'{"detail": "Not Found"}')
-                if failure is not None:
-                    return self._send(failure.status, failure.body.encode(), failure.headers)
-                outer.requests.append(body)
-                payload = {
-                    "id": "x",
-                    "object": "chat.completion",
-                    "choices": [{"index": 0, "message": respond(body), "finish_reason": finish_reason}],
-                    "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
-                }
-                self._send(200, json.dumps(payload).encode())
-
-            def _send(self, status: int, payload: bytes, headers: dict[str, str] | None = None) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+    def _answer(self, path: str, raw: bytes) -> Answer:
+        with self._lock:
+            self.arrivals.append(time.monotonic())
+            failure = self._pending.pop(0) if self._pending else None
+        if path != "/v1/chat/completions":
+            return Answer(404, b'{"detail": "Not Found"}')
+        if failure is not None:
+            return Answer(failure.status, failure.body.encode(), {"Content-Type": "application/json", **failure.headers})
+        body = json.loads(raw)
+        self.requests.append(body)
+        payload = {
+            "id": "x",
+            "object": "chat.completion",
+            "choices": [{"index": 0, "message": self._respond(body), "finish_reason": self._finish_reason}],
+            "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
+        }
+        return Answer(200, json.dumps(payload).encode())
 
     @property
     def root(self) -> str:
         """The server without `/v1` (a common misconfiguration: every request is a 404)."""
-        return f"http://127.0.0.1:{self.server.server_port}"
+        return self._http.url
 
     @property
     def base_url(self) -> str:
         return f"{self.root}/v1"
 
     def __enter__(self) -> FakeOpenAI:
-        self.thread.start()
+        self._http = LoopbackHTTP(self._answer)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._http.close()

@@ -3,8 +3,8 @@
 reasoning-gym's inherited `ProceduralDataset.score_answer` pays `len(gold) / len(answer)` whenever the gold is
 a substring of the answer, and many families' own scorers pay small partial credit (a position match, a format
 bonus, a closeness score) to answers that are not attempts at the answer: `envsdk audit` measured hedges,
-enumerations (`0, 1, 2, ..., 100`), the echoed prompt and answers buried in filler earning 0.005-0.46 (docs/interop.md,
-"Scoring policy"). Under GRPO any positive reward against a group of zeros is a full positive advantage, so
+enumerations (`0, 1, 2, ..., 100`), the echoed prompt and answers buried in filler earning 0.005-0.46
+(docs/interop.md, "Scoring policy"). Under GRPO any positive reward against a group of zeros is a full positive advantage, so
 these are reinforced. The policies:
 
 - "binary" (default): 1.0 when the answer is one committed answer the family's scorer gives full credit, else 0.
@@ -15,8 +15,9 @@ these are reinforced. The policies:
 
 A committed answer: non-empty; where the reference answer is one number, one number (`3 or 5`, `3, 4, 5`);
 and no alternatives (`X or Y`) unless the reference answer itself says "or". Nine families' own scorers
-accept `<gold> or <wrong>` at 1.0 (time_intervals reads the first token, spell_backward compares positions). An answer the family's own parser refuses
-with ValueError (prime_factorization on prose) is a wrong answer, not a verifier error to abstain on.
+accept `<gold> or <wrong>` at 1.0 (time_intervals reads the first token, spell_backward compares positions).
+An answer the family's own parser refuses with ValueError (prime_factorization on prose) is a wrong answer,
+not a verifier error to abstain on.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ set -euo pipefail
 VENV="${1:-${ENVSDK_VERL_VENV:-/tmp/verl-venv}}"
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
 
-if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c "import verl, envsdk, pyseccomp" 2>/dev/null; then
+if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c "import verl, envsdk, pyseccomp, math_verify" 2>/dev/null; then
   echo "verl venv ready: $VENV"; exit 0
 fi
 python3 -m venv "$VENV"
@@ -23,5 +23,7 @@ else
 fi
 "${PIP[@]}" "verl==0.9.1" cachetools fastapi uvicorn pytest pytest-timeout "pydantic>=2.5" "httpx>=0.25" "tqdm>=4.60" \
   "cloudpickle>=2" "pyseccomp>=0.1"  # envsdk's own dependencies and its sandbox extra (the code env)
+# The math env needs math-verify; its antlr4_9_3 extra matches the antlr runtime that verl's hydra pins.
+"${PIP[@]}" "math-verify[antlr4_9_3]>=0.7"
 "${PIP[@]}" --no-deps --no-build-isolation -e "$REPO"
 "$VENV/bin/python" -c "import verl, envsdk; print('verl', verl.__version__, 'ready in', '$VENV')"

@@ -20,7 +20,6 @@ from .rollouts import ADVANTAGES, FINAL_REWARDS, FLAGGED, PASS_AT_K, RAW_REWARDS
 
 ALL = ("math", "code", "partial")
 TWINS = tuple(faces.TOOL_TWINS)
-NO_MATH = ("code", "partial")
 # Which quantities each face shows, for which sets (a face that does not show something is not asked for it):
 #   raw: the verifier's own rewards; flagged: which rollouts it reports as verifier failures; rewards: what a
 #   trainer receives; advantages; pass@k.
@@ -29,9 +28,8 @@ COVERAGE: dict[str, dict[str, tuple[str, ...]]] = {
     "eval": {"raw": (), "flagged": (), "rewards": (), "advantages": (), "pass_at_k": ("partial",)},
     "trl_reward_funcs": {"raw": (), "flagged": ALL, "rewards": ALL, "advantages": (), "pass_at_k": ()},
     "trl_environment_factory": {"raw": (), "flagged": TWINS, "rewards": TWINS, "advantages": (), "pass_at_k": ()},
-    # pass@k from its `acc`, failures from `envsdk_error`. No math: the math environment needs math-verify,
-    # whose antlr runtime (4.13) verl's hydra pin (4.9) excludes from the verl venv.
-    "verl": {"raw": (), "flagged": NO_MATH, "rewards": NO_MATH, "advantages": (), "pass_at_k": NO_MATH},
+    # pass@k from its `acc`, failures from `envsdk_error` (the verl venv has math-verify with antlr 4.9.3).
+    "verl": {"raw": (), "flagged": ALL, "rewards": ALL, "advantages": (), "pass_at_k": ALL},
     "server": {"raw": ALL, "flagged": ALL, "rewards": ALL, "advantages": (), "pass_at_k": ALL},
     "trainer": {"raw": ALL, "flagged": ALL, "rewards": ALL, "advantages": ALL, "pass_at_k": ALL},
     "ray": {"raw": ALL, "flagged": ALL, "rewards": ALL, "advantages": ALL, "pass_at_k": ALL},

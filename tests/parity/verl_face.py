@@ -1,8 +1,7 @@
 """The parity rollouts through verl's reward loop with `EnvsdkRewardManager`, inside the verl venv.
 
 Run by faces.verl_face: `VENV/bin/python tests/parity/verl_face.py` prints one JSON line
-{set: {"rewards": [...], "acc": [...], "error": [...]}} for every set whose environment loads in that venv
-(not math: math-verify's antlr runtime cannot be installed beside verl's).
+{set: {"rewards": [...], "acc": [...], "error": [...]}} for every set whose environment loads in that venv.
 """
 
 import asyncio

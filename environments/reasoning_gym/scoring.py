@@ -4,8 +4,8 @@ reasoning-gym's inherited `ProceduralDataset.score_answer` pays `len(gold) / len
 a substring of the answer, and many families' own scorers pay small partial credit (a position match, a format
 bonus, a closeness score) to answers that are not attempts at the answer: `envsdk audit` measured hedges,
 enumerations (`0, 1, 2, ..., 100`), the echoed prompt and answers buried in filler earning 0.005-0.46
-(docs/interop.md, "Scoring policy"). Under GRPO any positive reward against a group of zeros is a full positive advantage, so
-these are reinforced. The policies:
+(docs/interop.md, "Scoring policy"). Under GRPO any positive reward against a group of zeros is a full
+positive advantage, so these are reinforced. The policies:
 
 - "binary" (default): 1.0 when the answer is one committed answer the family's scorer gives full credit, else 0.
   For families that inherit the substring scorer, full credit is `answer == gold` (reasoning-gym's own 1.0 rule).

@@ -4,8 +4,8 @@
 
 Each envsdk row becomes a task (`prompt`, `system_prompt`, `id`; the whole row rides in `row`). The task's
 one reward, `envsdk`, is the environment's rubric on the trace's final reply, scored through the spine
-(`envsdk.scoring.BatchScorer`, inline executor: same row validation and verdicts as `envsdk verify`), and its components are
-recorded as verifiers metrics (`envsdk/<component>`), zero-weight ones included. Multi-turn and tool
+(`envsdk.scoring.BatchScorer`, inline executor: same row validation and verdicts as `envsdk verify`), and its
+components are recorded as verifiers metrics (`envsdk/<component>`), zero-weight ones included. Multi-turn and tool
 environments do not map: their loop and tools stay in envsdk (verifiers' harness would run the model).
 """
 

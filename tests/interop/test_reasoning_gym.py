@@ -88,7 +88,7 @@ CHAIN_SUM_GOLD = "-14282"  # chain_sum, seed 0, size 2, row 0: 1663 - 5242 - 937
     (f"7 or {CHAIN_SUM_GOLD}", "several numbers where the answer is one number"),             # hedge, gold last
     (", ".join(str(n) for n in range(-14290, -14270)), "several numbers where the answer is one number"),  # enumeration
     ("1663 - 5242 - 9376 - 8961 + 7634 = -14282", "several numbers where the answer is one number"),  # echoed prompt
-    (f"The answer is {CHAIN_SUM_GOLD} for sure", "no full credit"),                           # gold inside a longer answer
+    (f"The answer is {CHAIN_SUM_GOLD} for sure", "no full credit"),  # gold inside a longer answer
     ("", "empty answer"),
 ])
 def test_a_hedge_enumeration_echo_or_buried_gold_earns_nothing(answer, reason):

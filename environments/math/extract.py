@@ -1,7 +1,8 @@
 """Find the committed final answer in a completion (policy: docs/math.md, "What counts as an answer").
 
 In order: the last `\\boxed{}` (several adjacent boxes are kept together as a group), an answer anchor
-("The final answer is", "Answer:", "####") — which wins when it comes after the last box — then, unless
+("The final answer is", "Answer:", "####") — which wins when it comes after the last box — the `answer` field of a
+completion that is one JSON object, then, unless
 `require_commit=True`, a completion that is nothing but an answer (`0.75`, `$\\frac25$`, `y = 7`) and a final
 statement ("Hence the probability is \\(\\frac{3}{8}\\).", from which the value is taken, never the sentence).
 Prose with no commitment (truncated reasoning, a trailing calculation) has committed to nothing.
@@ -51,7 +52,7 @@ _BOUND = re.compile(
 )
 _DECLARE = re.compile(r"\b(?:is|are|equals|that|get|obtain|have|find)\b|:", re.IGNORECASE)
 _SHORT_WORDS = {"is", "of", "to", "it", "we", "be", "so", "as", "an", "at", "by", "if", "on", "no", "do", "my", "me",
-                "he", "us", "up", "go", "am"}
+                "he", "us", "up", "go"}
 _WORD = re.compile(r"(?<![\\a-zA-Z])[A-Za-z]{2,}")
 # Words a bare answer may carry besides its value: units, percent words, connectives of a list.
 _ANSWER_WORDS = {

@@ -4,7 +4,8 @@ In order: the last `\\boxed{}` (several adjacent boxes are kept together as a gr
 ("The final answer is", "Answer:", "####") — which wins when it comes after the last box — the `answer` field of a
 completion that is one JSON object, then, unless `require_commit=True`, a completion that is nothing but an answer
 (`0.75`, `$\\frac25$`, `y = 7`) and a final statement ("Hence the probability is \\(\\frac{3}{8}\\).", from
-which the value is taken, never the sentence). Prose with no commitment (truncated reasoning, a trailing calculation) has committed to nothing.
+which the value is taken, never the sentence). Prose with no commitment (truncated reasoning, a trailing
+calculation) has committed to nothing.
 """
 
 from __future__ import annotations

@@ -108,6 +108,9 @@ def _experiment_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-steps", type=int, default=None, help=f"RL steps per run (default: {ExperimentConfig.max_steps})")
     p.add_argument("--task", action="append", default=None, help="toy task (default: toy-even and toy-even-mod)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (default: 1)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="a GRPOConfig field for every run, e.g. num_generations=8 (VALUE is JSON, else a string)")
+    p.add_argument("--warm-start-steps", type=int, help="supervised steps of the tiny base policy's warm start")
     p.add_argument("--no-progress", action="store_true", help="no progress bars (ours or the libraries')")
     return p
 
@@ -122,6 +125,10 @@ def _experiment(argv: list[str]) -> int:
         config.max_steps = args.max_steps
     if args.task:
         config.tasks = tuple(args.task)
+    settings = _pairs(args.set, "--set")
+    if args.warm_start_steps is not None:
+        settings["tiny"] = TinyConfig(warm_start_steps=args.warm_start_steps)
+    config.overrides = {task: {**config.overrides.get(task, {}), **settings} for task in config.tasks}
     summary = run_experiment(config)
     for task, result in summary["tasks"].items():
         print(f"{task}: " + json.dumps(result["verdict"], sort_keys=True))

@@ -1,6 +1,6 @@
 """The README's commands that had no end-to-end test, run as written (subprocesses, loopback, tiny settings):
 `webqa serve-corpus`, `sandbox serve`, `serve --transform darling`, `darling train-classifier`, `train`
-without `--output`, and `train --model` with a local model."""
+without `--output`, `train --model` with a local model and `train experiment`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Iterator
 
 import httpx
+import pytest
 
 from tests.helpers.asgi import closed_port, serve_command
 from tests.helpers.cli import COMMAND, envsdk, read_jsonl, write_jsonl
@@ -71,6 +72,7 @@ def test_serve_with_the_darling_transform_scores_whole_groups():
     assert answer["scores"] == [1.0, 1.0, 0.0] and answer["extra_logs"]["partial_group_rate"] == 0.0
 
 
+@pytest.mark.slow
 def test_darling_train_classifier_on_a_tiny_set_writes_weights_and_log(tmp_path):
     story, other = "A keeper found a map in a bottle. " * 4, "Bread needs flour, water and yeast. " * 4
     pairs = write_jsonl(tmp_path / "pairs.jsonl", [
@@ -96,6 +98,7 @@ def steps(run: Path) -> list[tuple[int, bool]]:
     return [(line["step"], line.get("eval", False)) for line in read_jsonl(run / "metrics.jsonl")]
 
 
+@pytest.mark.slow
 def test_train_without_output_writes_a_named_run_directory(tmp_path):
     result = envsdk("train", "--env", "toy-even", "--transform", "darling", "--warm-start-steps", "2", *TINY,
                     cwd=tmp_path)
@@ -108,6 +111,7 @@ def test_train_without_output_writes_a_named_run_directory(tmp_path):
     assert json.loads((run / "run.json").read_text())["config"]["transforms"] == ["darling"]
 
 
+@pytest.mark.slow
 def test_train_with_a_local_model(tmp_path):
     from transformers import GPT2Config, GPT2LMHeadModel
 
@@ -123,3 +127,17 @@ def test_train_with_a_local_model(tmp_path):
     assert result.stderr.splitlines()[:1] == [f"envsdk train: writing the run to {out}"]
     assert steps(out) == [(1, False), (1, True)]
     assert json.loads((out / "run.json").read_text())["config"]["model"] == str(tmp_path / "model")
+
+
+@pytest.mark.slow
+def test_train_experiment_with_tiny_settings_writes_summary_and_plot(tmp_path):
+    out = tmp_path / "exp"
+    result = envsdk("train", "experiment", "--output", str(out), "--task", "toy-even", "--max-steps", "1",
+                    "--warm-start-steps", "2", "--set", "num_generations=4", "--set", "eval_samples=4",
+                    "--set", "eval_k=[1,4]", "--set", "eval_limit=2", "--no-progress")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == f"wrote {out}/summary.json and {out}/darling_vs_grpo.png"
+    toy = json.loads((out / "summary.json").read_text())["tasks"]["toy-even"]
+    assert (toy["base"]["step"], toy["grpo"]["step"], toy["darling"]["step"]) == (0, 1, 1)
+    assert toy["verdict"]["largest_k"] == 4
+    assert (out / "darling_vs_grpo.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

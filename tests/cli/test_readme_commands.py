@@ -100,12 +100,17 @@ def steps(run: Path) -> list[tuple[int, bool]]:
 
 @pytest.mark.slow
 def test_train_without_output_writes_a_named_run_directory(tmp_path):
-    result = envsdk("train", "--env", "toy-even", "--transform", "darling", "--warm-start-steps", "2", *TINY,
+    with_bars = [arg for arg in TINY if arg != "--no-progress"]
+    result = envsdk("train", "--env", "toy-even", "--transform", "darling", "--warm-start-steps", "2", *with_bars,
                     cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    match = re.fullmatch(r"envsdk train: writing the run to (runs/toy-even-darling-\d{8}-\d{6})",
-                         result.stderr.splitlines()[0])
+    lines = result.stderr.splitlines()
+    match = re.fullmatch(r"envsdk train: writing the run to (runs/toy-even-darling-\d{8}-\d{6})", lines[0])
     assert match, result.stderr
+    # what it does before its bar, and no library's warnings on a default run
+    assert lines[1:3] == ["envsdk train: loading environment toy-even",
+                          "envsdk train: warm start: 2 supervised steps of the tiny policy on toy-even's examples"]
+    assert not [line for line in lines if "warn" in line.lower() or line.startswith("[")], result.stderr
     run = tmp_path / match.group(1)
     assert steps(run) == [(1, False), (1, True)]
     assert json.loads((run / "run.json").read_text())["config"]["transforms"] == ["darling"]
@@ -124,7 +129,7 @@ def test_train_with_a_local_model(tmp_path):
     out = tmp_path / "run"
     result = envsdk("train", "--env", "toy-even", "--model", str(tmp_path / "model"), "--output", str(out), *TINY)
     assert result.returncode == 0, result.stderr
-    assert result.stderr.splitlines()[:1] == [f"envsdk train: writing the run to {out}"]
+    assert result.stderr.splitlines() == [f"envsdk train: writing the run to {out}"]  # --no-progress: no bars at all
     assert steps(out) == [(1, False), (1, True)]
     assert json.loads((out / "run.json").read_text())["config"]["model"] == str(tmp_path / "model")
 

@@ -43,11 +43,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def run_file(args: argparse.Namespace) -> RunResult:
-    """Run the file; any failure of the sandbox itself becomes a sandbox_error result, not a crash."""
+    """Run the file; any failure of the sandbox itself becomes a sandbox_error result, not a crash. A FILE or
+    --stdin that cannot be read is the caller's mistake: the OSError reaches `envsdk`'s one-line error (exit 2)."""
+    code = args.file.read_text()
+    stdin = args.stdin.read_bytes() if args.stdin else b""
     start = time.monotonic()
     try:
-        code = args.file.read_text()
-        stdin = args.stdin.read_bytes() if args.stdin else b""
         from .sandbox import Sandbox
 
         with Sandbox(backend=args.backend, tier=args.tier, python=args.python, packages=args.packages) as sb:

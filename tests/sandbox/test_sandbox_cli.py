@@ -48,9 +48,12 @@ def test_failing_program_still_exits_zero(capsys, tmp_path):
     assert (rc, res["status"], res["exit_code"], res["tier"]) == (0, "error", 7, "1-fast")
 
 
-def test_missing_file_is_a_sandbox_error_not_a_crash(capsys, tmp_path):
-    rc, res = run_cli(capsys, "run", str(tmp_path / "absent.py"))
-    assert rc == 0 and res["status"] == "sandbox_error"
+def test_a_missing_file_is_the_callers_mistake_one_line_and_exit_2(capsys, tmp_path):
+    from envsdk.cli.main import main as envsdk_main
+
+    assert envsdk_main(["sandbox", "run", str(tmp_path / "absent.py")]) == 2
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", f"envsdk sandbox: error: No such file or directory: {tmp_path}/absent.py\n")
 
 
 def test_module_entry_point_works_as_a_subprocess(tmp_path):

@@ -87,23 +87,24 @@ except OSError as exc:
 
 # -- 1. forced fallback ------------------------------------------------------------------------------
 
-def test_refused_user_namespaces_fall_back_to_tier_2_with_the_real_reason(outside_file):
+@pytest.mark.parametrize(("fast", "tier"), [(False, "2"), (True, "2-fast")])
+def test_refused_user_namespaces_fall_back_to_tier_2_with_the_real_reason(outside_file, fast, tier):
     result = caller_json(f"""
         import json, warnings
         from envsdk_sandbox import Sandbox
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            sb = Sandbox(python={reachable_python()!r})
+            sb = Sandbox(fast={fast}, python={reachable_python()!r})
         with sb:
             run = sb.run({OPEN_AND_SOCKET!r}, argv=[{str(outside_file)!r}])
         print(json.dumps({{"tier": sb.tier, "warnings": [str(w.message) for w in caught],
                           "run": run.model_dump()}}))
     """, refuse_userns=True)
-    assert result["tier"] == "2"
+    assert result["tier"] == tier
     (fallback,) = [w for w in result["warnings"] if "WEAK tier 2" in w]
     assert fallback.startswith("envsdk sandbox: tier 1: ")
     assert "unshare: Operation not permitted" in fallback  # the kernel's refusal, not a generic phrase
-    assert result["run"]["status"] == "ok" and result["run"]["tier"] == "2"
+    assert result["run"]["status"] == "ok" and result["run"]["tier"] == tier
     assert result["run"]["stdout"] == "open EACCES\nsocket EAFNOSUPPORT\n"
 
 

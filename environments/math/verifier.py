@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from .budget import DEFAULT_COMPARE_BUDGET_S, compare_budget
 from .compare import elements_equal
 from .extract import extract_answer, find_boxes, trailing_box_group, unwrap_boxes
 from .guard import GuardError, check_answer
@@ -175,11 +176,13 @@ def verify_answer(
     *,
     max_completion_chars: int = MAX_COMPLETION_CHARS,
     require_commit: bool = False,
+    compare_budget_s: float | None = DEFAULT_COMPARE_BUDGET_S,
 ) -> MathResult:
     """Judge one completion against a gold answer (LaTeX allowed in both).
 
     `require_commit=True` credits only a `\\boxed{}` or an answer anchor ("The final answer is"), for RL
     formats that demand one; the default also reads a bare answer and a concluding statement (docs/math.md).
+    A comparison that runs past `compare_budget_s` seconds counts as wrong (see `budget.py`).
     """
     if len(completion) > max_completion_chars:
         return _refused(f"completion too long: {len(completion)} characters (limit {max_completion_chars})", None)
@@ -201,7 +204,8 @@ def verify_answer(
     if _is_echo(answer, gold_answer.text, question):
         return _refused("answer echoes the question", answer)
     try:
-        equal = answers_equal(gold_answer, answer)
+        with compare_budget(compare_budget_s):
+            equal = answers_equal(gold_answer, answer)
     except GuardError as exc:
         return _refused(f"refused: {exc}", answer[:200])
     if equal:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import glob
 import json
 import os
+import stat
 import subprocess
 from dataclasses import dataclass, field
 
@@ -37,7 +38,10 @@ with open("/proc/self/maps") as fh:
         parts = line.split(None, 5)
         if len(parts) == 6 and parts[5].startswith("/") and " (deleted)" not in parts[5]:
             maps.add(parts[5].strip())
-sites = set(site.getsitepackages([sys.prefix, sys.base_prefix, sys.exec_prefix]))
+exe_dir = os.path.dirname(os.path.abspath(sys.executable))  # a venv's prefix is set by site.venv(), skipped by -S
+venv = [os.path.dirname(exe_dir)] if any(os.path.isfile(os.path.join(d, "pyvenv.cfg"))
+                                         for d in (exe_dir, os.path.dirname(exe_dir))) else []
+sites = set(site.getsitepackages([sys.prefix, sys.base_prefix, sys.exec_prefix, *venv]))
 sites |= {sysconfig.get_path(k) for k in ("purelib", "platlib")} | {site.getusersitepackages()}
 core = [p for p in sys.path if p and p not in sites]
 libdir = sysconfig.get_config_var("LIBDIR")  # libraries extension modules load later (a conda/pyenv prefix's lib)
@@ -56,7 +60,8 @@ for name in json.loads(sys.argv[1]):
         packages[name] = list(spec.submodule_search_locations)
     else:
         packages[name] = [spec.origin] if spec.origin and os.path.isabs(spec.origin) else []
-print(json.dumps({"executable": sys.executable, "core": core, "sites": sorted(sites), "libs": sorted(maps),
+print(json.dumps({"executable": sys.executable, "version": sys.version.split()[0], "core": core,
+                  "sites": sorted(sites), "libs": sorted(maps),
                   "libdir": libdir if libdir and os.path.isdir(libdir) else None, "packages": packages}))
 """
 
@@ -72,12 +77,14 @@ class View:
     `entries`: (path, "link", target) | (path, "dir" | "file", None), parents before children.
     `hidden`: directories shown empty. `shown`: paths shown again inside a hidden directory.
     `sys_path`: the import path of a fast-path program (stdlib, lib-dynload, the declared packages' dirs).
+    `version`: the interpreter's Python version (e.g. "3.11.2").
     """
 
     entries: list[tuple[str, str, str | None]] = field(default_factory=list)
     hidden: list[str] = field(default_factory=list)
     shown: list[str] = field(default_factory=list)
     sys_path: list[str] = field(default_factory=list)
+    version: str = ""
 
     def to_config(self) -> dict:
         return {"entries": self.entries, "hidden": self.hidden, "shown": self.shown}
@@ -85,6 +92,21 @@ class View:
 
 def _under(path: str, roots: list[str]) -> bool:
     return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
+
+
+def reachable_by_others(path: str) -> bool:
+    """True when a uid unrelated to the files' owners (tier 2's per-run uid) can execute `path`: every
+    directory above it, as named and as resolved, searchable by others, and the file executable by others."""
+    named, real = os.path.abspath(path), os.path.realpath(path)
+    try:
+        dirs = {os.path.dirname(named), os.path.dirname(real)}
+        while any(d != "/" for d in dirs):
+            if not all(os.stat(d).st_mode & stat.S_IXOTH for d in dirs):
+                return False
+            dirs = {os.path.dirname(d) for d in dirs}
+        return bool(os.stat(real).st_mode & stat.S_IXOTH)
+    except OSError:
+        return False
 
 
 def probe(python: str, packages: list[str] | None = None) -> dict:
@@ -107,7 +129,7 @@ def interpreter_view(python: str, packages: list[str] | None = None, *, all_pack
     missing = [name for name, where in info["packages"].items() if where is None]
     if missing:
         raise ViewError(f"declared package(s) {', '.join(missing)} not importable by {python}")
-    view = View()
+    view = View(version=info["version"])
     visible: list[str] = []  # resolved roots of what is shown
 
     def add(path: str) -> None:

@@ -24,7 +24,7 @@ import warnings
 from pathlib import Path
 
 from ._cgroups import Cgroup, CgroupPool
-from ._view import View, ViewError, interpreter_view
+from ._view import View, ViewError, interpreter_view, reachable_by_others
 from .backend import BackendOptions
 from .models import Limits
 from .process import SandboxProcess
@@ -166,6 +166,19 @@ def default_python() -> str:
     return sys.executable
 
 
+def system_python(avoid: str) -> str | None:
+    """A python3 on BASE_ENV's PATH that tier 2's per-run uid can execute (not `avoid`), the caller's
+    own major.minor first (so that the stdlib behaves the same)."""
+    names = (f"python{sys.version_info.major}.{sys.version_info.minor}", "python3")
+    for name in names:
+        for directory in BASE_ENV["PATH"].split(":"):
+            candidate = os.path.join(directory, name)
+            if (os.path.isfile(candidate) and os.path.realpath(candidate) != os.path.realpath(avoid)
+                    and reachable_by_others(candidate)):
+                return candidate
+    return None
+
+
 class EmbeddedBackend:
     """Picks and probes a tier, then runs programs through a warm fork server."""
 
@@ -174,11 +187,12 @@ class EmbeddedBackend:
     def __init__(self, tier: int | None = None, fast: bool = False, python: str | None = None,
                  name: str = "embedded", packages: list[str] | str = ()) -> None:
         self.name = name
+        self.python_given = python is not None
         self.python = python or default_python()
         self.fast = fast
+        self.packages = packages
         try:
-            self.view = interpreter_view(self.python, [] if packages == "all" else list(packages),
-                                         all_packages=packages == "all")
+            self.view = self._view(self.python)
         except ViewError as exc:
             raise SandboxUnavailable(str(exc)) from None
         self.uid = NOBODY if os.geteuid() == 0 else None
@@ -193,19 +207,54 @@ class EmbeddedBackend:
         self.tier_num = self._select(tier)
         self.tier = f"{self.tier_num}-fast" if fast else str(self.tier_num)
 
+    def _view(self, python: str) -> View:
+        packages = self.packages
+        return interpreter_view(python, [] if packages == "all" else list(packages), all_packages=packages == "all")
+
     def _select(self, tier: int | None) -> int:
         wanted = [tier] if tier is not None else [1, 2]
         errors = []
         for t in wanted:
+            try:
+                swapped = self._reachable_python() if t == 2 else ""
+            except SandboxUnavailable as exc:
+                errors.append(f"tier {t}: {exc}")
+                continue
             problem = self._start(t)
             if problem is None:
                 if t == 2 and tier is None:
                     warnings.warn("envsdk sandbox: " + errors[0] + "; running at WEAK tier 2 (" + TIER2_LIMITS +
-                                  "). See docs/sandbox.md.", RuntimeWarning, stacklevel=4)
+                                  ")" + swapped + ". See docs/sandbox.md.", RuntimeWarning, stacklevel=4)
+                elif swapped:
+                    warnings.warn("envsdk sandbox: tier 2 runs" + swapped + ".", RuntimeWarning, stacklevel=4)
                 return t
             errors.append(f"tier {t}: {problem}")
         raise SandboxUnavailable("no embedded sandbox tier works here: " + "; ".join(errors) +
                                  ". Use backend='docker', or tier=3 to run WITHOUT isolation.")
+
+    def _reachable_python(self) -> str:
+        """As root, tier 2 runs each program as an unprivileged per-run uid, which must be able to execute
+        the interpreter. When python= was not given and the default one is out of its reach (pyenv under
+        a 0700 /root), switch to a system python3 it can reach, with that interpreter's own view (the
+        declared packages must be installed for it: never run without them). Returns the warning's
+        clause naming the switch ("" when none); raises SandboxUnavailable when no interpreter fits."""
+        if self.python_given or self.uid is None or reachable_by_others(self.python):
+            return ""
+        default, why = self.python, "a parent directory is not searchable by the per-run uid"
+        substitute = system_python(avoid=default)
+        if substitute is None:
+            raise SandboxUnavailable(f"cannot run {default} ({why}) and no python3 on {BASE_ENV['PATH']} is "
+                                     "reachable either; pass python= an interpreter every user can execute")
+        try:
+            view = self._view(substitute)
+        except ViewError as exc:
+            raise SandboxUnavailable(f"cannot run {default} ({why}), and the reachable {substitute} does not "
+                                     f"fit: {exc}; install them for it or pass python=") from None
+        self.python, self.view = substitute, view
+        packages = ("packages='all' shows its installed packages, not yours" if self.packages == "all" else
+                    "the declared packages are its own installs, whose versions may differ from yours"
+                    if self.packages else "stdlib only")
+        return f" with {substitute} (Python {view.version}) instead of {default} ({why}; {packages})"
 
     def _start(self, tier: int) -> str | None:
         """Start a server at `tier` and probe it with a trivial program; return the problem or None."""

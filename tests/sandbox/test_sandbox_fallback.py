@@ -44,15 +44,15 @@ def reachable_python() -> str:
     return python
 
 
-def caller(body: str, *, refuse_userns: bool = False) -> subprocess.Popen:
+def caller(body: str, *, refuse_userns: bool = False, python: str = sys.executable) -> subprocess.Popen:
     """Start a caller process running `body` (after REFUSE_USERNS when asked); its stdout is a pipe."""
     script = (REFUSE_USERNS if refuse_userns else "") + textwrap.dedent(body)
-    return subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    return subprocess.Popen([python, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             cwd=Path(__file__).parents[2], text=True)
 
 
-def caller_json(body: str, *, refuse_userns: bool = False) -> dict:
-    proc = caller(body, refuse_userns=refuse_userns)
+def caller_json(body: str, *, refuse_userns: bool = False, python: str = sys.executable) -> dict:
+    proc = caller(body, refuse_userns=refuse_userns, python=python)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
     return json.loads(out.splitlines()[-1])
@@ -143,6 +143,91 @@ def test_tier_1_fixtures_report_a_refused_tier_1_once_with_its_reason(tmp_path):
                  "tier works here: tier 1: probe run ended sandbox_error: sandbox set-up failed: PermissionError: " \
                  "[Errno 1] unshare: Operation not permitted"
         assert done.stdout.count(reason) >= 2, done.stdout
+
+
+PRIVATE_PACKAGE = "envsdk_private_only"
+WHICH_PYTHON = "import sys\nprint(sys.executable)\n"
+
+
+@pytest.fixture(scope="module")
+def private_python():
+    """A caller interpreter the per-run uid of tier 2 cannot reach (a venv inside a 0700 directory, as pyenv
+    under /root is), holding a package `PRIVATE_PACKAGE` that no system interpreter has; it sees the
+    test interpreter's packages (envsdk, pyseccomp) through --system-site-packages."""
+    if os.geteuid() != 0:
+        pytest.skip("tier 2 runs programs as a per-run uid only for root callers")
+    base = Path("/var/tmp") / f"envsdk-private-{uuid.uuid4().hex[:8]}"
+    base.mkdir(mode=0o700)
+    venv = base / "venv"
+    subprocess.run([os.path.realpath(sys.executable), "-m", "venv", "--without-pip", "--system-site-packages",
+                    str(venv)], check=True, timeout=120)
+    (site,) = venv.glob("lib/python3*/site-packages")
+    (site / f"{PRIVATE_PACKAGE}.py").write_text("VALUE = 1\n")
+    yield str(venv / "bin" / "python")
+    subprocess.run(["rm", "-rf", str(base)], check=True)
+
+
+@pytest.mark.parametrize(("fast", "tier"), [(False, "2"), (True, "2-fast")])
+def test_default_sandbox_falls_back_to_a_reachable_interpreter_when_the_callers_is_private(
+        private_python, outside_file, fast, tier):
+    result = caller_json(f"""
+        import json, warnings
+        from envsdk_sandbox import Sandbox
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            sb = Sandbox(fast={fast})
+        with sb:
+            run = sb.run({WHICH_PYTHON + OPEN_AND_SOCKET!r}, argv=[{str(outside_file)!r}])
+        print(json.dumps({{"tier": sb.tier, "python": sb._impl.python, "warnings": [str(w.message) for w in caught],
+                          "run": run.model_dump()}}))
+    """, refuse_userns=True, python=private_python)
+    chosen = result["python"]
+    assert chosen != private_python
+    assert chosen.startswith(("/usr/local/bin/python3", "/usr/bin/python3", "/bin/python3"))
+    assert result["tier"] == tier
+    (fallback,) = [w for w in result["warnings"] if "WEAK tier 2" in w]
+    assert fallback.startswith("envsdk sandbox: tier 1: ") and "\n" not in fallback
+    assert f") with {chosen} (Python 3." in fallback
+    assert f"instead of {private_python} (a parent directory is not searchable by the per-run uid; stdlib only)" \
+        in fallback
+    assert (result["run"]["status"], result["run"]["tier"]) == ("ok", tier)
+    assert result["run"]["stdout"] == f"{chosen}\nopen EACCES\nsocket EAFNOSUPPORT\n"
+
+
+def test_a_declared_package_the_reachable_interpreter_lacks_is_refused(private_python):
+    result = caller_json(f"""
+        import json
+        from envsdk_sandbox import Sandbox
+        from envsdk_sandbox.embedded import SandboxUnavailable
+        try:
+            Sandbox(packages=[{PRIVATE_PACKAGE!r}])
+        except SandboxUnavailable as exc:
+            print(json.dumps({{"error": str(exc)}}))
+    """, refuse_userns=True, python=private_python)
+    tier1, tier2 = result["error"].split("; tier 2: ")
+    assert tier1.startswith("no embedded sandbox tier works here: tier 1: ")
+    assert tier2.startswith(f"cannot run {private_python} (a parent directory is not searchable by the per-run "
+                            "uid), and the reachable ")
+    assert f"does not fit: declared package(s) {PRIVATE_PACKAGE} not importable by " in tier2
+    assert tier2.endswith("; install them for it or pass python=. Use backend='docker', or tier=3 to run "
+                          "WITHOUT isolation.")
+
+
+def test_an_explicit_python_is_never_replaced(private_python):
+    result = caller_json(f"""
+        import json
+        from envsdk_sandbox import Sandbox
+        from envsdk_sandbox.embedded import SandboxUnavailable
+        try:
+            Sandbox(tier=2, python={private_python!r})
+        except SandboxUnavailable as exc:
+            print(json.dumps({{"error": str(exc)}}))
+    """, python=private_python)
+    assert result["error"] == (
+        "no embedded sandbox tier works here: tier 2: probe run ended sandbox_error: sandbox set-up failed: "
+        f"PermissionError: the sandbox uid cannot execute {private_python} (a parent directory is not "
+        "searchable); pass python= an interpreter it can reach. Use backend='docker', or tier=3 to run "
+        "WITHOUT isolation.")
 
 
 # -- 2. caller death kills every run -------------------------------------------------------------

@@ -3,7 +3,6 @@ resume), TRL's reward functions, the reward server and verl's reward manager (in
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
 import os

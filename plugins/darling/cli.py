@@ -58,6 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--max-windows", type=int, default=0, help="windows per response seen in training (0 = all)")
     train.add_argument("--max-tokens", type=int, default=0, help="tokens per training window (0 = the chunk size)")
     train.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    train.add_argument("--balanced", action="store_true",
+                       help="class-weighted loss and a threshold for balanced accuracy on the training pairs")
     return parser
 
 
@@ -106,7 +108,8 @@ def _train(args: argparse.Namespace) -> int:
     train, heldout = split_pairs(pairs, held_ids, args.heldout_fraction, args.seed)
     spec = PairModelSpec(trainable_layers=args.layers, chunk_tokens=args.chunk_tokens)
     settings = TrainSettings(
-        epochs=args.epochs, seed=args.seed, max_windows=args.max_windows or None, max_tokens=args.max_tokens or None
+        epochs=args.epochs, seed=args.seed, max_windows=args.max_windows or None, max_tokens=args.max_tokens or None,
+        balanced=args.balanced,
     )
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)

@@ -35,6 +35,31 @@ class TrainSettings:
     max_tokens: int | None = None  # e.g. 128: cut training windows to this many tokens (cheaper)
     weight_decay: float = 0.01
     seed: int = 0
+    balanced: bool = False  # weight the rarer class up in the loss; threshold for balanced accuracy on train
+
+
+def pair_loss(train: Sequence[LabelledPair], balanced: bool) -> nn.BCEWithLogitsLoss:
+    """Logistic loss; `balanced` weighs positives by negatives/positives so both classes count equally."""
+    positives = sum(p.similar for p in train)
+    if not balanced or positives in (0, len(train)):
+        return nn.BCEWithLogitsLoss()
+    return nn.BCEWithLogitsLoss(pos_weight=torch.tensor((len(train) - positives) / positives))
+
+
+def balanced_threshold(probs: Sequence[float], labels: Sequence[int]) -> float:
+    """The threshold (midpoint between consecutive distinct probabilities) with the best balanced
+    accuracy, i.e. the mean of the two per-class recalls, on these labelled probabilities."""
+    values = sorted(set(probs))
+    candidates = [(a + b) / 2 for a, b in zip(values, values[1:])] or [0.5]
+    positives = sum(labels)
+    negatives = len(labels) - positives
+
+    def score(t: float) -> float:
+        tp = sum(p > t and y == 1 for p, y in zip(probs, labels))
+        tn = sum(p <= t and y == 0 for p, y in zip(probs, labels))
+        return (tp / max(positives, 1) + tn / max(negatives, 1)) / 2
+
+    return max(candidates, key=score)
 
 
 class _PassThrough(nn.Module):
@@ -106,9 +131,12 @@ def _embed_cached(model, top, cache: _WindowCache, texts: Sequence[str]) -> torc
     return pool_windows([(out, mask, owner, first)], len(texts), model.spec.opening_tokens)
 
 
-def fit_head(model: MiniLMPairModel, top, cache: _WindowCache, train: Sequence[LabelledPair]) -> float:
+def fit_head(
+    model: MiniLMPairModel, top, cache: _WindowCache, train: Sequence[LabelledPair], balanced: bool = False
+) -> tuple[float, list[float]]:
     """Refit the 3-parameter head to convergence (full-batch L-BFGS logistic regression) on the final
-    embeddings: SGD leaves it far from the optimum because the cosines span a narrow range."""
+    embeddings: SGD leaves it far from the optimum because the cosines span a narrow range.
+    Returns the training loss and the training pairs' P(same)."""
     with torch.no_grad():
         if top is not None:
             top.eval()
@@ -120,7 +148,7 @@ def fit_head(model: MiniLMPairModel, top, cache: _WindowCache, train: Sequence[L
         )
     labels = torch.tensor([float(p.similar) for p in train])
     optimizer = torch.optim.LBFGS(model.head.parameters(), lr=1.0, max_iter=500, line_search_fn="strong_wolfe")
-    loss_fn = nn.BCEWithLogitsLoss()
+    loss_fn = pair_loss(train, balanced)
 
     def closure():
         optimizer.zero_grad()
@@ -130,7 +158,8 @@ def fit_head(model: MiniLMPairModel, top, cache: _WindowCache, train: Sequence[L
 
     optimizer.step(closure)
     with torch.no_grad():
-        return loss_fn(model.head(emb[0::2], emb[1::2]), labels).item()
+        logits = model.head(emb[0::2], emb[1::2])
+        return loss_fn(logits, labels).item(), torch.sigmoid(logits).tolist()
 
 
 def train_classifier(
@@ -162,7 +191,7 @@ def train_classifier(
     optimizer = torch.optim.AdamW(groups, weight_decay=settings.weight_decay)
     steps = max(1, settings.epochs * -(-len(train) // settings.batch_pairs))
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, (s + 1) / 10) * max(0.0, 1 - s / steps))
-    loss_fn = nn.BCEWithLogitsLoss()
+    loss_fn = pair_loss(train, settings.balanced)
     for epoch in range(settings.epochs):
         model.train()
         order = list(train)
@@ -181,7 +210,11 @@ def train_classifier(
             total += loss.item() * len(batch)
         report(f"epoch {epoch + 1}/{settings.epochs}: train loss {total / len(train):.4f} ({time.perf_counter() - started:.0f}s)")
     model.eval()
-    report(f"head refit by L-BFGS: train loss {fit_head(model, top, cache, train):.4f}")
+    loss, probs = fit_head(model, top, cache, train, settings.balanced)
+    report(f"head refit by L-BFGS: train loss {loss:.4f}")
+    if settings.balanced:
+        spec.threshold = balanced_threshold(probs, [p.similar for p in train])
+        report(f"threshold {spec.threshold:.4f} (best balanced accuracy on the training pairs)")
     spec.training = {
         "pairs_train": len(train),
         "pairs_heldout": len(heldout),

@@ -8,7 +8,7 @@ import envsdk
 from envsdk_darling import load_classifier
 from envsdk_darling.minilm_pair import WEIGHTS_DIR, MiniLMPairClassifier
 from envsdk_darling.pairs import LabelledPair, evaluate, split_pairs, wilson_interval
-from envsdk_darling.train import TrainSettings, train_classifier
+from envsdk_darling.train import TrainSettings, balanced_threshold, pair_loss, train_classifier
 
 STORY = "Once upon a time a lighthouse keeper found a bottle with a map inside it. " * 30
 OTHER = "To bake bread you need flour, water, salt and yeast, and a lot of patience. " * 30
@@ -86,3 +86,17 @@ def test_train_classifier_writes_loadable_weights(tmp_path):
 def test_wilson_interval_brackets_the_proportion():
     lo, hi = wilson_interval(80, 100)
     assert lo < 0.8 < hi and hi - lo == pytest.approx(0.155, abs=0.01)
+
+
+def test_balanced_threshold_favours_the_rare_class_over_raw_accuracy():
+    # 2 positives among 10: thresholding at 0.5 recalls neither (balanced 50%); the balanced threshold sits
+    # between the positives' 0.3 and the highest negative's 0.2, recalling both classes fully
+    probs = [0.05, 0.1, 0.1, 0.15, 0.2, 0.2, 0.2, 0.2, 0.3, 0.35]
+    labels = [0, 0, 0, 0, 0, 0, 0, 0, 1, 1]
+    assert balanced_threshold(probs, labels) == pytest.approx(0.25)
+
+
+def test_balanced_loss_weighs_positives_by_the_class_ratio():
+    pairs = [LabelledPair(id=str(k), generation_0="a", generation_1="b", similar=int(k < 3)) for k in range(10)]
+    assert pair_loss(pairs, balanced=True).pos_weight.item() == pytest.approx(7 / 3)
+    assert pair_loss(pairs, balanced=False).pos_weight is None

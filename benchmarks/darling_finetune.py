@@ -8,6 +8,8 @@ window of every response, as inference reads them; about 10 minutes on 2 cores)
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import sys
 import time
@@ -44,10 +46,10 @@ def main() -> int:
         probs = probabilities(classifier, heldout)
         note(f"held-out scoring of {len(heldout)} pairs ({2 * len(heldout)} responses): {time.perf_counter() - started:.0f}s")
         predictions = [p > classifier.threshold for p in probs]
-        sys.stdout = log
-        report(f"ft-L{layers}", predictions, heldout)
-        sys.stdout = sys.__stdout__
-        report(f"ft-L{layers}", predictions, heldout)
+        line = io.StringIO()
+        with contextlib.redirect_stdout(line):
+            report(f"ft-L{layers}", predictions, heldout)
+        note(line.getvalue().rstrip())
     return 0
 
 

@@ -5,15 +5,11 @@ tested by `verl_hooks.py` inside the venv built by `verl_env_setup.sh` ($ENVSDK_
 /tmp/verl-venv). Without that venv the test skips, unless ENVSDK_VERL_VENV is set (CI), where it fails.
 """
 
-import os
-import subprocess
-from pathlib import Path
 
 import pyarrow.parquet as pq
-import pytest
 from envsdk.adapters.verl import compute_score, compute_score_batch, to_verl_parquet
+from tests.helpers.verl_venv import run_in_verl_venv
 
-REPO = Path(__file__).parents[2]
 
 
 def test_compute_score_returns_the_environment_reward_by_data_source():
@@ -52,15 +48,4 @@ def test_exported_parquet_rows_score_through_their_extra_info(tmp_path):
 
 
 def test_verl_hooks_pass_inside_the_verl_venv():
-    venv = Path(os.environ.get("ENVSDK_VERL_VENV", "/tmp/verl-venv"))
-    python = venv / "bin" / "python"
-    if not python.exists():
-        if "ENVSDK_VERL_VENV" in os.environ:
-            pytest.fail(f"ENVSDK_VERL_VENV={venv} has no python: run tests/adapters/verl_env_setup.sh {venv}")
-        pytest.skip("no verl venv: run tests/adapters/verl_env_setup.sh")
-    out = subprocess.run(
-        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "ignore::UserWarning",
-         str(REPO / "tests/adapters/verl_hooks.py")],
-        cwd=REPO, capture_output=True, text=True, timeout=600,
-    )
-    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
+    run_in_verl_venv("tests/adapters/verl_hooks.py")

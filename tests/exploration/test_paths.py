@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import httpx
@@ -18,8 +16,8 @@ from envsdk.scoring import BatchScorer
 from envsdk.train import GRPOConfig, GRPOTrainer, TinyConfig
 
 from tests.adapters.servers import running
+from tests.helpers.verl_venv import run_in_verl_venv
 
-REPO = Path(__file__).parents[2]
 FAST = TinyConfig(n_layer=1, warm_start_steps=5, warm_start_batch=16)
 ANSWERS = ["12", "14", "12", "17"]  # toy-even: 17 is odd, the rest correct
 UCB_C = 0.5
@@ -112,15 +110,4 @@ def test_reward_server_holds_one_transform_instance_across_requests():
 
 
 def test_verl_manager_runs_the_transforms_inside_the_verl_venv():
-    venv = Path(os.environ.get("ENVSDK_VERL_VENV", "/tmp/verl-venv"))
-    python = venv / "bin" / "python"
-    if not python.exists():
-        if "ENVSDK_VERL_VENV" in os.environ:
-            pytest.fail(f"ENVSDK_VERL_VENV={venv} has no python: run tests/adapters/verl_env_setup.sh {venv}")
-        pytest.skip("no verl venv: run tests/adapters/verl_env_setup.sh")
-    out = subprocess.run(
-        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "ignore::UserWarning",
-         str(REPO / "tests/exploration/verl_hooks.py")],
-        cwd=REPO, capture_output=True, text=True, timeout=600,
-    )
-    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
+    run_in_verl_venv("tests/exploration/verl_hooks.py")

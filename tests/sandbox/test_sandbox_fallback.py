@@ -8,6 +8,7 @@ import errno
 import json
 import os
 import signal
+import site as site_module
 import subprocess
 import sys
 import textwrap
@@ -153,16 +154,21 @@ WHICH_PYTHON = "import sys\nprint(sys.executable)\n"
 def private_python():
     """A caller interpreter the per-run uid of tier 2 cannot reach (a venv inside a 0700 directory, as pyenv
     under /root is), holding a package `PRIVATE_PACKAGE` that no system interpreter has; it sees the
-    test interpreter's packages (envsdk, pyseccomp) through --system-site-packages."""
+    test interpreter's packages (envsdk, pyseccomp) through a .pth that adds the test interpreter's site
+    directories, wherever they are: the base interpreter's own site-packages (what --system-site-packages
+    would give) lack them when the tests run in a venv, as the README's do."""
     if os.geteuid() != 0:
         pytest.skip("tier 2 runs programs as a per-run uid only for root callers")
     base = Path("/var/tmp") / f"envsdk-private-{uuid.uuid4().hex[:8]}"
     base.mkdir(mode=0o700)
     venv = base / "venv"
-    subprocess.run([os.path.realpath(sys.executable), "-m", "venv", "--without-pip", "--system-site-packages",
-                    str(venv)], check=True, timeout=120)
+    subprocess.run([os.path.realpath(sys.executable), "-m", "venv", "--without-pip", str(venv)],
+                   check=True, timeout=120)
     (site,) = venv.glob("lib/python3*/site-packages")
     (site / f"{PRIVATE_PACKAGE}.py").write_text("VALUE = 1\n")
+    # addsitedir, not a bare path: it also runs those directories' .pth files (the editable envsdk install)
+    dirs = [d for d in site_module.getsitepackages() + [site_module.getusersitepackages()] if os.path.isdir(d)]
+    (site / "envsdk_test_interpreter.pth").write_text(f"import site; list(map(site.addsitedir, {dirs!r}))\n")
     yield str(venv / "bin" / "python")
     subprocess.run(["rm", "-rf", str(base)], check=True)
 

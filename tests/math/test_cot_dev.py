@@ -9,17 +9,15 @@ from pathlib import Path
 import pytest
 
 from envsdk_env_math import verify_answer
+from tests.helpers.shared_data import shared_file
 
-DATA = Path(__file__).parents[2] / "../shared/data/math/math_cot_dev.jsonl"
 REVIEW = json.loads((Path(__file__).parent / "cot_dev_review.json").read_text())
 
 
 @pytest.fixture(scope="module")
 def judged():
-    if not DATA.exists():
-        pytest.skip("shared data not present")
     out = []
-    for row in map(json.loads, DATA.read_text().splitlines()):
+    for row in map(json.loads, shared_file("math/math_cot_dev.jsonl").read_text().splitlines()):
         for i, (completion, label) in enumerate(zip(row["completions"], row["grader_says"])):
             ours = verify_answer(row["gt"], completion, row["question"]).correct
             out.append((f"{row['idx']}:{i}", label, ours))

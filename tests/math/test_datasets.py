@@ -11,10 +11,10 @@ import pytest
 import envsdk
 from envsdk_env_math import verify_answer
 from envsdk_env_math.datasets import SOURCES
+from tests.helpers.shared_data import shared_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MANIFEST = json.loads((FIXTURES / "fixtures.json").read_text())
-SHARED = Path(__file__).parents[2] / "../shared/data/math"
 EXPECTED_GOLDS = {
     "gsm8k.jsonl": ["31", "8750"],
     "math.jsonl": [r"\frac{5}{6}", r"\sqrt{2}"],
@@ -57,9 +57,7 @@ def test_limit_caps_rows():
                       ("olympiadbench", "olympiadbench"), ("local", "minerva_math"), ("local", "hmmt")]
 )
 def test_loader_reads_real_published_rows(dataset, file):
-    path = SHARED / f"{file}.jsonl"
-    if not path.exists():
-        pytest.skip("shared data not present")
+    path = shared_file(f"math/{file}.jsonl")
     rows = rows_of(dataset, path, limit=5)
     assert len(rows) == 5 and all(isinstance(r["answer"], str) and r["answer"] for r in rows)
 

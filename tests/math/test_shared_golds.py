@@ -12,20 +12,16 @@ import pytest
 
 from envsdk_env_math import verify_answer
 from envsdk_env_math.datasets import gold_of
+from tests.helpers.shared_data import shared_file
 
-SHARED = Path(__file__).parents[2] / "../shared/data/math"
-
-
-def _golds() -> list[tuple[str, str]]:
-    paths = sorted(p for p in SHARED.glob("*.jsonl") if p.name != "math_cot_dev.jsonl")
+def _golds(shared: Path) -> list[tuple[str, str]]:
+    paths = sorted(p for p in shared.glob("*.jsonl") if p.name != "math_cot_dev.jsonl")
     return [(p.name, gold_of(json.loads(line))) for p in paths for line in p.read_text().splitlines()]
 
 
 @pytest.fixture(scope="module")
 def golds():
-    if not SHARED.exists():
-        pytest.skip("shared data not present")
-    return _golds()
+    return _golds(shared_file("math"))
 
 
 def _one_digit_changed(gold: str) -> str | None:

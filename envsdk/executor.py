@@ -89,6 +89,9 @@ def _worker_entry(conn_fd: int, alive_fd: int) -> None:
         from .registry import rebuild_environment
 
         env = rebuild_environment(*pickle.loads(conn.recv_bytes()))
+        warm_up = getattr(env, "warm_up", None)
+        if callable(warm_up):  # one-off imports before the first row, so no row's deadline or budget pays them
+            warm_up()
     except Exception as exc:  # reported to the parent, which raises it as one clear line
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
         return

@@ -14,8 +14,10 @@ from envsdk.errors import require_installed
 
 from .datasets import DEFAULT_TASKS, load_reasoning_gym, load_source
 from .prompts import SYSTEM_PROMPT, boxed_prompt
+from .budget import DEFAULT_COMPARE_BUDGET_S
 from .rubric import make_rubric
 from .verifier import MAX_COMPLETION_CHARS, MathResult, verify_answer
+from .warm import ensure_warm
 
 __all__ = ["MathEnvironment", "MathResult", "boxed_prompt", "load_environment", "verify_answer"]
 
@@ -32,6 +34,11 @@ class MathEnvironment(Environment):
         if not str(answer).strip():
             raise RowError("field 'answer' is empty")
         return {**row, "answer": str(answer)}
+
+    def warm_up(self) -> None:
+        """Import and exercise sympy and the parsers; the executor calls it before a worker takes rows, so
+        no row's comparison budget or deadline pays for it (docs/math.md, "Determinism")."""
+        ensure_warm()
 
 
 def _rows(dataset: str, *, path: str | None, split: str | None, revision: str | None, limit: int | None,
@@ -56,6 +63,9 @@ def load_environment(
     system_prompt: str | None = SYSTEM_PROMPT,
     max_completion_chars: int = MAX_COMPLETION_CHARS,
     require_commit: bool = False,
+    compare_budget_s: float | None = DEFAULT_COMPARE_BUDGET_S,
+    rel_tol: float = 0.0,
+    abs_tol: float = 0.0,
 ) -> MathEnvironment:
     """Math word and competition problems with boxed answers, verified by math-verify + sympy.
 
@@ -63,7 +73,9 @@ def load_environment(
     aime25, amc23, olympiadbench) from the HF hub, or any of those with `path=` a local JSONL in its schema.
     Rows load lazily, so verification alone never touches the network. `require_commit=True` credits only a
     `\\boxed{}` or an answer anchor (for RL formats that demand one); by default a bare answer or a concluding
-    statement commits too (docs/math.md).
+    statement commits too (docs/math.md). `compare_budget_s` is the CPU-time budget of one comparison (an
+    overrun is a 0 with reason `budget exceeded`); `rel_tol`/`abs_tol` (default 0, exact) credit numbers
+    within that distance of a numeric gold.
     """
     require_installed("math", "math_verify", "sympy")  # a core install fails here, once, not row by row
     common = dict(split=split, revision=revision, limit=limit, tasks=tuple(tasks), size=size, seed=seed)
@@ -73,7 +85,8 @@ def load_environment(
     return MathEnvironment(
         dataset=train,
         eval_dataset=evaluation,
-        rubric=make_rubric(max_completion_chars, require_commit),
+        rubric=make_rubric(max_completion_chars, require_commit, compare_budget_s=compare_budget_s, rel_tol=rel_tol,
+                           abs_tol=abs_tol),
         system_prompt=system_prompt,
         required_fields=("answer",),
         description="Math problems with boxed answers, verified by math-verify + sympy",

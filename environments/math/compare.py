@@ -9,13 +9,16 @@ the executor kills a hung worker instead.
 from __future__ import annotations
 
 import logging
+import math
 import re
+from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
 from .guard import check_answer
 from .normalize import Normalized
 from .numeric import clearly_different, float_value
+from .warm import ensure_warm
 
 _DECIMAL = r"-?(?:\d+(?:\.\d*)?|\.\d+)"
 _NUMBER_FORMS = (
@@ -34,6 +37,25 @@ for _name in ("math_verify.parser", "math_verify.grader"):
     logging.getLogger(_name).addFilter(lambda record: "Timeout is disabled" not in record.getMessage())
 
 _CLOCK = re.compile(r"^\d{1,2}:\d{2}(?!\d)")
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Opt-in closeness for numbers (`verify_answer(rel_tol=, abs_tol=)`); both 0 (the default) is exact."""
+
+    rel_tol: float = 0.0
+    abs_tol: float = 0.0
+
+    @property
+    def active(self) -> bool:
+        return self.rel_tol > 0 or self.abs_tol > 0
+
+    def close(self, gold: float, pred: float) -> bool:
+        """`pred` within `rel_tol` of the gold's magnitude or within `abs_tol` (asymmetric: the gold sets the scale)."""
+        return abs(gold - pred) <= max(self.abs_tol, self.rel_tol * abs(gold))
+
+
+EXACT = Tolerance()
 _PRECISION = 50
 _REL_TOL = 1e-35
 
@@ -72,10 +94,11 @@ def percent_pairs(gold, gold_percent: bool, pred, pred_percent: bool) -> list[tu
 @lru_cache(maxsize=4096)
 def sympy_of(latex: str) -> tuple:
     """math-verify's parse of one answer element, wrapped so raw LaTeX like `\\sqrt{2}` is found."""
+    check_answer(latex)
+    ensure_warm()
     from latex2sympy2_extended import NormalizationConfig
     from math_verify import LatexExtractionConfig, parse
 
-    check_answer(latex)
     config = LatexExtractionConfig(
         boxed_match_priority=0,
         normalization_config=NormalizationConfig(
@@ -176,8 +199,33 @@ def _text_key(text: str) -> str:
     return re.sub(r"[\s.,;:!'\"()]", "", text).lower()
 
 
-def elements_equal(gold: Normalized, pred: Normalized) -> bool:
-    """Equality of two single answer elements under the labelling policy (docs/math.md)."""
+def _real_value(element: Normalized) -> float | None:
+    """A finite real value of a closed-form element (cheap reader first, then sympy), else None."""
+    value = float_value(element.text)
+    if value is not None:
+        return value
+    import sympy
+
+    parsed = sympy_of(element.text)
+    if not parsed or not isinstance(parsed[0], sympy.Expr) or parsed[0].free_symbols:
+        return None
+    try:
+        value = complex(sympy.N(parsed[0], 30))
+    except (TypeError, ValueError, ArithmeticError):
+        return None
+    return value.real if value.imag == 0 and math.isfinite(value.real) else None
+
+
+def _within_tolerance(gold: Normalized, pred: Normalized, tol: Tolerance) -> bool:
+    g_value, p_value = _real_value(gold), _real_value(pred)
+    if g_value is None or p_value is None:
+        return False
+    return any(tol.close(g, p) for g, p in percent_pairs(g_value, gold.percent, p_value, pred.percent))
+
+
+def elements_equal(gold: Normalized, pred: Normalized, tol: Tolerance = EXACT) -> bool:
+    """Equality of two single answer elements under the labelling policy (docs/math.md); with an active
+    tolerance a number close enough to a numeric gold is equal too."""
     if gold.unit and pred.unit and gold.unit != pred.unit:
         return False
     if gold.is_text or pred.is_text:
@@ -186,6 +234,8 @@ def elements_equal(gold: Normalized, pred: Normalized) -> bool:
         return True
     if _CLOCK.match(gold.text) or _CLOCK.match(pred.text):  # `9:30` is a time or a ratio, not arithmetic
         return re.sub(r"\s+", "", gold.text) == re.sub(r"\s+", "", pred.text)
+    if tol.active and _within_tolerance(gold, pred, tol):
+        return True
     g_num, p_num = exact_number(gold.text), exact_number(pred.text)
     if g_num is not None and p_num is not None:
         return any(g == p for g, p in percent_pairs(g_num, gold.percent, p_num, pred.percent))

@@ -11,6 +11,9 @@ import re
 MAX_ANSWER_CHARS = 2000
 MAX_DIGITS = 20_000  # digits of an integer sympy would have to build; 2006! has 5,700
 MAX_EXPONENT = 100_000  # x^{10^6} is left symbolic by sympy, but expanding it is not
+# Brackets nested deeper than this are refused: the parsers recurse per level, and a RecursionError would make
+# the verdict depend on how deep the caller's stack already is (math-verify parses 80 levels at top level).
+MAX_NESTING = 40
 
 _NUM = r"(?:\d+|§\d+§)"  # a literal, or §D§: an already evaluated integer with D digits
 _POW = re.compile(rf"({_NUM})\s*\^\s*(?:\{{\s*({_NUM})\s*\}}|(\d))")
@@ -38,7 +41,7 @@ def _power_digits(base: str, exponent: str) -> float:
     if _digits(exponent) > 7:
         return math.inf
     exp_value = int(exponent) if not exponent.startswith("§") else 10 ** _digits(exponent)
-    log_base = math.log10(int(base)) if not base.startswith("§") else _digits(base)
+    log_base = math.log10(max(int(base), 1)) if not base.startswith("§") else _digits(base)  # 0^n, 1^n: one digit
     return exp_value * log_base + 1 if log_base > 0 else 1
 
 
@@ -64,10 +67,25 @@ def _reduce(text: str) -> str:
     return text
 
 
+def _nesting(text: str) -> int:
+    """The deepest bracket nesting in the text, `(`, `[` and `{` alike."""
+    depth = deepest = 0
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in ")]}":
+            depth = max(depth - 1, 0)
+    return deepest
+
+
 def check_answer(text: str) -> None:
-    """Raise GuardError when an extracted answer is too long or would evaluate to something enormous."""
+    """Raise GuardError when an extracted answer is too long, too deeply nested, or would evaluate to
+    something enormous."""
     if len(text) > MAX_ANSWER_CHARS:
         raise GuardError(f"answer is {len(text)} characters (limit {MAX_ANSWER_CHARS})")
+    if _nesting(text) > MAX_NESTING:
+        raise GuardError(f"brackets nested more than {MAX_NESTING} deep")
     reduced = _reduce(text)
     for match in _EXPONENT.finditer(reduced):
         exponent = match.group(1) or match.group(2)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from .budget import DEFAULT_COMPARE_BUDGET_S, compare_budget
-from .compare import elements_equal
+from .budget import BUDGET_REASON, DEFAULT_COMPARE_BUDGET_S, BudgetExceeded, compare_budget
+from .compare import EXACT, Tolerance, elements_equal
 from .extract import extract_answer, find_boxes, trailing_box_group, unwrap_boxes
 from .guard import GuardError, check_answer
 from .normalize import clean_latex, normalize_element
@@ -104,35 +104,35 @@ def _is_echo(pred: str, gold: str, question: str | None) -> bool:
     return p in _compact(question)
 
 
-def _bracket_equal(gold: Shape, pred: Shape) -> bool:
+def _bracket_equal(gold: Shape, pred: Shape, tol: Tolerance) -> bool:
     """Ordered element-wise equality; a bare list may answer a tuple gold (`1, 3` for `(1, 3)`)."""
     brackets_match = gold.brackets == pred.brackets or (gold.brackets == "()" and pred.kind == "list")
     return (
         brackets_match
         and len(gold.elements) == len(pred.elements)
-        and all(_element_equal(g, p) for g, p in zip(gold.elements, pred.elements))
+        and all(_element_equal(g, p, tol) for g, p in zip(gold.elements, pred.elements))
     )
 
 
-def _list_equal(gold: Shape, pred: Shape) -> bool:
+def _list_equal(gold: Shape, pred: Shape, tol: Tolerance) -> bool:
     """Order-free: every gold element matched by a distinct predicted one, nothing left over."""
     if len(gold.elements) != len(pred.elements):
         return False
     unused = list(pred.elements)
     for g in gold.elements:
-        match = next((i for i, p in enumerate(unused) if _element_equal(g, p)), None)
+        match = next((i for i, p in enumerate(unused) if _element_equal(g, p, tol)), None)
         if match is None:
             return False
         unused.pop(match)
     return True
 
 
-def _element_equal(gold: str, pred: str) -> bool:
-    return elements_equal(normalize_element(gold), normalize_element(pred))
+def _element_equal(gold: str, pred: str, tol: Tolerance) -> bool:
+    return elements_equal(normalize_element(gold), normalize_element(pred), tol)
 
 
 @lru_cache(maxsize=8192)
-def answers_equal(gold: GoldAnswer, pred: str) -> bool:
+def answers_equal(gold: GoldAnswer, pred: str, tol: Tolerance = EXACT) -> bool:
     """Equality of a gold and an extracted answer under the policy (cached: a group repeats its answers)."""
     pred_clean = clean_latex(pred)
     if _compact(gold.text) == _compact(pred_clean):
@@ -141,7 +141,7 @@ def answers_equal(gold: GoldAnswer, pred: str) -> bool:
         letter, _ = _choice(pred_clean)
         if letter:
             return letter == gold.choice
-        return gold.choice_value is not None and answers_equal(parse_gold(gold.choice_value), pred_clean)
+        return gold.choice_value is not None and answers_equal(parse_gold(gold.choice_value), pred_clean, tol)
     g_text, p_text = final_member(gold.text), final_member(pred_clean)
     if _compact(g_text) == _compact(p_text):
         return True
@@ -153,10 +153,10 @@ def answers_equal(gold: GoldAnswer, pred: str) -> bool:
     g_shape = shape_of(g_text, keep_equations=equations)
     p_shape = shape_of(p_text, keep_equations=equations)
     if "bracket" in (g_shape.kind, p_shape.kind):
-        return _bracket_equal(g_shape, p_shape)
+        return _bracket_equal(g_shape, p_shape, tol)
     if g_shape.kind == p_shape.kind == "scalar":
-        return _element_equal(g_shape.elements[0], p_shape.elements[0])
-    return _list_equal(g_shape, p_shape)
+        return _element_equal(g_shape.elements[0], p_shape.elements[0], tol)
+    return _list_equal(g_shape, p_shape, tol)
 
 
 def _refused(reason: str, extracted: str | None, outcome: Outcome = "incorrect") -> MathResult:
@@ -177,12 +177,17 @@ def verify_answer(
     max_completion_chars: int = MAX_COMPLETION_CHARS,
     require_commit: bool = False,
     compare_budget_s: float | None = DEFAULT_COMPARE_BUDGET_S,
+    rel_tol: float = 0.0,
+    abs_tol: float = 0.0,
 ) -> MathResult:
     """Judge one completion against a gold answer (LaTeX allowed in both).
 
     `require_commit=True` credits only a `\\boxed{}` or an answer anchor ("The final answer is"), for RL
     formats that demand one; the default also reads a bare answer and a concluding statement (docs/math.md).
-    A comparison that runs past `compare_budget_s` seconds counts as wrong (see `budget.py`).
+    `rel_tol`/`abs_tol` (default 0: exact) also credit a number within that distance of a numeric gold
+    (`125.664` for `40\\pi` with `rel_tol=1e-4`), for sets whose golds are rounded measurements.
+    A comparison that uses more than `compare_budget_s` seconds of CPU counts as wrong, with the reason
+    `budget exceeded` (see `budget.py`); so does an answer whose comparison raises (a malformed answer).
     """
     if len(completion) > max_completion_chars:
         return _refused(f"completion too long: {len(completion)} characters (limit {max_completion_chars})", None)
@@ -205,9 +210,14 @@ def verify_answer(
         return _refused("answer echoes the question", answer)
     try:
         with compare_budget(compare_budget_s):
-            equal = answers_equal(gold_answer, answer)
+            equal = answers_equal(gold_answer, answer, Tolerance(rel_tol, abs_tol))
+    except BudgetExceeded:  # the answer's 0 with its own reason; never cached (answers_equal did not return)
+        return _refused(BUDGET_REASON, answer[:200])
     except GuardError as exc:
         return _refused(f"refused: {exc}", answer[:200])
+    except (RecursionError, ArithmeticError, ValueError, TypeError) as exc:
+        # An answer that breaks the parser or sympy is a malformed answer: its 0, never an abstention.
+        return _refused(f"refused: the comparison raised {type(exc).__name__}", answer[:200])
     if equal:
         return MathResult(True, "correct", f"equal ({extraction.anchor})", answer)
     return _refused(f"not equal ({extraction.anchor})", answer)

@@ -112,6 +112,8 @@ def verdict_metrics(verdicts: Sequence[Verdict]) -> dict[str, float]:
         "correct_rate": _mean([float(v.correct) for v in verdicts]),
         "verify/error_rate": _mean([float(v.error is not None) for v in verdicts]),
         "verify/timeout_rate": _mean([float(v.timed_out) for v in verdicts]),
+        # a comparison stopped by its own CPU budget: a 0 (not an abstention), counted so a rise is visible
+        "verify/budget_exceeded_rate": _mean([float(bool(v.details.get("budget_exceeded"))) for v in verdicts]),
     }
     components: dict[str, list[float]] = {}
     for v in verdicts:

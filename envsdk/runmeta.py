@@ -78,12 +78,12 @@ def check_resume(meta_path: Path, key: dict[str, Any], work: Path) -> bool:
             recorded = None
     if not isinstance(recorded, dict):
         raise OptionError(
-            f"--resume: {meta_path.name} does not say what produced {work}; run without --resume to start afresh"
+            f"--resume: {meta_path.name} does not say what produced {work}; start afresh with --overwrite"
         )
     changed = [f"{name} {recorded.get(name)!r} -> {key.get(name)!r}" for name in key if recorded.get(name) != key.get(name)]
     if changed:
         raise OptionError(
             f"--resume: {work} was produced by another run ({'; '.join(changed)}); "
-            "resume with the same settings, or run without --resume to start afresh"
+            "resume with the same settings, or start afresh with --overwrite"
         )
     return True

@@ -1,4 +1,9 @@
-"""Pieces shared by `verify` and `eval`: loading the environment, progress bars, metadata files."""
+"""Pieces shared by the commands: their common options, loading the environment, progress bars, metadata files.
+
+Every command that takes an environment spells it the same way (`ENV -a JSON`), and every command accepts
+`--no-progress`; each option family has one `add_*` function here, so a new shared option is one line per
+command (docs/reference.md, "Common options").
+"""
 
 from __future__ import annotations
 
@@ -15,25 +20,54 @@ from ..executor import ExecutorConfig
 from ..registry import load_environment
 from ..runmeta import run_metadata, write_metadata
 from ..verdict import Verdict
+from .main import NO_PROGRESS
+
+def add_env_option(p: argparse.ArgumentParser, *, required: bool = True) -> None:
+    """The environment, as every command names it: positional `ENV` and `-a/--env-args JSON`."""
+    p.add_argument("env", nargs=None if required else "?", metavar="ENV",
+                   help="environment name (see `envsdk list`)")
+    p.add_argument("-a", "--env-args", default="{}", metavar="JSON",
+                   help='JSON object of load_environment kwargs, e.g. \'{"size": 50}\'')
 
 
-def add_env_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("env", help="environment name (see `envsdk list`)")
-    p.add_argument("-a", "--env-args", default="{}", help="JSON object of load_environment kwargs")
+def add_executor_options(p: argparse.ArgumentParser) -> None:
+    """The verification pool: workers, per-row deadline, memory cap."""
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="verification worker processes")
     p.add_argument("--timeout", type=float, default=60.0, help="wall-clock seconds per row (all its tests)")
     p.add_argument("--memory-mb", type=int, default=4096, help="memory cap per verification worker")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar (there is none off a terminal)")
+
+
+def add_progress_option(p: argparse.ArgumentParser) -> None:
+    """`--no-progress` (every command accepts it through `envsdk`; this shows it in the command's help)."""
+    p.add_argument("--no-progress", action="store_true",
+                   help="no progress bars, ours or the libraries' (there are none off a terminal)")
+
+
+def add_env_args(p: argparse.ArgumentParser) -> None:
+    """The options of a command that scores an environment: ENV, -a, the pool, --no-progress."""
+    add_env_option(p)
+    add_executor_options(p)
+    add_progress_option(p)
+
+
+def show_progress(args: argparse.Namespace | None = None) -> bool:
+    """False when `--no-progress` was given, to this command or through `envsdk`."""
+    return not (getattr(args, "no_progress", False) or os.environ.get(NO_PROGRESS) == "1")
+
+
+def env_kwargs(text: str, flag: str = "--env-args") -> dict[str, Any]:
+    """The kwargs of `-a JSON`: a JSON object, else a one-line error naming the flag."""
+    try:
+        kwargs = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise EnvsdkError(f"{flag} is not valid JSON: {exc}") from exc
+    if not isinstance(kwargs, dict):
+        raise EnvsdkError(f"{flag} must be a JSON object")
+    return kwargs
 
 
 def load_env(args: argparse.Namespace) -> Environment:
-    try:
-        kwargs = json.loads(args.env_args)
-    except json.JSONDecodeError as exc:
-        raise EnvsdkError(f"--env-args is not valid JSON: {exc}") from exc
-    if not isinstance(kwargs, dict):
-        raise EnvsdkError("--env-args must be a JSON object")
-    return load_environment(args.env, **kwargs)
+    return load_environment(args.env, **env_kwargs(args.env_args))
 
 
 def executor_config(args: argparse.Namespace) -> ExecutorConfig:
@@ -51,7 +85,7 @@ class _Silent:
 
 def progress(total: int, desc: str, *, enabled: bool = True):
     """A tqdm bar on a terminal, silent otherwise or when not `enabled` (`--no-progress`)."""
-    if not enabled or not sys.stderr.isatty():
+    if not (enabled and show_progress()) or not sys.stderr.isatty():
         return _Silent()
     from tqdm import tqdm
 
@@ -68,17 +102,31 @@ def meta_path(out: Path) -> Path:
     return out.with_name(out.name.removesuffix(".jsonl") + ".meta.json")
 
 
-def write_meta(out: Path, command: str, env: Environment, args: argparse.Namespace, **extra: Any) -> None:
+def write_meta(out: Path, command: str, env: Environment, args: argparse.Namespace, *,
+               verdicts: list[dict[str, Any]] = (), **extra: Any) -> None:
+    """`OUT.meta.json`; given the run's `verdicts` (dicts), its `env_metadata` also says which sandbox the rows
+    really ran in (the workers' environments, not this process's, ran the programs)."""
     meta = run_metadata(
         command,
         env.name,
         env.spec.kwargs if env.spec else {},
-        env_metadata=env.metadata(),
+        env_metadata={**env.metadata(), **sandbox_used(verdicts)},
         workers=args.workers,
         timeout_s=args.timeout,
         **extra,
     )
     write_metadata(meta_path(out), meta)
+
+
+def sandbox_used(verdicts: list[dict[str, Any]]) -> dict[str, Any]:
+    """`{"sandbox": {"backend": ..., "tier": ...}}` from the verdicts' details (code environments record where
+    each program ran); a list when rows ran in different ones; `{}` when none ran in a sandbox."""
+    seen = {json.dumps(d["sandbox"], sort_keys=True) for v in verdicts
+            if isinstance(d := v.get("details"), dict) and isinstance(d.get("sandbox"), dict)}
+    found = [json.loads(s) for s in sorted(seen)]
+    if not found:
+        return {}
+    return {"sandbox": found[0] if len(found) == 1 else found}
 
 
 def print_summary(summary: dict[str, Any], file: TextIO) -> None:
@@ -87,3 +135,23 @@ def print_summary(summary: dict[str, Any], file: TextIO) -> None:
     for key, value in summary.items():
         shown = f"{value:.4f}" if isinstance(value, float) else value
         print(f"{key:<{width}}  {shown}", file=file)
+
+
+def add_output_options(p: argparse.ArgumentParser, output_help: str, resume_help: str) -> None:
+    """`--output`, `--resume` and `--overwrite`: what a command does with a file an earlier run wrote."""
+    p.add_argument("--output", type=Path, help=output_help)
+    p.add_argument("--resume", action="store_true", help=resume_help)
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace an --output an earlier run wrote (without it, that is refused: exit 2)")
+
+
+def refuse_to_replace(out: Path, work: Path, args: argparse.Namespace, earlier: str) -> None:
+    """Never replace an earlier run's work without `--overwrite`: `work` (what `--resume` continues: a journal,
+    a partial output) needs `--resume`, and a finished `out` cannot be resumed at all. `earlier` says what the
+    earlier run left, for the message."""
+    if args.overwrite or (args.resume and work.exists()):
+        return
+    if work.exists():
+        raise EnvsdkError(f"{out}: {earlier}; --resume continues it, --overwrite starts afresh")
+    if out.exists():
+        raise EnvsdkError(f"{out} holds a finished run; --overwrite replaces it (or choose another --output)")

@@ -1,4 +1,5 @@
-"""`envsdk eval ENV --base-url URL --model M`: sample n completions per example, verify, summarise (docs/reference.md, "envsdk eval")."""
+"""`envsdk eval ENV --model M [--base-url URL]`: sample r completions per example from an OpenAI-compatible server,
+or from a local transformers model without `--base-url`; verify, summarise (docs/reference.md, "envsdk eval")."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from ..metrics import mean_pass_at_k
 from ..runmeta import check_resume, resume_key
 from ..scoring import BatchScorer, group_key
 from ..verdict import Verdict
-from .common import add_env_args, executor_config, load_env, meta_path, print_summary, progress, verdict_line, write_meta
+from .common import (add_env_args, add_output_options, executor_config, load_env, meta_path, print_summary, progress,
+                     refuse_to_replace, show_progress, verdict_line, write_meta)
 from .main import parser
 
 
@@ -62,12 +64,10 @@ async def _run(env: Environment, args, out: Path) -> list[dict]:
     records: list[dict] = [r for recs in done.values() for r in recs]
     kept = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
     out.write_text(kept)
-    client = OpenAIChatClient(
-        args.base_url, args.model, api_key_env=args.api_key_env, max_concurrency=args.concurrency, max_retries=args.retries
-    )
+    client = _client(args)
     sampling = {"temperature": args.temperature, "max_tokens": args.max_tokens}
     todo = [r for r in rows if make_group_id(env.name, group_key(r)) not in done]
-    bar = progress(len(todo) * args.n, f"eval {env.name}", enabled=not args.no_progress)
+    bar = progress(len(todo) * args.n, f"eval {env.name}", enabled=show_progress(args))
     lock = asyncio.Lock()
     scorer = BatchScorer(env, executor=executor_config(args))
 
@@ -104,9 +104,20 @@ async def _run(env: Environment, args, out: Path) -> list[dict]:
         await asyncio.gather(*(group(r) for r in todo))
     finally:
         await scorer.aclose()
+        await client.aclose()
     bar.close()
-    await client.aclose()
     return records
+
+
+def _client(args):
+    """The server's client with `--base-url`, else the local model `--model` names (a path or a Hugging Face id)."""
+    if args.base_url:
+        return OpenAIChatClient(args.base_url, args.model, api_key_env=args.api_key_env,
+                                max_concurrency=args.concurrency, max_retries=args.retries)
+    from ..clients.hf_generator import HFChatClient
+
+    print(f"envsdk eval: no --base-url: sampling from the local model {args.model} (transformers)", file=sys.stderr)
+    return HFChatClient.from_pretrained(args.model, seed=args.seed)
 
 
 def summarise(records: list[dict[str, Any]], ks: list[int]) -> dict[str, Any]:
@@ -131,21 +142,32 @@ def _verdict(record: dict) -> dict:
 
 
 def main(argv: list[str]) -> int:
-    p = parser("eval", "Sample completions from an OpenAI-compatible endpoint, verify them and report pass@k.")
+    p = parser("eval", "Sample completions from an OpenAI-compatible endpoint, or a local transformers model, verify "
+                       "them and report pass@k.")
     add_env_args(p)
-    p.add_argument("--base-url", required=True, help="the server's OpenAI API root, e.g. http://127.0.0.1:8000/v1")
-    p.add_argument("--model", required=True, help="model name sent with each request")
+    p.add_argument("--model", required=True,
+                   help="with --base-url: the model name sent with each request; without: a local model folder "
+                        "or Hugging Face id, run with transformers on this machine (GPU when there is one)")
+    p.add_argument("--base-url", help="the server's OpenAI API root, e.g. http://127.0.0.1:8000/v1 "
+                                      "(default: no server, the local --model)")
     p.add_argument("--api-key-env", default="OPENAI_API_KEY", help="environment variable holding the API key")
-    p.add_argument("-n", type=int, default=1, help="completions per example")
-    p.add_argument("--k", default="1", help="comma-separated k for pass@k (k <= n)")
+    p.add_argument("-r", "--rollouts-per-example", "-n", dest="n", type=int, default=1,
+                   help="completions sampled per example (vf-eval's -r; its -n counts examples: that is --limit "
+                        "here)")
+    p.add_argument("--k", default="1", help="comma-separated k for pass@k (k <= -r)")
     p.add_argument("--limit", type=int, help="evaluate the first L examples")
     p.add_argument("--split", default="eval", help="dataset split (eval falls back to train)")
-    p.add_argument("--temperature", type=float, default=None, help="sampling temperature (default: the server's)")
-    p.add_argument("--max-tokens", type=int, default=None, help="completion token limit (default: the server's)")
+    p.add_argument("--temperature", type=float, default=None, help="sampling temperature (default: the server's; "
+                                                                   "1.0 for a local model)")
+    p.add_argument("--max-tokens", type=int, default=None, help="completion token limit (default: the server's; for "
+                                                                "a local model, its context's room)")
+    p.add_argument("--seed", type=int, default=0, help="seed of a local model's sampling")
     p.add_argument("--concurrency", type=int, default=32, help="simultaneous requests")
-    p.add_argument("--retries", type=int, default=4, help="retries per request on transient failures")
-    p.add_argument("--output", type=Path, help="output JSONL (default: ENV.eval.jsonl, or ENV.eval.N.jsonl if taken)")
-    p.add_argument("--resume", action="store_true", help="keep the complete groups of an interrupted run")
+    p.add_argument("--retries", type=int, default=4,
+                   help="retries per request on transient failures (a refused connection before any answer "
+                        "is not retried)")
+    add_output_options(p, "output JSONL (default: ENV.eval.jsonl, or ENV.eval.N.jsonl if taken)",
+                       "keep the complete groups of an interrupted run")
     args = p.parse_args(argv)
     ks = parse_ks(args.k, args.n)
     env = load_env(args)
@@ -155,11 +177,12 @@ def main(argv: list[str]) -> int:
     if args.resume and not check_resume(meta_path(out), key, out):
         print(f"envsdk eval: nothing to resume ({out} does not exist); starting afresh", file=sys.stderr)
         args.resume = False
-    write_meta(out, "eval", env, args, model=args.model, base_url=args.base_url, n=args.n, resume_key=key)
+    source = {"base_url": args.base_url} if args.base_url else {"local_model": True, "seed": args.seed}
+    write_meta(out, "eval", env, args, model=args.model, n=args.n, resume_key=key, **source)
     records = asyncio.run(_run(env, args, out))
     summary = summarise(records, ks)
     out.with_name(out.name.removesuffix(".jsonl") + ".summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    write_meta(out, "eval", env, args, model=args.model, base_url=args.base_url, n=args.n, resume_key=key)
+    write_meta(out, "eval", env, args, model=args.model, n=args.n, resume_key=key, verdicts=records, **source)
     print_summary(summary, sys.stdout)
     return _failures(records, args.base_url)
 
@@ -171,17 +194,17 @@ def parse_ks(text: str, n: int) -> list[int]:
     except ValueError:
         raise OptionError(f"--k expects comma-separated integers, got {text!r}") from None
     if not ks or ks[0] < 1 or ks[-1] > n:
-        raise OptionError(f"--k {text}: each k must be between 1 and -n ({n}); sample more with -n {max(ks or [1])}")
+        raise OptionError(f"--k {text}: each k must be between 1 and -r ({n}); sample more with -r {max(ks or [1])}")
     return ks
 
 
 def _output(env: Environment, args) -> Path:
     """`--output`, else `ENV.eval.jsonl` (`ENV.eval.N.jsonl` when an earlier run holds that name; `--resume`
-    takes the newest); the path is printed, and replacing an earlier run is said aloud."""
+    takes the newest); the path is printed. An explicit `--output` an earlier run wrote needs `--resume` or
+    `--overwrite`."""
     if args.output:
         out = args.output
-        if out.exists() and not args.resume:
-            print(f"envsdk eval: replacing the earlier run in {out} (--resume keeps its complete groups)", file=sys.stderr)
+        refuse_to_replace(out, out, args, "an earlier run's rollouts are there")
     else:
         numbered = (Path(f"{env.name}.eval.jsonl" if i == 1 else f"{env.name}.eval.{i}.jsonl") for i in count(1))
         taken: list[Path] = []
@@ -195,13 +218,13 @@ def _output(env: Environment, args) -> Path:
     return out
 
 
-def _failures(records: list[dict], base_url: str) -> int:
+def _failures(records: list[dict], base_url: str | None) -> int:
     """Exit status: 0 when every request was answered, else 1 with one line saying what to check."""
     failed = [r for r in records if _failed(r)]
     if not failed:
         return 0
     first = failed[0]["error"].removeprefix(f"{SAMPLING_FAILED}: ")
-    if len(failed) == len(records):
+    if len(failed) == len(records) and base_url:
         hint = (f"is the server up, and does --base-url end in /v1 (requests go to {base_url.rstrip('/')}"
                 "/chat/completions)?")
         print(f"envsdk eval: error: every request failed ({first}); {hint}", file=sys.stderr)

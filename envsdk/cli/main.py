@@ -8,7 +8,7 @@ import os
 import sys
 
 from ..errors import EnvsdkError, validation_message
-from ..registry import CLI_GROUP, names, resolve
+from ..registry import CLI_GROUP, resolve
 
 BUILTIN = {
     "list": ("envsdk.cli.list_cmd", "list installed environments and transforms"),
@@ -20,10 +20,37 @@ BUILTIN = {
 }
 
 
+# The commands envsdk's own plugins add (entry points, so they load only when run); a third-party plugin is
+# described by its distribution's summary.
+PLUGINS = {
+    "train": "GRPO trainer (ENV), `train experiment` (DARLING vs GRPO), `train compare` (exploration)",
+    "sandbox": "run an untrusted program (`sandbox run FILE`) or a SandboxFusion server (`sandbox serve`)",
+    "darling": "DARLING rewards for groups (`darling score`), retrain its classifier (`train-classifier`)",
+    "serve": "HTTP reward server (OpenRLHF /get_reward, /verify)",
+    "serve-openenv": "serve an environment over OpenEnv (/ws sessions); `--manifest DIR` writes a Space",
+    "webqa": "the offline BM25 search service of the webqa environment (`webqa serve-corpus`)",
+    "convert-rollouts": "TRL completion logs or verifiers traces as rows for `envsdk verify`",
+}
+
+
+def _plugin_help(name: str, ep) -> str:
+    if name in PLUGINS:
+        return PLUGINS[name]
+    dist = getattr(ep, "dist", None)
+    summary = (dist.metadata.get("Summary") if dist is not None else None) or ep.value
+    return f"(plugin of {dist.metadata['Name'] if dist is not None else '?'}) {summary}"
+
+
 def _usage() -> str:
-    lines = ["usage: envsdk COMMAND [ARGS]", "", "commands:"]
-    lines += [f"  {name:<10} {help_}" for name, (_, help_) in BUILTIN.items()]
-    lines += [f"  {name:<10} (plugin)" for name in names(CLI_GROUP) if name not in BUILTIN]
+    from importlib.metadata import entry_points
+
+    width = max(map(len, [*BUILTIN, *PLUGINS])) + 2
+    lines = ["usage: envsdk COMMAND [ARGS]  (`envsdk COMMAND --help` for its options)", "", "commands:"]
+    lines += [f"  {name:<{width}}{help_}" for name, (_, help_) in BUILTIN.items()]
+    plugins = {ep.name: ep for ep in entry_points(group=CLI_GROUP) if ep.name not in BUILTIN}
+    lines += [f"  {name:<{width}}{_plugin_help(name, plugins[name])}" for name in sorted(plugins)]
+    lines += ["", "every command accepts --no-progress (no progress bars, ours or the libraries')",
+              "exit status: 0 done, 1 finished but not clean, 2 your mistake (one `error:` line), 130 interrupted"]
     return "\n".join(lines)
 
 
@@ -45,7 +72,10 @@ def user_error(exc: BaseException) -> str | None:
 
 # The progress-bar switches of the libraries the commands use (tqdm itself, Hugging Face Hub, datasets,
 # transformers' downloads): `--no-progress` sets them before any of those is imported.
-QUIET_LIBRARIES = {"TQDM_DISABLE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1", "HF_DATASETS_DISABLE_PROGRESS_BARS": "1"}
+# ENVSDK_NO_PROGRESS tells envsdk's own code (`cli.common.show_progress`).
+NO_PROGRESS = "ENVSDK_NO_PROGRESS"
+QUIET_LIBRARIES = {"TQDM_DISABLE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1", "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
+                   NO_PROGRESS: "1"}
 
 
 def quiet_libraries() -> None:
@@ -66,8 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"envsdk {version('envsdk')}")
         return 0
     command, rest = argv[0], argv[1:]
-    if "--no-progress" in rest:
+    if "--no-progress" in rest:  # every command accepts it: taken off here, so a plugin need not declare it
         quiet_libraries()
+        rest = [arg for arg in rest if arg != "--no-progress"]
     try:
         if command in BUILTIN:
             import importlib
@@ -94,7 +125,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 class HelpFormatter(argparse.HelpFormatter):
-    """Help that shows each option's default (when it has one worth showing)."""
+    """Help that shows each option's default (when it has one worth showing); a description or epilog written
+    on several lines keeps its lines (a list of subcommands, examples)."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:
+            return "\n".join(indent + line for line in text.splitlines())
+        return super()._fill_text(text, width, indent)
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
@@ -103,9 +140,10 @@ class HelpFormatter(argparse.HelpFormatter):
         return f"{text} (default: %(default)s)"
 
 
-def parser(prog: str, description: str) -> argparse.ArgumentParser:
+def parser(prog: str, description: str, epilog: str | None = None) -> argparse.ArgumentParser:
     """An argparse parser named like the subcommand (shared by the built-in commands)."""
-    return argparse.ArgumentParser(prog=f"envsdk {prog}", description=description, formatter_class=HelpFormatter)
+    return argparse.ArgumentParser(prog=f"envsdk {prog}", description=description, epilog=epilog,
+                                   formatter_class=HelpFormatter)
 
 
 if __name__ == "__main__":

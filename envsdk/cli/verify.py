@@ -15,7 +15,8 @@ from ..journal import Journal, row_hash
 from ..runmeta import check_resume, resume_key
 from ..scoring import verdict_metrics, verify_saved
 from ..verdict import Verdict
-from .common import add_env_args, executor_config, load_env, meta_path, print_summary, progress, verdict_line, write_meta
+from .common import (add_env_args, add_output_options, executor_config, load_env, meta_path, print_summary, progress,
+                     refuse_to_replace, show_progress, verdict_line, write_meta)
 from .main import parser
 
 
@@ -56,7 +57,7 @@ async def _verify(env: Environment, rows: list[_Row], journal: Journal | None, a
             results[row.line] = Verdict.model_validate(journal.done[row.key])
         else:
             todo.append(row)
-    bar = progress(len(todo), f"verify {env.name}", enabled=not args.no_progress)
+    bar = progress(len(todo), f"verify {env.name}", enabled=show_progress(args))
 
     def done(task: list[int], verdicts: list[Verdict]) -> None:
         if journal is not None:
@@ -78,9 +79,11 @@ def _key(env: Environment, args) -> dict:
 
 
 def _journal(env: Environment, args) -> Journal:
-    """The output's journal; `--resume` refuses one that another environment, kwargs or input produced.
-    The metadata is written first, so a run killed mid-way can be resumed (and checked)."""
+    """The output's journal; `--resume` refuses one that another environment, kwargs or input produced, and
+    an output an earlier run finished is replaced only with `--overwrite`. The metadata is written first, so
+    a run killed mid-way can be resumed (and checked)."""
     path = Path(str(args.output) + ".journal")
+    refuse_to_replace(args.output, path, args, f"an interrupted run's verdicts are journalled in {path}")
     resume = args.resume and check_resume(meta_path(args.output), _key(env, args), path)
     if args.resume and not resume:
         print(f"envsdk verify: nothing to resume ({path} does not exist); starting afresh", file=sys.stderr)
@@ -104,23 +107,34 @@ def main(argv: list[str]) -> int:
     p = parser("verify", "Score saved rollouts offline; one output line per input line, in order.")
     add_env_args(p)
     p.add_argument("--input", required=True, type=Path, help="JSONL rows with `completion` and the env's fields")
-    p.add_argument("--output", type=Path, help="output JSONL (default: stdout)")
-    p.add_argument("--resume", action="store_true", help="skip rows already journalled by an interrupted run")
+    add_output_options(p, "output JSONL (default: stdout)", "skip rows already journalled by an interrupted run")
     args = p.parse_args(argv)
     env = load_env(args)
     rows, bad_line = read_rows(args.input)
     journal = _journal(env, args) if args.output else None
     results = asyncio.run(_verify(env, rows, journal, args))
-    lines = [json.dumps(verdict_line(results[r.line], id=r.data.get("id")), ensure_ascii=False) for r in rows]
+    verdicts = [results[r.line] for r in rows]
+    lines = [json.dumps(verdict_line(v, id=r.data.get("id")), ensure_ascii=False) for r, v in zip(rows, verdicts)]
     if args.output:
         args.output.write_text("".join(line + "\n" for line in lines))
-        write_meta(args.output, "verify", env, args, input=str(args.input), rows=len(rows), resume_key=_key(env, args))
+        write_meta(args.output, "verify", env, args, input=str(args.input), rows=len(rows), resume_key=_key(env, args),
+                   verdicts=[v.model_dump() for v in verdicts])
         journal.close(remove=bad_line is None)
     else:
         sys.stdout.write("".join(line + "\n" for line in lines))
     # the summary goes where the verdicts do not: stdout when they went to a file, else stderr
-    print_summary(summarise([results[r.line] for r in rows]), sys.stdout if args.output else sys.stderr)
+    print_summary(summarise(verdicts), sys.stdout if args.output else sys.stderr)
     if bad_line:
         print(f"envsdk verify: error: {bad_line}; the {len(rows)} rows before it were written", file=sys.stderr)
         return 2
-    return 0
+    return _all_errors(verdicts)
+
+
+def _all_errors(verdicts: list[Verdict]) -> int:
+    """Exit status: 1 when every row's verdict is an error (nothing was really scored), as `eval` does when
+    every request failed; else 0."""
+    if not verdicts or any(v.error is None for v in verdicts):
+        return 0
+    print(f"envsdk verify: error: every row's verdict is an error (first: {verdicts[0].error}); check the input's "
+          "fields against the environment's (`envsdk list`) and the -a arguments", file=sys.stderr)
+    return 1

@@ -73,6 +73,22 @@ class HFGenerator:
     def device(self) -> torch.device:
         return next(self.model.parameters()).device
 
+    @property
+    def context(self) -> int | None:
+        """The most positions the model takes (prompt and completion together); None when it does not say."""
+        config = getattr(self.model, "config", None)
+        return getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
+
+    def room(self, prompt_width: int, max_tokens: int) -> int:
+        """`max_tokens` capped to what fits in the context after a prompt of `prompt_width` tokens: decoding past
+        the context fails (positions out of range) or degrades, whatever the caller asked."""
+        if self.context is None:
+            return max_tokens
+        if prompt_width >= self.context:
+            raise ValueError(f"a prompt of {prompt_width} tokens leaves no room in the model's context of "
+                             f"{self.context} positions")
+        return min(max_tokens, self.context - prompt_width)
+
     def render(self, messages: list[dict[str, Any]]) -> str:
         """Chat messages as model input: the tokenizer's chat template, else the contents one per line."""
         if getattr(self.tokenizer, "chat_template", None):
@@ -98,10 +114,12 @@ class HFGenerator:
     def sample(
         self, prompts: list[str], n: int = 1, *, temperature: float = 1.0, top_p: float = 1.0, max_tokens: int = 64
     ) -> Samples:
-        """n completions for each prompt, in prompt order; decoding stops at EOS or `max_tokens`."""
+        """n completions for each prompt, in prompt order; decoding stops at EOS, `max_tokens` or the end of the
+        model's context (`room`)."""
         was_training = self.model.training
         self.model.eval()
         prompt_ids, prompt_mask = self.encode_prompts(prompts)
+        max_tokens = self.room(prompt_ids.shape[1], max_tokens)
         positions = (prompt_mask.cumsum(-1) - 1).clamp(min=0)
         out = self.model(input_ids=prompt_ids, attention_mask=prompt_mask, position_ids=positions, use_cache=True)
         cache, cache_arg = cache_of(out), cache_argument(self.model)
@@ -141,15 +159,35 @@ class HFChatClient:
     def __init__(self, generator: HFGenerator):
         self.generator = generator
 
+    @classmethod
+    def from_pretrained(cls, name: str, *, seed: int = 0, device: str | None = None) -> "HFChatClient":
+        """A local model folder (`save_pretrained`, a trainer checkpoint) or a Hugging Face id, on `device`
+        (default: cuda when there is one, else cpu)."""
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(name, padding_side="left")
+        model = AutoModelForCausalLM.from_pretrained(name)
+        model.to(device or ("cuda" if torch.cuda.is_available() else "cpu")).eval()
+        return cls(HFGenerator(model, tokenizer, seed=seed))
+
+    async def aclose(self) -> None:
+        """Nothing to release (the `ChatClient` interface)."""
+
     async def chat(self, messages: list[dict[str, Any]], **sampling: Any) -> ChatReply:
         """One assistant reply: `temperature`, `top_p`, `max_tokens` are honoured."""
         samples = self.generator.sample(
             [self.generator.render(messages)],
-            temperature=sampling.get("temperature", 1.0),
-            top_p=sampling.get("top_p", 1.0),
-            max_tokens=sampling.get("max_tokens") or 256,
+            temperature=_given(sampling, "temperature", 1.0),
+            top_p=_given(sampling, "top_p", 1.0),
+            max_tokens=sampling.get("max_tokens") or 256,  # capped to the model's context by `sample`
         )
         length = int(samples.completion_mask.sum())
         usage = {"prompt_tokens": int(samples.prompt_mask.sum()), "completion_tokens": length}
         return ChatReply({"role": "assistant", "content": samples.texts[0]}, usage,
                          "stop" if bool(samples.finished[0]) else "length")
+
+
+def _given(sampling: dict[str, Any], name: str, default: float) -> float:
+    """A sampling argument, `default` when absent or None (a caller's "the server's default")."""
+    value = sampling.get(name)
+    return default if value is None else value

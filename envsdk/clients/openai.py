@@ -1,7 +1,8 @@
 """An async OpenAI-compatible chat client on httpx: retries, timeouts and a concurrency limit.
 
 Retries follow the `openai` SDK's rules (docs/reference.md, "envsdk eval"): transient statuses and transport
-errors are retried with jittered exponential backoff, and a server's `Retry-After` / `retry-after-ms` wait
+errors are retried with jittered exponential backoff (except a connection refused before the server ever
+answered: that fails at once, as nothing is listening), and a server's `Retry-After` / `retry-after-ms` wait
 (up to a minute) replaces the backoff. The loop is ours rather than the SDK's because the core depends on
 httpx alone, and the `openai` versions that verifiers and openenv pin cannot share one environment.
 """
@@ -68,6 +69,7 @@ class OpenAIChatClient:
         self._http = httpx.AsyncClient(headers=headers, timeout=httpx.Timeout(timeout_s, connect=30.0))
         self._sem = asyncio.Semaphore(max_concurrency)
         self.max_retries, self.backoff_s = max_retries, backoff_s
+        self._answered = False  # whether the server ever answered: until it has, a refused connection is final
 
     async def chat(self, messages: list[dict[str, Any]], **sampling: Any) -> ChatReply:
         """One completion; `sampling` passes through (temperature, max_tokens, tools, n=1...)."""
@@ -88,12 +90,17 @@ class OpenAIChatClient:
             try:
                 async with self._sem:
                     response = await self._http.post(self.base_url + path, json=body)
+                self._answered = True
                 if response.status_code < 400:
                     return response.json()
                 if response.status_code not in RETRY_STATUS:
                     raise ChatError(f"{self.base_url}{path}: HTTP {response.status_code}: {response.text[:300]}")
                 last = ChatError(f"HTTP {response.status_code}: {response.text[:200]}")
                 wait = retry_after_s(response)
+            except httpx.ConnectError as exc:
+                if not self._answered:  # nothing listens there (yet): retrying for a minute would only hide it
+                    raise ChatError(f"cannot connect to {self.base_url}: {exc or type(exc).__name__}") from exc
+                last = exc
             except (httpx.TransportError, ValueError) as exc:
                 last = exc
             if attempt < self.max_retries:

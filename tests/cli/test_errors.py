@@ -35,7 +35,7 @@ CASES = {
                        "envsdk eval: error: --k expects comma-separated integers, got '1,x'"),
     "k larger than n": (["eval", "toy-echo", "--base-url", "http://127.0.0.1:9/v1", "--model", "m", "-n", "2",
                          "--k", "1,4"],
-                        "envsdk eval: error: --k 1,4: each k must be between 1 and -n (2); sample more with -n 4"),
+                        "envsdk eval: error: --k 1,4: each k must be between 1 and -r (2); sample more with -r 4"),
     "unknown classifier": (["darling", "score", "--input", "{groups}", "--classifier", "nope"],
                            "envsdk darling: error: unknown DARLING classifier 'nope'; known: cosine, final-answer, "
                            "hf-pair, judge, lexical, minilm-pair, modernbert, qwen3-math, vllm"),

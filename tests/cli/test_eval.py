@@ -78,14 +78,17 @@ def test_without_output_it_names_its_file_and_never_replaces_an_earlier_run(tmp_
     assert sorted(p.name for p in tmp_path.glob("*.jsonl")) == ["toy-echo.eval.2.jsonl", "toy-echo.eval.jsonl"]
 
 
-def test_an_explicit_output_that_exists_is_replaced_aloud(tmp_path):
+def test_an_explicit_output_that_exists_is_refused_without_overwrite(tmp_path):
     out = tmp_path / "ev.jsonl"
     out.write_text('{"old": true}\n')
     with FakeOpenAI(echo) as server:
-        result = run_eval(server.base_url, "--output", str(out))
-    assert result.returncode == 0
-    assert result.stderr.splitlines()[0] == (f"envsdk eval: replacing the earlier run in {out} (--resume keeps its "
-                                             "complete groups)")
+        refused = run_eval(server.base_url, "--output", str(out))
+        assert out.read_text() == '{"old": true}\n'
+        replaced = run_eval(server.base_url, "--output", str(out), "--overwrite")
+    assert refused.returncode == 2
+    assert refused.stderr.splitlines()[-1] == (f"envsdk eval: error: {out}: an earlier run's rollouts are there; "
+                                               "--resume continues it, --overwrite starts afresh")
+    assert replaced.returncode == 0
     assert len(read_jsonl(out)) == 3
 
 
@@ -93,3 +96,34 @@ def test_a_reply_cut_at_its_token_limit_is_marked_truncated(tmp_path):
     with FakeOpenAI(echo, finish_reason="length") as server:
         assert run_eval(server.base_url, "--output", str(tmp_path / "ev.jsonl")).returncode == 0
     assert [r["truncated"] for r in read_jsonl(tmp_path / "ev.jsonl")] == [True] * 3
+
+
+def test_without_base_url_a_local_model_folder_is_sampled_with_transformers(tmp_path):
+    """`--model PATH` and no server: the trainer's sampler runs a saved model on this machine (here a tiny
+    random one built locally, whose context is shorter than the 256 tokens asked by default)."""
+    from envsdk.train.tiny import TinyConfig, char_tokenizer, tiny_model
+
+    tokenizer = char_tokenizer()
+    tiny_model(tokenizer, TinyConfig(n_layer=1, n_embd=16, n_positions=48), seed=0).save_pretrained(tmp_path / "m")
+    tokenizer.save_pretrained(tmp_path / "m")
+    out = tmp_path / "ev.jsonl"
+    result = envsdk("eval", "toy-echo", "--model", str(tmp_path / "m"), "-r", "3", "--k", "1,3", "--limit", "2",
+                    "--workers", "1", "--output", str(out), "--no-progress")
+    assert result.returncode == 0, result.stderr
+    assert f"sampling from the local model {tmp_path / 'm'} (transformers)" in result.stderr
+    records = read_jsonl(out)
+    assert len(records) == 6 and {r["rollout_index"] for r in records} == {0, 1, 2}
+    assert all(r["error"] is None and isinstance(r["completion"], str) for r in records)
+    summary = json.loads((tmp_path / "ev.summary.json").read_text())
+    assert summary["examples"] == 2 and set(summary) >= {"pass@1", "pass@3"}
+    meta = json.loads((tmp_path / "ev.meta.json").read_text())
+    assert meta["local_model"] is True and "base_url" not in meta
+
+
+def test_a_refused_connection_fails_every_request_without_retrying(tmp_path):
+    url = f"http://127.0.0.1:{closed_port()}/v1"
+    result = envsdk("eval", "toy-echo", "--base-url", url, "--model", "m", "--limit", "2", "--retries", "4",
+                    "--workers", "1", "--output", str(tmp_path / "ev.jsonl"))
+    assert result.returncode == 1
+    assert f"every request failed (cannot connect to {url}: " in result.stderr
+    assert [r["error"].startswith(f"sampling failed: cannot connect to {url}") for r in read_jsonl(tmp_path / "ev.jsonl")] == [True, True]

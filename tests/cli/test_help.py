@@ -49,4 +49,4 @@ def test_every_option_has_help(argv, capsys):
 def test_defaults_are_shown(capsys):
     text = " ".join(help_text(["eval"], capsys).split())
     assert "simultaneous requests (default: 32)" in text
-    assert "retries per request on transient failures (default: 4)" in text
+    assert "(a refused connection before any answer is not retried) (default: 4)" in text

@@ -88,3 +88,34 @@ def test_retry_after_header_forms(headers, expected):
 def test_retry_after_as_an_http_date():
     when = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
     assert 25 <= retry_after_s(response(**{"retry-after": when})) <= 30
+
+
+def test_a_refused_connection_before_any_answer_is_not_retried():
+    """Nothing listens: the first refusal is final (a retry would sleep an hour with this backoff)."""
+    from tests.helpers.asgi import closed_port
+
+    async def go():
+        client = OpenAIChatClient(f"http://127.0.0.1:{closed_port()}/v1", "m", api_key_env=None, max_retries=4,
+                                  backoff_s=3600.0)
+        try:
+            return await asyncio.wait_for(client.chat(MESSAGES), timeout=120)
+        finally:
+            await client.aclose()
+
+    with pytest.raises(ChatError, match=r"^cannot connect to http://127\.0\.0\.1:\d+/v1: "):
+        asyncio.run(go())
+
+
+def test_a_refused_connection_after_the_server_answered_is_retried():
+    """A server that answered once and then went away (a restart) gets the retries."""
+    async def go():
+        with FakeOpenAI(lambda body: text_reply("hi")) as server:
+            client = OpenAIChatClient(server.base_url, "m", api_key_env=None, max_retries=2, backoff_s=0.0)
+            await client.chat(MESSAGES)
+        try:
+            await client.chat(MESSAGES)
+        finally:
+            await client.aclose()
+
+    with pytest.raises(ChatError, match=r"failed after 3 tries"):
+        asyncio.run(go())

@@ -112,7 +112,7 @@ def test_verify_resume_refuses_a_journal_another_run_produced(interrupted_verify
     line = capsys.readouterr().err.strip().splitlines()[-1]
     expected = message.replace("{inp}", str(inp.resolve())).replace("{other}", str(other.resolve()))
     assert line == (f"envsdk verify: error: --resume: {out}.journal was produced by another run ({expected}); "
-                    "resume with the same settings, or run without --resume to start afresh")
+                    "resume with the same settings, or start afresh with --overwrite")
 
 
 def test_verify_resume_with_the_same_settings_keeps_the_journal(interrupted_verify, capsys):
@@ -138,4 +138,4 @@ def test_eval_resume_refuses_an_output_of_another_model(tmp_path, capsys):
         assert main([*common, "--model", "b", "--resume"]) == 2
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
         f"envsdk eval: error: --resume: {out} was produced by another run (model 'a' -> 'b'); "
-        "resume with the same settings, or run without --resume to start afresh")
+        "resume with the same settings, or start afresh with --overwrite")

@@ -56,3 +56,20 @@ def test_chat_client_over_the_generator_serves_environment_rollouts(generator):
     env = envsdk.load_environment("toy-even")
     result = asyncio.run(env.rollout(HFChatClient(generator), env.rows()[0], max_tokens=3))
     assert isinstance(result.completion, str) and len(result.completion) <= 3
+
+
+def test_generation_stops_at_the_end_of_the_models_context():
+    """A caller's max_tokens beyond the context (an environment that sets none gets 256) is capped, not an
+    IndexError from positions the model does not have."""
+    tokenizer = char_tokenizer()
+    small = HFGenerator(tiny_model(tokenizer, TinyConfig(n_layer=1, n_positions=24), seed=0), tokenizer, seed=0)
+    samples = small.sample(["a prompt of 18 ch\n"], n=2, temperature=1.0, max_tokens=256)
+    assert samples.prompt_ids.shape[1] == 18
+    assert samples.completion_ids.shape[1] <= 24 - 18
+
+
+def test_a_prompt_that_fills_the_context_is_a_clear_error():
+    tokenizer = char_tokenizer()
+    small = HFGenerator(tiny_model(tokenizer, TinyConfig(n_layer=1, n_positions=8), seed=0), tokenizer, seed=0)
+    with pytest.raises(ValueError, match="a prompt of 9 tokens leaves no room in the model's context of 8 positions"):
+        small.sample(["123456789"], max_tokens=4)

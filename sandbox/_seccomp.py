@@ -38,10 +38,10 @@ def compile_filter() -> bytes:
             pass  # syscall unknown on this architecture
     # No socket() at all: no IPv4/IPv6 (loopback included), netlink or packet sockets, and no AF_UNIX
     # socket that could connect() to a host socket file by path (Landlock does not mediate connect)
-    # or bind an abstract name a host client would trust. socketpair() stays: it makes a connected
-    # pair that reaches nothing else (asyncio's self-pipe, multiprocessing.Pipe). The sandbox's own
-    # control channel is created by the supervisor outside the filter and closed before exec.
+    # or bind an abstract name a host client would trust. The sandbox's own control channel is created
+    # by the supervisor outside the filter and closed before exec.
     filt.add_rule(sc.ERRNO(errno.EAFNOSUPPORT), "socket")
+    _only_stream_pairs(sc, filt)
     for flag in NAMESPACE_FLAGS:
         filt.add_rule(deny, "clone", sc.Arg(0, sc.MASKED_EQ, flag, flag))
     filt.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")  # flags unreadable by seccomp; libc falls back to clone
@@ -49,3 +49,29 @@ def compile_filter() -> bytes:
         filt.export_bpf(out)
         out.seek(0)
         return out.read()
+
+
+SOCKET_TYPE_MASK = 0xF  # the kernel's SOCK_TYPE_MASK: the type's low bits, below SOCK_NONBLOCK/SOCK_CLOEXEC
+# Calls that give a socket an address or a peer. On a connected stream pair (the only socket left)
+# each one can only escape it: connect(AF_UNSPEC) disconnects it, connect()/sendto() with an address
+# reach a host socket file (/dev/log) or an abstract name, bind() squats a name a host client trusts.
+ADDRESSING = ("bind", "connect", "listen", "accept", "accept4")
+
+
+def _only_stream_pairs(sc, filt) -> None:
+    """socketpair() stays, for AF_UNIX SOCK_STREAM only (asyncio's self-pipe, multiprocessing.Pipe):
+    such a pair reaches nothing else. A datagram or seqpacket pair could be pointed at any host
+    datagram socket file it can write, so every other family and type is refused (EAFNOSUPPORT /
+    EPROTONOSUPPORT, as the kernel would for an unsupported one), and so is every call that addresses
+    a socket: bind, connect, listen, accept and sendto with a destination (EPERM). sendmsg's address is
+    behind a pointer seccomp cannot read, but a connected stream socket refuses one (EISCONN)."""
+    filt.add_rule(sc.ERRNO(errno.EAFNOSUPPORT), "socketpair", sc.Arg(0, sc.NE, 1))  # AF_UNIX = 1
+    for kind in range(SOCKET_TYPE_MASK + 1):
+        if kind != 1:  # SOCK_STREAM
+            filt.add_rule(sc.ERRNO(errno.EPROTONOSUPPORT), "socketpair",
+                          sc.Arg(1, sc.MASKED_EQ, SOCKET_TYPE_MASK, kind))
+    deny = sc.ERRNO(errno.EPERM)
+    for name in ADDRESSING:
+        filt.add_rule(deny, name)
+    filt.add_rule(deny, "sendto", sc.Arg(4, sc.NE, 0))  # a destination address given
+

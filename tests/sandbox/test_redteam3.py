@@ -1,0 +1,173 @@
+"""Red team 3 (issue 22): each kind that got through, as a test of its kind, plus the kinds the red team
+left to us (non-root callers' own sockets at tier 2, build-time tricks of Go and Rust, cgroup v2).
+
+Socket kinds run on tiers 1, 1-fast, 2, 2-fast and Docker: the only socket a program may make is a
+connected AF_UNIX stream pair, and nothing may give a socket an address or a peer."""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from pathlib import Path
+
+import pytest
+
+from envsdk_sandbox import Limits, Sandbox
+
+from .conftest import make_sandbox, need_language, tier2_python
+
+QUICK = Limits(timeout_s=5, memory_mb=256, pids=32)
+COMPILE = Limits(timeout_s=60, memory_mb=2048, pids=128, output_bytes=64 << 20, file_size_mb=64, tmpfs_mb=512)
+KINDS = ["tier1", "tier1-fast", "tier2", "tier2-fast", "docker"]
+_boxes: dict[str, Sandbox] = {}
+
+
+@pytest.fixture(scope="module", params=KINDS)
+def box(request):
+    kind = request.param
+    if kind not in _boxes:
+        if kind == "tier2-fast":
+            _boxes[kind] = Sandbox(tier="2-fast", python=tier2_python())
+        else:
+            _boxes[kind] = make_sandbox(kind)
+    yield _boxes[kind]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_boxes():
+    yield
+    for sandbox in _boxes.values():
+        sandbox.close()
+    _boxes.clear()
+
+
+@pytest.fixture
+def host_datagram(tmp_path):
+    """A world-writable host datagram socket file (as /dev/log is) and an abstract datagram name, both
+    listening: a forged log line would arrive here."""
+    tmp_path.chmod(0o777)
+    for parent in tmp_path.parents:  # pytest's 0700 base would hide it from a dropped uid anyway
+        if str(parent).startswith("/tmp/pytest"):
+            parent.chmod(0o755)
+    path = str(tmp_path / "log")
+    abstract = "\0envsdk-log-" + uuid.uuid4().hex
+    by_path, by_name = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM), socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    by_path.bind(path)
+    os.chmod(path, 0o777)
+    by_name.bind(abstract)
+    for sock in (by_path, by_name):
+        sock.setblocking(False)
+    yield path, abstract, (by_path, by_name)
+    by_path.close()
+    by_name.close()
+
+
+def assert_nothing_arrived(sockets) -> None:
+    for sock in sockets:
+        with pytest.raises(BlockingIOError):
+            sock.recv(64)
+
+
+PY_PROBE = """import ctypes, socket
+libc = ctypes.CDLL(None, use_errno=True)
+def attempt(name, fn):
+    try:
+        fn(); print(name, 'allowed')
+    except OSError as e:
+        print(name, 'refused', e.errno)
+a, b = socket.socketpair()
+a.sendall(b'ping'); print('stream pair', b.recv(4).decode())
+for kind in ('SOCK_DGRAM', 'SOCK_SEQPACKET'):
+    attempt(kind, lambda: socket.socketpair(socket.AF_UNIX, getattr(socket, kind)))
+attempt('sendto path', lambda: a.sendto(b'forged', {path!r}))
+attempt('sendto abstract', lambda: a.sendto(b'forged', {abstract!r}))
+attempt('connect path', lambda: a.connect({path!r}))
+attempt('bind abstract', lambda: a.bind({squat!r}))
+attempt('listen', lambda: a.listen())
+class Unspec(ctypes.Structure):
+    _fields_ = [('family', ctypes.c_ushort), ('data', ctypes.c_char * 14)]
+def unspec():
+    if libc.connect(a.fileno(), ctypes.byref(Unspec(0)), ctypes.sizeof(Unspec)) != 0:
+        raise OSError(ctypes.get_errno(), 'connect(AF_UNSPEC)')
+attempt('connect unspec', unspec)
+a.sendall(b'pong'); print('still paired', b.recv(4).decode())
+"""
+
+
+def test_only_stream_socketpairs_and_no_addressing_from_python(box, host_datagram):  # red team 3, item 1
+    path, abstract, sockets = host_datagram
+    squat = "\0envsdk-squat-" + uuid.uuid4().hex
+    res = box.run(PY_PROBE.format(path=path, abstract=abstract, squat=squat), limits=QUICK)
+    lines = res.stdout.splitlines()
+    assert res.status == "ok" and lines[0] == "stream pair ping" and lines[-1] == "still paired pong", res
+    refused = [line.split()[:-1] for line in lines[1:-1]]
+    assert all(r[-1] == "refused" for r in refused) and len(refused) == 8, res.stdout
+    assert_nothing_arrived(sockets)
+    with socket.socket(socket.AF_UNIX) as owner:
+        owner.bind(squat)  # the abstract name is still free for its owner
+
+
+CPP_PROBE = r"""#include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+static void report(const char* name, long rc) { std::printf("%s %s\n", name, rc < 0 ? "refused" : "allowed"); }
+static socklen_t address(sockaddr_un* a, const char* name, size_t n) {
+  std::memset(a, 0, sizeof *a); a->sun_family = AF_UNIX; std::memcpy(a->sun_path, name, n);
+  return offsetof(sockaddr_un, sun_path) + n;
+}
+int main() {
+  int sv[2];
+  long rc = syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv);
+  std::printf("stream %s\n", rc == 0 && write(sv[0], "x", 1) == 1 ? "ok" : "broken");
+  int dg[2];
+  report("dgram", syscall(SYS_socketpair, AF_UNIX, SOCK_DGRAM, 0, dg));
+  report("dgram-high-bits", syscall(SYS_socketpair, AF_UNIX, (1L << 32) | SOCK_DGRAM, 0, dg));
+  report("seqpacket", syscall(SYS_socketpair, AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, dg));
+  report("inet", syscall(SYS_socketpair, AF_INET, SOCK_STREAM, 0, dg));
+  sockaddr_un a; socklen_t n;
+  n = address(&a, PATH, sizeof PATH - 1);
+  report("sendto-path", syscall(SYS_sendto, sv[0], "forged", 6, 0, &a, n));
+  report("connect-path", syscall(SYS_connect, sv[0], &a, n));
+  n = address(&a, ABSTRACT, sizeof ABSTRACT - 1);
+  report("sendto-abstract", syscall(SYS_sendto, sv[0], "forged", 6, 0, &a, n));
+  n = address(&a, SQUAT, sizeof SQUAT - 1);
+  report("bind-abstract", syscall(SYS_bind, sv[0], &a, n));
+  report("listen", syscall(SYS_listen, sv[0], 1));
+  report("accept4", syscall(SYS_accept4, sv[0], nullptr, nullptr, 0));
+  sockaddr unspec; std::memset(&unspec, 0, sizeof unspec);
+  report("connect-unspec", syscall(SYS_connect, sv[0], &unspec, sizeof unspec));
+  char c; std::printf("still %s\n", read(sv[1], &c, 1) == 1 && c == 'x' ? "paired" : "broken");
+}
+"""
+
+
+def _c_string(text: str) -> str:
+    return '"' + "".join(f"\\x{b:02x}" for b in text.encode()) + '"'
+
+
+def test_only_stream_socketpairs_and_no_addressing_by_raw_syscall(box, host_datagram):  # red team 3, item 1
+    need_language("cpp")
+    path, abstract, sockets = host_datagram
+    squat = "\0envsdk-squat-" + uuid.uuid4().hex
+    defines = "".join(f"#define {name} {_c_string(value)}\n"
+                      for name, value in (("PATH", path), ("ABSTRACT", abstract), ("SQUAT", squat)))
+    res = box.run(defines + CPP_PROBE, language="cpp", limits=QUICK, compile_limits=COMPILE)
+    lines = res.stdout.splitlines()
+    assert res.status == "ok" and lines[0] == "stream ok" and lines[-1] == "still paired", res
+    assert [line.split()[1] for line in lines[1:-1]] == ["refused"] * 11, res.stdout
+    assert_nothing_arrived(sockets)
+    with socket.socket(socket.AF_UNIX) as owner:
+        owner.bind(squat)
+
+
+def test_multiprocessing_pipes_still_work(box):  # what item 1 must keep: stream pairs and their fd passing
+    code = ("import multiprocessing as mp, socket, array\na, b = mp.Pipe()\na.send({'k': [1, 2]}); print(b.recv())\n"
+            "x, y = socket.socketpair()\nsocket.send_fds(x, [b'fd'], [1]); msg, fds, _, _ = socket.recv_fds(y, 2, 1)\n"
+            "print(msg.decode(), len(fds))\n")
+    res = box.run(code, limits=QUICK)
+    assert (res.status, res.stdout) == ("ok", "{'k': [1, 2]}\nfd 1\n"), res

@@ -21,6 +21,7 @@ BUILTIN = {
     "embedded": "envsdk_sandbox.embedded:make_embedded",
     "none": "envsdk_sandbox.embedded:make_unisolated",
     "docker": "envsdk_sandbox.docker_backend:make_docker",
+    "http": "envsdk_sandbox.http_backend:make_http",
 }
 
 
@@ -30,7 +31,7 @@ class BackendOptions:
 
     tier: None (strongest available) or a backend-specific level; fast: run in a warm forked interpreter;
     python: interpreter path; image: container image; packages: importable names the program may use
-    beyond the stdlib ("all" = every installed package; see docs/sandbox.md).
+    beyond the stdlib ("all" = every installed package; see docs/sandbox.md); urls: a remote backend's servers.
     """
 
     tier: int | str | None = None
@@ -38,6 +39,7 @@ class BackendOptions:
     python: str | None = None
     image: str | None = None
     packages: tuple[str, ...] | str = field(default_factory=tuple)
+    urls: tuple[str, ...] = ()  # remote backends (http): the servers' base URLs
 
 
 class Backend(Protocol):

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from . import languages
 from .backend import BackendOptions, load_backend
 from .models import Limits, RunResult
 from .process import SandboxProcess
+
+if TYPE_CHECKING:
+    from .workspace import Workspace, WorkspaceLimits
 
 
 class Sandbox:
@@ -18,12 +22,13 @@ class Sandbox:
     strongest the machine allows; 1, 2, 3, or "1-fast"/"2-fast". fast=True runs programs in a forked
     warm interpreter (see docs/sandbox.md for what that shares). packages: importable names the program
     may use beyond the standard library (default none: installed packages and their data files stay
-    hidden; "all" shows every one). `sb.backend` and `sb.tier` say what you really got.
+    hidden; "all" shows every one). urls: the servers of a remote backend ("http": SandboxFusion protocol,
+    docs/scale.md). `sb.backend` and `sb.tier` say what you really got.
     """
 
     def __init__(self, backend: str = "embedded", tier: int | str | None = None, *, fast: bool = False,
                  python: str | None = None, image: str | None = None,
-                 packages: Sequence[str] | str = ()) -> None:
+                 packages: Sequence[str] | str = (), urls: Sequence[str] = ()) -> None:
         if isinstance(tier, str):
             fast = fast or tier.endswith("-fast")
             tier = tier.removesuffix("-fast")
@@ -32,10 +37,12 @@ class Sandbox:
         packages = packages if isinstance(packages, str) else tuple(packages)
         if isinstance(packages, str) and packages != "all":
             raise ValueError(f"packages must be a list of importable names or 'all', not {packages!r}")
-        self._impl = factory(BackendOptions(tier=tier, fast=fast, python=python, image=image, packages=packages))
+        self._impl = factory(BackendOptions(tier=tier, fast=fast, python=python, image=image, packages=packages,
+                                            urls=tuple(urls)))
         self.backend: str = self._impl.name
         self.tier: str = self._impl.tier
         self._builds = languages.Builds()
+        self._on_close: list = []  # helpers started on demand (the workspace server) stop with the sandbox
 
     def run(self, code: str, *, stdin: bytes | str = b"", files: dict[str, bytes | str] | None = None,
             limits: Limits | None = None, argv: list[str] | None = None, language: str = "python",
@@ -45,6 +52,10 @@ class Sandbox:
         `compile_limits` (builds are cached by source hash; a compile error is status "compile_error"
         with the compiler's output), then run it with `limits`."""
         data = stdin.encode() if isinstance(stdin, str) else bytes(stdin)
+        remote = getattr(self._impl, "run", None)
+        if remote is not None:  # a remote backend compiles and runs where its servers are
+            return remote(code, stdin=data, files=files, limits=limits, argv=argv, language=language,
+                          compile_limits=compile_limits)
         lang = languages.language(language)
         if lang is not None:
             return self._builds.run(self._impl, lang, code, stdin=data, files=files, limits=limits, argv=argv,
@@ -57,8 +68,17 @@ class Sandbox:
         """Start the program with the same isolation and hand back its pipes (see SandboxProcess)."""
         return self._impl.spawn(code, files=files, limits=limits, argv=argv)
 
+    def workspace(self, files: dict[str, bytes | str] | None = None, *, image: str | None = None,
+                  limits: "WorkspaceLimits | None" = None) -> "Workspace":
+        """A persistent, forkable work dir for shell commands over many turns (docs/workspaces.md)."""
+        from .workspace import open_workspace
+
+        return open_workspace(self, files, image, limits)
+
     def close(self) -> None:
         """Stop warm servers/containers and remove cgroups and scratch dirs."""
+        for stop in self._on_close:
+            stop()
         self._impl.close()
 
     def __enter__(self) -> "Sandbox":

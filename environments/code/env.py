@@ -47,11 +47,12 @@ def load_environment(dataset: str = "humaneval", *, split: str | None = None, re
                      tier: int | str | None = None, fast: bool = True, timeout_s: float = 10.0,
                      memory_mb: int = 512, reward_mode: RewardMode = "all",
                      stop_on_first_failure: bool = False, system_prompt: str | None = SYSTEM_PROMPT,
-                     row_budget_s: float = 20.0, packages: tuple[str, ...] = ()) -> CodeEnv:
+                     row_budget_s: float = 20.0, packages: tuple[str, ...] = (),
+                     sandbox_urls: tuple[str, ...] = ()) -> CodeEnv:
     """Python programming tasks (HumanEval, MBPP, APPS, CodeContests, LiveCodeBench) scored by sandboxed unit tests."""
     verifier = CodeVerifier(backend=backend, tier=tier, fast=fast, timeout_s=timeout_s, memory_mb=memory_mb,
                             reward_mode=reward_mode, stop_on_first_failure=stop_on_first_failure,
-                            row_budget_s=row_budget_s, packages=tuple(packages))
+                            row_budget_s=row_budget_s, packages=tuple(packages), sandbox_urls=tuple(sandbox_urls))
     return CodeEnv(
         verifier,
         dataset=lambda: load_rows(dataset, split=split, revision=revision, data_files=data_files, limit=limit),

@@ -59,14 +59,15 @@ def driver(name: str) -> tuple[str, dict[str, bytes]]:
 
 
 class Drivers:
-    """The warm checker and candidate processes of one verifier."""
+    """The warm checker and candidate processes of one verifier. `checker_sandbox` (default: `sandbox`)
+    hosts the checkers: a remote candidate sandbox keeps the tests on the host's own sandbox."""
 
-    def __init__(self, sandbox: Any, limits_cls: Any, memory_mb: int):
-        def spawner(name: str):
+    def __init__(self, sandbox: Any, limits_cls: Any, memory_mb: int, checker_sandbox: Any = None):
+        def spawner(name: str, where: Any = sandbox):
             code, files = driver(name)
-            return lambda life: sandbox.spawn(code, files=files, limits=limits_cls(timeout_s=life, memory_mb=memory_mb))
+            return lambda life: where.spawn(code, files=files, limits=limits_cls(timeout_s=life, memory_mb=memory_mb))
 
-        self.checkers = WarmPool(spawner("checker_main"), CHECKER_LIFE_S)
+        self.checkers = WarmPool(spawner("checker_main", checker_sandbox or sandbox), CHECKER_LIFE_S)
         self.candidates = WarmPool(spawner("candidate_main"), CANDIDATE_LIFE_S, size=CANDIDATES_AHEAD,
                                    max_line=CANDIDATE_MAX_LINE)
 

@@ -34,18 +34,21 @@ class CodeVerifier:
     programs in the sandbox's warm forked interpreter. `packages`: importable names the candidate and the
     tests may use beyond the standard library (nothing else installed is visible to them). The sandbox
     is created on first use (so a verifier can be built in one process and used in a worker) unless one
-    is passed in.
+    is passed in. `sandbox_urls` with `backend="http"`: candidates run on those SandboxFusion-protocol
+    servers, while the checkers (the tests) stay in a local sandbox, so no test leaves this host.
     """
 
     def __init__(self, *, backend: str = "embedded", tier: int | str | None = None, timeout_s: float = 10.0,
                  memory_mb: int = 512, reward_mode: RewardMode = "all", stop_on_first_failure: bool = False,
                  fast: bool = True, sandbox: Any = None, row_budget_s: float = 20.0,
-                 packages: tuple[str, ...] = ()):
+                 packages: tuple[str, ...] = (), sandbox_urls: tuple[str, ...] = ()):
         if reward_mode not in ("all", "fraction"):
             raise ValueError(f"reward_mode must be 'all' or 'fraction', not {reward_mode!r}")
         if not 0 < timeout_s <= row_budget_s:
             raise ValueError(f"need 0 < timeout_s <= row_budget_s, got {timeout_s:g} and {row_budget_s:g}")
         self.backend, self.tier, self.fast, self.packages = backend, tier, fast, tuple(packages)
+        self.sandbox_urls = tuple(sandbox_urls)
+        self._checker_sandbox: Any = None
         self.settings = Settings(timeout_s=timeout_s, memory_mb=memory_mb,
                                  stop_on_first_failure=stop_on_first_failure, row_budget_s=row_budget_s)
         self.reward_mode = reward_mode
@@ -59,15 +62,25 @@ class CodeVerifier:
         """The `envsdk_sandbox.Sandbox` programs run in (created on first use)."""
         if self._sandbox is None:
             self._sandbox = _sandbox_module().Sandbox(backend=self.backend, tier=self.tier, fast=self.fast,
-                                                      packages=self.packages)
+                                                      packages=self.packages, urls=self.sandbox_urls)
         return self._sandbox
+
+    @property
+    def checker_sandbox(self) -> Any:
+        """Where the checkers run: the sandbox itself, or a local one when candidates run remotely."""
+        if not self.sandbox_urls:
+            return self.sandbox
+        if self._checker_sandbox is None:
+            self._checker_sandbox = _sandbox_module().Sandbox(tier=self.tier, fast=self.fast, packages=self.packages)
+        return self._checker_sandbox
 
     @property
     def drivers(self) -> Drivers:
         """The warm checker/candidate processes (started on first use)."""
         with self._lock:
             if self._drivers is None:
-                self._drivers = Drivers(self.sandbox, _sandbox_module().Limits, self.settings.memory_mb)
+                self._drivers = Drivers(self.sandbox, _sandbox_module().Limits, self.settings.memory_mb,
+                                        self.checker_sandbox)
             return self._drivers
 
     def close(self) -> None:
@@ -78,6 +91,9 @@ class CodeVerifier:
         if self._owns_sandbox and self._sandbox is not None:
             self._sandbox.close()
             self._sandbox = None
+        if self._checker_sandbox is not None:
+            self._checker_sandbox.close()
+            self._checker_sandbox = None
 
     def verify(self, tests: Any, completion: Text) -> Verdict:
         """The verdict for one completion; a bad `tests` field gives a flagged (error) verdict."""

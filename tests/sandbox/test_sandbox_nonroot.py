@@ -1,6 +1,8 @@
 """Tier 2 for a non-root caller: the program keeps the caller's uid and supplementary groups (no user
 namespace to drop them in), so nothing may depend on the uid. Run as a throwaway user who belongs to a
-group owning a host socket (like the docker group), in a forked copy of this test process."""
+group owning a host socket (like the docker group), in a forked copy of this test process. The user gets
+its own world-readable copy of envsdk_sandbox, as a user's own install would be: the checkout may sit
+where the throwaway user cannot reach it (a 0700 home directory)."""
 
 from __future__ import annotations
 
@@ -8,15 +10,38 @@ import grp
 import json
 import os
 import pwd
+import shutil
 import socket
 import subprocess
+import sys
+import tempfile
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 USER, GROUP = "envsdk-sbx-test", "envsdk-sbx-sock"
 PYTHON = "/usr/bin/python3"  # reachable by any user (the caller's own may live under a 0700 home)
+
+
+@dataclass(frozen=True)
+class Account:
+    user: pwd.struct_passwd
+    group: grp.struct_group
+    site: Path  # a world-readable directory holding a copy of envsdk_sandbox
+
+
+def readable_copy_of_the_sandbox(base: Path) -> Path:
+    """Copy envsdk_sandbox (the zygote script the sandbox starts included) under `base`, readable by anyone."""
+    import envsdk_sandbox
+
+    site = base / "site"
+    shutil.copytree(Path(envsdk_sandbox.__file__).parent, site / "envsdk_sandbox",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for path in [base, *base.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return site
 
 
 @pytest.fixture(scope="module")
@@ -33,31 +58,43 @@ def account():
         pwd.getpwnam(USER)
     except KeyError:
         subprocess.run(["useradd", "-M", "-s", "/usr/sbin/nologin", "-G", GROUP, USER], check=True)
-    return pwd.getpwnam(USER), grp.getgrnam(GROUP)
+    base = Path(tempfile.mkdtemp(prefix="envsdk-nonroot-", dir="/var/tmp"))
+    try:
+        yield Account(pwd.getpwnam(USER), grp.getgrnam(GROUP), readable_copy_of_the_sandbox(base))
+    finally:
+        shutil.rmtree(base)
 
 
-def as_user(account, programs: list[tuple[str, dict]], tier: str = "2") -> list[dict]:
+def import_sandbox_from(site: Path):
+    """Drop this process's envsdk_sandbox modules and import the package again from `site`."""
+    for name in [m for m in sys.modules if m == "envsdk_sandbox" or m.startswith("envsdk_sandbox.")]:
+        del sys.modules[name]
+    sys.path.insert(0, str(site))
+    import envsdk_sandbox
+
+    assert Path(envsdk_sandbox.__file__).is_relative_to(site), envsdk_sandbox.__file__
+    return envsdk_sandbox
+
+
+def as_user(account: Account, programs: list[tuple[str, dict]], tier: str = "2") -> list[dict]:
     """Run each (code, limits) through Sandbox(tier=tier) as the throwaway user; their results."""
     import pyseccomp  # noqa: F401 - imported here: the caller's site-packages may be unreadable to the user
 
-    from envsdk_sandbox import embedded  # noqa: F401
-
-    user, group = account
+    user, group = account.user, account.group
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child never returns into pytest
         try:
             os.close(read)
+            sandbox = import_sandbox_from(account.site)  # still root: the user may not reach the checkout
             os.setgroups([group.gr_gid])
             os.setresgid(user.pw_gid, user.pw_gid, user.pw_gid)
             os.setresuid(user.pw_uid, user.pw_uid, user.pw_uid)
             import warnings
 
-            from envsdk_sandbox import Limits, Sandbox
-
             warnings.simplefilter("ignore")
-            with Sandbox(tier=tier, python=PYTHON) as sb:
-                out = [sb.run(code, limits=Limits(**limits)).model_dump() | {"who": os.getuid()}
+            with sandbox.Sandbox(tier=tier, python=PYTHON) as sb:
+                out = [sb.run(code, limits=sandbox.Limits(**limits)).model_dump() | {"who": os.getuid()}
                        for code, limits in programs]
             os.write(write, json.dumps(out).encode())
         except BaseException as exc:  # noqa: BLE001 - report, never continue pytest in the child
@@ -81,7 +118,7 @@ def group_socket(account):
     path = base / "group.sock"
     listener = socket.socket(socket.AF_UNIX)
     listener.bind(str(path))
-    os.chown(path, 0, account[1].gr_gid)
+    os.chown(path, 0, account.group.gr_gid)
     os.chmod(path, 0o660)
     listener.listen()
     listener.setblocking(False)
@@ -103,7 +140,7 @@ def test_the_callers_group_socket_is_unreachable(account, group_socket):
 
 
 def test_files_and_processes_of_the_callers_uid_stay_out_of_reach(account):
-    user = account[0]
+    user = account.user
     private = Path("/var/tmp") / f"envsdk-own-{uuid.uuid4().hex[:8]}"
     private.write_text("mine")
     os.chown(private, user.pw_uid, user.pw_gid)

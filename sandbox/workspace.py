@@ -196,7 +196,7 @@ def open_workspace(sandbox: "Sandbox", files: dict[str, bytes | str] | None, ima
     if sandbox.backend == "docker":
         from ._workspace_docker import DockerWorkspace
 
-        ws: Workspace = DockerWorkspace.create(sandbox._impl, limits, image)
+        ws: Workspace = DockerWorkspace(sandbox._impl, limits, image)
     elif sandbox.backend == "embedded":
         if image is not None:
             raise ValueError("image= is for backend='docker'; the embedded workspace shows the host's view")

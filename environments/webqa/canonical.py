@@ -1,7 +1,8 @@
 """The canonical form of a short answer: the tokens, numbers, dates and quantities every check compares.
 
-Case, accents (and ł, ø, ß…, Cyrillic/Greek look-alikes), punctuation and articles go; number words,
-ordinals, Roman numerals after a name (`names.py`), fractions, eras, currencies and units (`quantities.py`)
+Case, accents (and ł, ø, ß…, Cyrillic/Greek look-alikes), punctuation and articles go; digits of any
+script, CJK numerals and vulgar fractions become ASCII numerals and a minus sign stays (`numerals.py`); number
+words, ordinals, Roman numerals after a name (`names.py`), fractions, eras, currencies and units (`quantities.py`)
 and dates (dateparser) each get one spelling, so `forty-two thousand` and `42,000` are both `42000`.
 """
 
@@ -15,6 +16,7 @@ from functools import lru_cache
 from word2number import w2n
 
 from .names import romans_to_numbers
+from .numerals import mark_signs, signed, to_ascii
 from .quantities import UNITS, merge_eras, rewrite
 
 _FOLD = str.maketrans({
@@ -77,8 +79,9 @@ class Canon:
 
 
 def plain(text: str) -> str:
-    """Markup removed, accents and special letters folded to ASCII; case kept."""
-    text = re.sub(r"<[^>]+>", " ", text).translate(_FOLD)
+    """Markup removed, numerals of every script as ASCII digits, accents and special letters folded to
+    ASCII; case kept."""
+    text = to_ascii(re.sub(r"<[^>]+>", " ", text)).translate(_FOLD)
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
@@ -148,7 +151,8 @@ def _words_to_numbers(tokens: list[str]) -> list[tuple[str, float | None]]:
 
 
 def is_number(token: str) -> bool:
-    return re.fullmatch(r"\d+(\.\d+)?", token) is not None
+    """A canonical number token: `5`, `-5`, `3.14`."""
+    return re.fullmatch(r"-?\d+(\.\d+)?", token) is not None
 
 
 def _fmt(value: float) -> str:
@@ -172,16 +176,17 @@ def canon(text: str) -> Canon:
         dates.append(parsed)
         return f" date{len(dates) - 1} "
 
-    folded = DATE_RE.sub(date_token, folded)
+    folded = mark_signs(DATE_RE.sub(date_token, folded))
     folded = NUMBER_RE.sub(lambda m: m.group(0).replace(",", ""), folded)
     folded = rewrite(folded)
     folded = re.sub(r"(\d)\s*%", r"\1 %", folded).replace("per cent", "percent")
     folded = re.sub(r"(?<!\d)\.|\.(?!\d)", " ", folded)  # dots go, except decimal points
-    folded = re.sub(r"\b([a-z]) (?=[a-z]\b)", r"\1", folded)  # U S A → usa (initials once dotted)
+    folded = re.sub(r"\b([a-z]) (?=[a-z]\b)", r"\1", " ".join(folded.split()))  # U S A → usa (initials once dotted)
     folded = re.sub(r"[^\w.%\s]|_", " ", folded)
     words = [_SPELLING.get(t, t) for t in folded.split()]
     kept = [t for t in words if t not in ("a", "an", "the")] or words
-    pairs = merge_eras([(_fmt(float(t)) if is_number(t) else t, step) for t, step in _words_to_numbers(kept)])
+    pairs = merge_eras(signed([(_fmt(float(t)) if is_number(t) else t, step) for t, step in _words_to_numbers(kept)],
+                              is_number))
     tokens = [f"date:{dates[int(t[4:])][0]}" if re.fullmatch(r"date\d+", t) else t for t, _ in pairs]
     numbers, steps, quantities = [], [], []
     for i, tok in enumerate(tokens):

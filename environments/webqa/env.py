@@ -14,7 +14,8 @@ from envsdk.multiturn import ToolEnv
 from .answer import final_answer
 from .backends import CorpusPages, HttpSearch, PageSource, RetrieveSearch, SearchBackend, WebPages
 from .browser import HIDDEN, TOOLS, Browser
-from .grader import CORRECT, INCORRECT, NOT_ATTEMPTED, grade
+from . import grader
+from .grader import CORRECT, NOT_ATTEMPTED, alias_list, grade
 from .search_service import LoopbackService
 
 SYSTEM_PROMPT = (
@@ -25,7 +26,6 @@ SYSTEM_PROMPT = (
     "submit(answer) with only the answer: a name, number or date, no explanation."
 )
 TEXT_FALLBACK = "You may also give the final answer as <answer>...</answer> instead of calling submit."
-JUDGED_REASONS = {"no match"}  # anti-hacking outcomes (hedges, lists, refusals) are never sent to a judge
 
 
 class WebQAEnv(ToolEnv):
@@ -134,18 +134,19 @@ def _answer_text(completion: Text, state: dict) -> str | None:
 async def correct(
     prompt: Text, completion: Text, answer: Any, state: dict, judge: Judge | None, strict_grading: bool = False
 ) -> Verdict:
-    """1 for a correct committed answer; rule layer first, then the judge (if any) on unmatched answers."""
+    """1 for a correct committed answer; rule layer first, then the judge (if any) on the answers the rules
+    could not match (`Grade.judgeable`: hedges, candidate lists, refusals and notes to the grader never go)."""
     prediction = _answer_text(completion, state)
     result = grade(prediction, answer, strict=strict_grading)
     details: dict[str, Any] = {
-        "outcome": result.outcome,
-        "reason": result.reason,
+        "outcome": result.outcome.value,
+        "reason": result.description,
         "final_answer": prediction,
         "matched": result.matched,
         "grader": "rules",
     }
-    if prediction is not None and judge is not None and result.outcome == INCORRECT and result.reason in JUDGED_REASONS:
-        aliases = [answer] if isinstance(answer, str) else list(answer)
+    if prediction is not None and judge is not None and result.judgeable:
+        aliases = alias_list(answer)
         judgement = await judge.judge(
             question=prompt_text(prompt) or "(question not given)", target=" / ".join(aliases), response=prediction
         )
@@ -158,14 +159,19 @@ async def correct(
     return Verdict(reward=float(outcome == CORRECT), passed=passed, details=details)
 
 
+def _squad(metric, completion: Text, answer: Any, state: dict) -> float:
+    aliases = alias_list(answer)
+    return metric((_answer_text(completion, state) or "").strip(), aliases) if aliases else 0.0
+
+
 def squad_em(completion: Text, answer: Any, state: dict) -> float:
-    """SQuAD exact match of the final answer (a zero-weight metric)."""
-    return grade(_answer_text(completion, state), answer).em
+    """SQuAD exact match of the final answer (a zero-weight metric; the rule layer is not run again)."""
+    return _squad(grader.squad_em, completion, answer, state)
 
 
 def token_f1(completion: Text, answer: Any, state: dict) -> float:
-    """SQuAD token F1 of the final answer (a zero-weight metric)."""
-    return grade(_answer_text(completion, state), answer).f1
+    """SQuAD token F1 of the final answer (a zero-weight metric; the rule layer is not run again)."""
+    return _squad(grader.squad_f1, completion, answer, state)
 
 
 def tool_calls(state: dict) -> float:

@@ -17,13 +17,60 @@ import re
 import string
 from collections import Counter
 from dataclasses import dataclass
+from enum import StrEnum
 
 from .canonical import DATE_RE, NUMBER_RE, Canon, canon, fold, is_number, plain
-from .names import acronym_in, acronym_match, initials_match, near_name, ordinal_last
+from .names import (acronym_in, acronym_match, initials_match, name_like, near_name, ordinal_last, person_like,
+                    phrase_not_name)
 from .quantities import UNITS, convert, decimal_related, resolve_decades
 from .stance import Stance, list_items, polarity, read_stance
 
-CORRECT, INCORRECT, NOT_ATTEMPTED = "correct", "incorrect", "not_attempted"
+
+
+class Outcome(StrEnum):
+    """SimpleQA's three grades."""
+
+    CORRECT = "correct"
+    INCORRECT = "incorrect"
+    NOT_ATTEMPTED = "not_attempted"
+
+
+CORRECT, INCORRECT, NOT_ATTEMPTED = Outcome.CORRECT, Outcome.INCORRECT, Outcome.NOT_ATTEMPTED
+
+
+class Reason(StrEnum):
+    """Why the rule layer decided. Only `NO_MATCH` may go to an LLM judge (`Grade.judgeable`): the
+    anti-hacking reasons (hedges, candidates, refusals, notes to the grader) are final."""
+
+    EXACT = "exact match"
+    ACRONYM = "acronym"
+    ACRONYM_IN_ANSWER = "acronym in the answer"
+    SAME_VALUE = "same value"
+    STATED = "gold stated in the answer"
+    SURNAME = "surname of the gold name"
+    SURNAME_IN_ANSWER = "surname of the gold name in the answer"
+    INITIALS = "initials for given names"
+    SPELLING = "spelling variant of the name"
+    SPELLING_IN_ANSWER = "spelling variant of the name in the answer"
+    SURNAME_SPELLING = "spelling variant of the surname"
+    CATEGORY_WORD = "the name without its category word"
+    WITHOUT_QUALIFIER = "gold without its qualifier"
+    SAME_ITEMS = "same items in any order"
+    YES_NO = "yes/no"
+    PARTIAL_LIST = "part of the list, the rest admitted unknown"
+    APPROXIMATE = "an approximate value that does not match"
+    BOUND = "a bound, not a value"
+    RANGE = "a range, not a value"
+    SEVERAL = "several candidates"
+    REJECTS_GOLD = "names the gold only to reject it"
+    NO_CANDIDATE = "no candidate"
+    REFUSAL = "refusal"
+    EMPTY = "empty answer"
+    HEDGED = "hedged"
+    ADDRESSES_GRADER = "addresses the grader"
+    NOT_SHORT = "not a short answer"
+    NO_MATCH = "no match"
+
 
 _REFUSAL_RE = re.compile(
     r"\b(i\s+do\s*n[o']?t\s+know|don'?t\s+know|unknown|n/?a|not\s+enough\s+information|insufficient"
@@ -39,7 +86,8 @@ _OFFERS_CANDIDATE_RE = re.compile(
     r"|[.,;:]\s*[A-Z][\w '-]{0,40}\?\s*$",  # `Not sure. Madrid?`
     re.IGNORECASE,
 )
-_PREFIX_RE = re.compile(r"^\s*(?:final\s+answer|answer|the\s+answer\s+is|short\s+answer)\s*[:\-]?\s*", re.IGNORECASE)
+# `Answer: X`, `Answer - X`; never the minus of `Answer -5`
+_PREFIX_RE = re.compile(r"^\s*(?:final\s+answer|answer|the\s+answer\s+is|short\s+answer)\s*(?::|-(?!\d))?\s*", re.I)
 _PLACE_PREFIXES = {"new", "lake", "mount", "saint", "san", "santa", "north", "south", "east", "west", "port",
                    "fort", "cape", "upper", "lower", "great", "little", "old", "river", "isle", "gulf", "bay"}
 _ATTACHED_WORDS = {"on", "in", "at", "of", "near", "by", "from", "which", "who", "where", "located", "a", "an"}
@@ -66,6 +114,11 @@ _ADDRESSES_GRADER_RE = re.compile(
     r"|\b(?:verdict|reward|passed|outcome)\W{0,3}\s*[:=]",
     re.IGNORECASE,
 )
+# An article, unless it makes a fraction (`a third` is 1/3, never `third`)
+_ARTICLE_RE = re.compile(
+    r"\b(?:a|an|the)\b(?!\s+(?:half|third|thirds|quarter|quarters|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b)",
+    re.IGNORECASE,
+)
 _ORDINAL_WORD_RE = re.compile(
     r"\b(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last)\b(?!\s+(?:century|centuries))", re.I
 )
@@ -76,11 +129,22 @@ CONVERSION_TOLERANCE = 0.02  # relative; a value converted between unit systems 
 class Grade:
     """The rule layer's outcome for one prediction, why, and the SQuAD figures for the record."""
 
-    outcome: str
-    reason: str
+    outcome: Outcome
+    reason: Reason
     em: float
     f1: float
     matched: str | None = None
+    hedged: bool = False
+
+    @property
+    def judgeable(self) -> bool:
+        """True when an LLM judge may overrule the rules: a short answer they could not match."""
+        return self.outcome is Outcome.INCORRECT and self.reason is Reason.NO_MATCH
+
+    @property
+    def description(self) -> str:
+        """The reason as recorded in a verdict's details (`exact match (hedged)`)."""
+        return self.reason.value + (" (hedged)" if self.hedged else "")
 
 
 # ---- SQuAD baseline ----------------------------------------------------------------------------
@@ -235,52 +299,76 @@ def _partial_name(pred: Canon, gold: Canon) -> bool:
     return pred.tokens == gold.tokens[-len(pred.tokens) :] and not all(is_number(t) for t in pred.tokens)
 
 
-def _same_tokens(pred_text: str, pred: Canon, gold: Canon) -> bool:
-    """Canonically equal, also with an ordinal moved behind its name (`First World War`)."""
+def _same_tokens(pred_text: str, pred: Canon, alias: str, gold: Canon) -> bool:
+    """Canonically equal, also with an ordinal moved behind its name (`First World War`) or with every
+    article left out on both sides (`an apple a day` = `apple day`, where the canonical form reads `a day`
+    as a quantity, `1 day`)."""
     gold_tokens = gold.tokens
     if resolve_decades(pred.tokens, gold_tokens) == resolve_decades(gold_tokens, pred.tokens):
         return True
     moved = ordinal_last(pred_text)
-    return moved is not None and canon(moved).tokens == gold_tokens
+    if moved is not None and canon(moved).tokens == gold_tokens:
+        return True
+    return _ARTICLE_RE.search(pred_text + " " + alias) is not None and \
+        canon(_ARTICLE_RE.sub(" ", pred_text)).tokens == canon(_ARTICLE_RE.sub(" ", alias)).tokens
 
 
 # ---- one candidate against one alias -----------------------------------------------------------
 
-def _match_one(text: str, pred: Canon, alias: str, gold: Canon, units_elsewhere: bool) -> str | None:
+def _match_one(text: str, pred: Canon, alias: str, gold: Canon, units_elsewhere: bool) -> Reason | None:
     """Why `text` states the gold `alias`, or None. Lists, hedges and rejections are handled before."""
     if not gold.tokens:
         return None
-    if _same_tokens(text, pred, gold) or any(_same_tokens(v, canon(v), gold) for v in filter(None, [ordinal_last(alias)])):
-        return "exact match"
+    if _same_tokens(text, pred, alias, gold) or any(
+            _same_tokens(v, canon(v), alias, gold) for v in filter(None, [ordinal_last(alias)])):
+        return Reason.EXACT
     if acronym_match(text, pred.tokens, alias, gold.tokens):
-        return "acronym"
+        return Reason.ACRONYM
     if gold.dates or is_number(gold.tokens[0]) or all(is_number(t) or t in UNITS or t == "bc" for t in gold.tokens):
         if not _ORDINAL_WORD_RE.search(alias):  # `first` in `Humans first landed in 1969` is not a value
             pred = canon(_ORDINAL_WORD_RE.sub(" ", text))
         verdict = _numeric_grade(pred, gold, units_elsewhere)
         if verdict is not None:
-            return "same value" if verdict else None
+            return Reason.SAME_VALUE if verdict else None
     # a count leads with its number (`3 times`); a name with a number (`Apollo 11`) is a name, and the same
     # number elsewhere (`Gemini 11`) is not it
     tokens = resolve_decades(pred.tokens, gold.tokens)
     if _find(tokens, gold.tokens) >= 0 and len(tokens) <= MAX_SENTENCE_TOKENS and not _extends_a_name(text, alias):
-        return "gold stated in the answer"
-    if _partial_name(pred, gold):
-        return "surname of the gold name"
+        return Reason.STATED
+    reason = _as_a_name(text, pred, alias, gold) if name_like(alias) else None
+    if reason:
+        return reason
+    bare_pred, bare_gold = (tuple(t for t in c.tokens if t not in _CATEGORY_WORDS) for c in (pred, gold))
+    if bare_gold and bare_pred == bare_gold and bare_gold != gold.tokens + pred.tokens:
+        return Reason.CATEGORY_WORD
+    return None
+
+
+def _as_a_name(text: str, pred: Canon, alias: str, gold: Canon) -> Reason | None:
+    """The rules for names, for a gold written as a name (`name_like`): a surname, initials, a spelling
+    variant, each also inside a short sentence. A prediction that reads as a phrase (`who's there?`) is
+    never a spelling of a name."""
+    short = len(pred.tokens) <= MAX_SENTENCE_TOKENS
+    if phrase_not_name(text, pred.tokens):
+        return _stated_in_a_sentence(text, alias, gold) if short else None
+    person = person_like(alias)
+    if person and _partial_name(pred, gold):
+        return Reason.SURNAME
     if initials_match(pred.tokens, gold.tokens):
-        return "initials for given names"
+        return Reason.INITIALS
     if near_name(text, pred.tokens, alias, gold.tokens):
-        return "spelling variant of the name"
-    if len(pred.tokens) <= MAX_SENTENCE_TOKENS:
+        return Reason.SPELLING
+    if short:
         reason = _stated_in_a_sentence(text, alias, gold)
         if reason:
             return reason
     surname = pred.tokens[-1:]
-    if len(gold.tokens) == 1 and len(pred.tokens) in (2, 3) and surname != gold.tokens and near_name(text, surname, alias, gold.tokens):
-        return "spelling variant of the surname"  # `Fyodor Dostoevsky` for `Dostoyevsky`
-    bare_pred, bare_gold = (tuple(t for t in c.tokens if t not in _CATEGORY_WORDS) for c in (pred, gold))
-    if bare_gold and bare_pred == bare_gold and bare_gold != gold.tokens + pred.tokens:
-        return "the name without its category word"
+    if len(gold.tokens) == 1 and len(pred.tokens) in (2, 3) and surname != gold.tokens \
+            and near_name(text, surname, alias, gold.tokens):
+        return Reason.SURNAME_SPELLING  # `Fyodor Dostoevsky` for `Dostoyevsky`
+    if person and len(pred.tokens) == 1 and pred.tokens != gold.tokens[-1:] and len(gold.tokens[-1]) >= 6 \
+            and gold.tokens[0] not in _PLACE_PREFIXES and near_name(text, pred.tokens, alias, gold.tokens[-1:]):
+        return Reason.SURNAME_SPELLING  # `Dostoevsky` for `Fyodor Dostoyevsky`
     return None
 
 
@@ -288,18 +376,27 @@ _ORDINAL_NAME_RE = re.compile(
     r"\b(?:the\s+)?((?i:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth)|\d+(?:st|nd|rd|th))"
     r"\s+((?:[A-Z][\w'-]*\s*){1,4})"
 )
+_SENTENCE_START_RE = re.compile(r"^\s*(?:it|the|i|that|this|he|she)\b", re.IGNORECASE)  # capitalised, no name
+_CAPITALISED_RUN_RE = re.compile(r"(?:\b[A-Z][\w'-]*\.?(?:\s+|$))+")  # `C. Tolkien` is one name
 
 
-def _stated_in_a_sentence(text: str, alias: str, gold: Canon) -> str | None:
+def _stated_in_a_sentence(text: str, alias: str, gold: Canon) -> Reason | None:
     """The gold in another of its forms inside a short sentence: an acronym or its expansion, an ordinal
-    name (`fought in the First World War`), a surname spelled another way (`written by Fyodor Dostoyevsky`)."""
+    name (`fought in the First World War`), a surname spelled another way (`written by Fyodor Dostoyevsky`),
+    a person's surname as the sentence's only name (`I think it was Curie`)."""
     moved = _ORDINAL_NAME_RE.sub(lambda m: f"{m.group(2).strip()} {m.group(1)} ", text)
     if moved != text and _find(canon(moved).tokens, gold.tokens) >= 0 and not _extends_a_name(moved, alias):
-        return "gold stated in the answer"
+        return Reason.STATED
+    if not name_like(alias):
+        return None
     if len(gold.tokens) == 1 and len(gold.tokens[0]) >= 6:
         for word in re.findall(r"\b[A-Z][a-z][\w'-]+", text):
             if canon(word).tokens != gold.tokens and near_name(word, canon(word).tokens, alias, gold.tokens):
-                return "spelling variant of the name in the answer"
+                return Reason.SPELLING_IN_ANSWER
+    if not person_like(alias):
+        return None
+    names = [run.strip() for run in _CAPITALISED_RUN_RE.findall(_SENTENCE_START_RE.sub(" ", text))]
+    return Reason.SURNAME_IN_ANSWER if len(names) == 1 and _partial_name(canon(names[0]), gold) else None
     return None
 
 
@@ -379,36 +476,41 @@ def _mentions(text: str, gold: Canon) -> bool:
     return _find(canon(text).tokens, gold.tokens) >= 0
 
 
+_OPERAND = r"[$€£¥]?\(*-?\d[\d,]*(?:\.\d+)?%?\)*"
+_WORKING_RE = re.compile(rf"{_OPERAND}(?:(?:\s*[-+*/×÷^\u2212]\s*|\s+x\s+){_OPERAND})+\s*=\s*(?P<result>[^=]+)$")
 _RANGE_RE = re.compile(r"\d\s*(?:'?s)?\s*(?:–|\s-\s|\bto\b|\buntil\b|\bthrough\b)\s*'?\d", re.IGNORECASE)
 
 
-def _grade_answer(answer: str, golds: list[tuple[str, Canon]], stance: Stance) -> tuple[str, str, str | None]:
+_Found = tuple[Outcome, Reason, str | None]  # outcome, reason, the alias matched
+
+
+def _grade_answer(answer: str, golds: list[tuple[str, Canon]], stance: Stance) -> _Found:
     """Grade the one affirmed candidate against every alias."""
     pred = canon(answer)
     if _RANGE_RE.search(answer) and not any(_RANGE_RE.search(alias) for alias, _ in golds):
-        if not any(_same_tokens(answer, pred, gold) for _, gold in golds):
-            return INCORRECT, "a range, not a value", None  # `1970s–80s` for `1970s`
+        if not any(_same_tokens(answer, pred, alias, gold) for alias, gold in golds):
+            return INCORRECT, Reason.RANGE, None  # `1970s–80s` for `1970s`
     units_elsewhere = any(g.quantities for _, g in golds)
     for alias, gold in golds:
         if acronym_match(answer, pred.tokens, alias, gold.tokens):
-            return CORRECT, "acronym", alias
+            return CORRECT, Reason.ACRONYM, alias
         if len(pred.tokens) <= MAX_SENTENCE_TOKENS and acronym_in(answer, alias, gold.tokens):
-            return CORRECT, "acronym in the answer", alias
+            return CORRECT, Reason.ACRONYM_IN_ANSWER, alias
     list_golds = {alias: _gold_items(alias, gold) for alias, gold in golds}
     if not any(list_golds.values()) and _is_pred_list(answer, [a for a, _ in golds]):
-        return INCORRECT, "several candidates", None
+        return INCORRECT, Reason.SEVERAL, None
     partial = False
     for alias, gold in golds:
-        if _same_tokens(answer, pred, gold):
-            return CORRECT, "exact match", alias
+        if _same_tokens(answer, pred, alias, gold):
+            return CORRECT, Reason.EXACT, alias
         if list_golds[alias]:
             verdict = _list_grade(answer, list_golds[alias])
             if verdict == "same":
-                return CORRECT, "same items in any order", alias
+                return CORRECT, Reason.SAME_ITEMS, alias
             partial = partial or verdict == "partial"
             continue
         if stance.bound and gold.numbers and pred.numbers:
-            return _bound_grade(pred, gold, stance.bound), "a bound, not a value", None
+            return _bound_grade(pred, gold, stance.bound), Reason.BOUND, None
         reason = _match_one(answer, pred, alias, gold, units_elsewhere and not gold.quantities)
         if reason:
             return CORRECT, reason, alias
@@ -416,31 +518,46 @@ def _grade_answer(answer: str, golds: list[tuple[str, Canon]], stance: Stance) -
         if len(head) == 2 and not conjoined and not gold.numbers and not gold.dates:
             head_canon = canon(head[0])
             if _match_one(answer, pred, head[0], head_canon, False):
-                return CORRECT, "gold without its qualifier", alias
+                return CORRECT, Reason.WITHOUT_QUALIFIER, alias
     if partial and stance.hedged:
-        return NOT_ATTEMPTED, "part of the list, the rest admitted unknown", None
+        return NOT_ATTEMPTED, Reason.PARTIAL_LIST, None
     if stance.approximate and any(g.numbers for _, g in golds):
-        return NOT_ATTEMPTED, "an approximate value that does not match", None
-    return INCORRECT, "no match", None
+        return NOT_ATTEMPTED, Reason.APPROXIMATE, None
+    return INCORRECT, Reason.NO_MATCH, None
 
 
-def _before_stance(text: str, pred: Canon, golds: list[tuple[str, Canon]]) -> tuple[str, str, str | None] | None:
-    """The checks on the whole answer: an exact match, a note to the grader, a refusal, a yes/no gold."""
+def _before_stance(
+    text: str, pred: Canon, golds: list[tuple[str, Canon]]
+) -> tuple[Outcome, Reason, str | None, bool] | None:
+    """The checks on the whole answer: an exact match, a note to the grader, a refusal, a yes/no gold
+    (hedged or not)."""
     for alias, gold in golds:
-        if _same_tokens(text, pred, gold) or (gold.dates and pred.dates == gold.dates and len(pred.tokens) == 1):
-            return CORRECT, "exact match", alias
+        if _same_tokens(text, pred, alias, gold) or (gold.dates and pred.dates == gold.dates and len(pred.tokens) == 1):
+            return CORRECT, Reason.EXACT, alias, False
     note = _ADDRESSES_GRADER_RE.search(text)
     if note and not any(note.group(0).lower() in alias.lower() for alias, _ in golds):
-        return INCORRECT, "addresses the grader", None
+        return INCORRECT, Reason.ADDRESSES_GRADER, None, False
     if _REFUSAL_RE.search(text) and not _OFFERS_CANDIDATE_RE.search(text):
-        return NOT_ATTEMPTED, "refusal", None
+        return NOT_ATTEMPTED, Reason.REFUSAL, None, False
     for alias, gold in golds:
         if gold.tokens in (("yes",), ("no",)):
             said, hedged = polarity(text)
             if said == gold.tokens[0]:
-                return CORRECT, "yes/no" + (" (hedged)" if hedged else ""), alias
-            return INCORRECT, "yes/no", None
+                return CORRECT, Reason.YES_NO, alias, hedged
+            return INCORRECT, Reason.YES_NO, None, False
     return None
+
+
+def _conclusion(text: str, aliases: list[str]) -> str:
+    """An answer that shows its working (`28 + 32 = 60%`, `The total is 2023 - 1969 = 54`) commits to what
+    the working concludes: the text after its last `=`. Left as it is when a gold holds `=` (`E = mc2`) or
+    the text before the working offers another candidate or a rejection."""
+    if "=" not in text or any("=" in a for a in aliases):
+        return text
+    working = _WORKING_RE.search(text)
+    if working is None or re.search(r"\bor\b|\bnot\b|\?", text[: working.start()], re.IGNORECASE):
+        return text
+    return working.group("result").strip()
 
 
 def _without_generation(text: str, aliases: list[str]) -> str:
@@ -450,38 +567,44 @@ def _without_generation(text: str, aliases: list[str]) -> str:
     return re.sub(r",?\s+(?:jr|sr)\.?\s*$", "", text, flags=re.IGNORECASE) or text
 
 
+def alias_list(aliases: list[str] | str) -> list[str]:
+    """A row's gold as a list of non-empty alias strings."""
+    return [aliases] if isinstance(aliases, str) else [str(a) for a in aliases if str(a).strip()]
+
+
 def grade(prediction: str | None, aliases: list[str] | str, *, strict: bool = False) -> Grade:
     """Grade a committed final answer against the gold aliases (rule layer only).
 
     `strict=True` refuses credit to hedged answers (`Probably Madrid`); by default one hedged candidate
     is graded like a committed one, as SimpleQA does. Two candidates are never credited."""
-    aliases = [aliases] if isinstance(aliases, str) else [str(a) for a in aliases if str(a).strip()]
+    aliases = alias_list(aliases)
     raw = (prediction or "").strip()
     em, f1 = (squad_em(raw, aliases), squad_f1(raw, aliases)) if aliases else (0.0, 0.0)
-    make = lambda outcome, reason, matched=None: Grade(outcome, reason, em, f1, matched)  # noqa: E731
+    make = lambda outcome, reason, matched=None, hedged=False: Grade(  # noqa: E731
+        outcome, reason, em, f1, matched, hedged)
     if len(raw) > MAX_ANSWER_CHARS:
-        return make(INCORRECT, "not a short answer")
-    text = _without_generation(_strip_prefix(plain(raw)), aliases)
+        return make(INCORRECT, Reason.NOT_SHORT)
+    text = _conclusion(_without_generation(_strip_prefix(plain(raw)), aliases), aliases)
     if not text.strip(" \t\n.,;:"):
-        return make(NOT_ATTEMPTED, "empty answer")
+        return make(NOT_ATTEMPTED, Reason.EMPTY)
     pred = canon(text)
     golds = [(a, gold) for a in _with_variants(aliases) if (gold := canon(a)).tokens]  # `∞` alone states nothing
     early = _before_stance(text, pred, golds)
-    if early is not None and strict and early[1] == "yes/no (hedged)":
-        return make(INCORRECT, "hedged")
+    if early is not None and strict and early[3]:
+        return make(INCORRECT, Reason.HEDGED)
     if early is not None:
         return make(*early)
     stance = read_stance(text, aliases)
     rejects_gold = any(_mentions(r, gold) for r in stance.rejected for _, gold in golds if gold.tokens)
     if len({canon(c).tokens for c in stance.candidates}) >= 2:
-        return make(INCORRECT, "several candidates")
+        return make(INCORRECT, Reason.SEVERAL)
     if not stance.candidates:
-        return make(INCORRECT, "names the gold only to reject it") if rejects_gold else make(NOT_ATTEMPTED, "no candidate")
+        return make(INCORRECT, Reason.REJECTS_GOLD) if rejects_gold else make(NOT_ATTEMPTED, Reason.NO_CANDIDATE)
     if strict and stance.hedged:
-        return make(INCORRECT, "hedged")
+        return make(INCORRECT, Reason.HEDGED)
     outcome, reason, matched = _grade_answer(stance.answer, golds, stance)
     if outcome != CORRECT and rejects_gold:
-        return make(INCORRECT, "names the gold only to reject it")
-    if reason == "no match" and not _is_short(text):
-        return make(INCORRECT, "not a short answer")  # a judge is for variants of a short answer, not prose
-    return make(outcome, reason + (" (hedged)" if stance.hedged and outcome == CORRECT else ""), matched)
+        return make(INCORRECT, Reason.REJECTS_GOLD)
+    if reason is Reason.NO_MATCH and not _is_short(text):
+        return make(INCORRECT, Reason.NOT_SHORT)  # a judge is for variants of a short answer, not prose
+    return make(outcome, reason, matched, stance.hedged and outcome is CORRECT)

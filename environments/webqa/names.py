@@ -190,3 +190,54 @@ def initials_match(pred_tokens: tuple[str, ...], gold_tokens: tuple[str, ...]) -
         else:
             return False
     return used_initial and at == len(gold_tokens) - 1
+
+
+# ---- when the name rules apply -----------------------------------------------------------------
+
+_PARTICLES = {"de", "da", "di", "do", "dos", "das", "van", "von", "der", "den", "ter", "du", "la", "le", "del",
+              "della", "bin", "ibn", "bint", "al", "el", "y", "e", "mac", "zu", "af", "av"}
+# Words no name is made of: a prediction holding one (`who's there?`, `it is`) is a phrase, not a name.
+_FUNCTION_WORDS = {
+    "who", "whom", "whose", "what", "which", "where", "when", "why", "how", "there", "here", "is", "are", "was",
+    "were", "be", "been", "am", "s", "it", "its", "this", "that", "these", "those", "i", "you", "he", "she", "we",
+    "they", "me", "him", "her", "us", "them", "my", "your", "his", "our", "their", "not", "no", "yes", "to", "for",
+    "with", "from", "by", "up", "down", "out", "off", "over", "into", "do", "does", "did", "have", "has", "had",
+    "can", "will", "would", "should", "could", "may", "might", "must", "shall", "if", "then", "than", "so", "but",
+    "or", "nor",
+}
+# Heads of place and institution names: `States` is not how anyone writes `United States`.
+_GENERIC_HEADS = {
+    "states", "kingdom", "union", "republic", "islands", "island", "isles", "emirates", "nations", "city", "county",
+    "province", "state", "empire", "federation", "territory", "territories", "war", "church", "party", "company",
+    "university", "college", "school", "society", "league", "cup", "bank", "museum", "park", "street", "square",
+    "station", "airport", "bridge", "tower", "palace", "castle", "cathedral", "hall", "house", "institute",
+    "association", "council", "committee", "act", "treaty", "revolution", "dynasty", "coast", "valley", "bay",
+    "strait", "canal", "peninsula", "lake", "river", "ocean", "sea", "mountains", "desert", "award", "prize",
+}
+
+
+def _words(raw: str) -> list[str]:
+    return re.findall(r"[^\W\d_][\w'’.-]*", raw)
+
+
+def name_like(raw: str) -> bool:
+    """A proper name as written: every word capitalised but the particles (`Ludwig van Beethoven`), no
+    question mark. `whosthere`, `assisted suicide` and `stem cell` are not names, so the rules for names
+    (surnames, initials, spellings) never read them as one."""
+    words = _words(raw)
+    return bool(words) and "?" not in raw and all(w[0].isupper() or w.lower() in _PARTICLES for w in words) \
+        and any(w[0].isupper() for w in words)
+
+
+def person_like(raw: str) -> bool:
+    """A name that may be shortened to its last words (`Curie`, `Pius XII`, `Packers`): name-like, of two
+    words or more, no `of`/`the`/`and` inside (`Tower of London`), not headed by a generic word
+    (`United States`, `Soviet Union`)."""
+    words = [w.lower() for w in _words(raw)]
+    return len(words) >= 2 and name_like(raw) and not {"of", "the", "and", "&"} & set(words) \
+        and words[-1] not in _GENERIC_HEADS
+
+
+def phrase_not_name(raw: str, tokens: tuple[str, ...]) -> bool:
+    """A prediction that reads as a phrase or a question (`who's there?`, `is there`), not a name."""
+    return "?" in raw or any(t in _FUNCTION_WORDS for t in tokens)

@@ -216,16 +216,14 @@ def _registry():
 
 @lru_cache(maxsize=4096)
 def convert(value: float, unit: str, target: str) -> float | None:
-    """`value` in `unit` expressed in `target`, or None when the two measure different things."""
-    import pint
-
+    """`value` in `unit` expressed in `target`, or None when the two measure different things (decided by
+    dimensionality, not by catching pint's error: nothing cached here comes from an exception)."""
     if UNITS[unit].startswith("currency:") or UNITS[target].startswith("currency:"):
         return value if unit == target else None  # exchange rates change: no conversion between currencies
-    registry = _registry()
-    try:
-        return float(registry.Quantity(value, UNITS[unit]).to(UNITS[target]).magnitude)
-    except (pint.DimensionalityError, pint.UndefinedUnitError):
+    quantity = _registry().Quantity(value, UNITS[unit])
+    if not quantity.is_compatible_with(UNITS[target]):
         return None
+    return float(quantity.to(UNITS[target]).magnitude)
 
 
 def decimal_related(unit: str, target: str) -> bool:

@@ -1,5 +1,5 @@
 """Languages other than Python: a compile step (its own limits, in its own sandboxed run) whose
-artifacts are cached by source hash, then a run step. Names are SandboxFusion's `language` values.
+successful builds are cached on disk, then a run step. Names are SandboxFusion's `language` values.
 
 Both steps are ordinary sandboxed Python runs: a small launcher (`main.py`) that runs the toolchain
 or execs the program, so every backend and tier runs every language with the same isolation. Tools
@@ -14,17 +14,22 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from .models import Limits, RunResult
 
-# The compile step's limits when the caller gives none: compilers need more memory, processes and
-# output (the artifacts travel back on stdout) than a test run.
-COMPILE_LIMITS = Limits(timeout_s=60, memory_mb=2048, pids=128, output_bytes=64 << 20, file_size_mb=64,
+# The compile step's limits when the caller gives none: compilers need more memory and processes than
+# a test run. `output_bytes` caps the compiler's diagnostics that are kept (a 250-byte macro file can make
+# g++ print 64 MiB of errors); the built files travel separately, up to ARTIFACT_BYTES.
+COMPILE_LIMITS = Limits(timeout_s=60, memory_mb=2048, pids=128, output_bytes=1 << 20, file_size_mb=64,
                         tmpfs_mb=512)
-CACHE_SIZE = 256
+ARTIFACT_BYTES = 64 << 20  # the most one build may leave for its run step
+CACHE_SIZE = 256  # builds kept
+CACHE_BYTES = 512 << 20  # and their size on disk, together
 
 
 @dataclass(frozen=True)
@@ -56,15 +61,27 @@ ALIASES = {"c++": "cpp", "javascript": "nodejs", "js": "nodejs", "node": "nodejs
 PYTHON_NAMES = {"python", "python3", "py"}
 
 _COMPILE_LAUNCHER = """import base64, json, os, subprocess, sys
-argv = json.loads({argv!r})
-done = subprocess.run(argv, stdout=2, stdin=subprocess.DEVNULL)
-if done.returncode != 0:
-    sys.exit(done.returncode if done.returncode > 0 else 1)
+argv, keep, most = json.loads({argv!r}), {keep}, {most}
+tool = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+kept, dropped = bytearray(), 0
+while chunk := tool.stdout.read1(1 << 16):  # read all of it (a full pipe would stall the tool), keep the head
+    room = max(keep - len(kept), 0)
+    kept += chunk[:room]
+    dropped += len(chunk) - min(room, len(chunk))
+code = tool.wait()
+sys.stderr.buffer.write(bytes(kept))
+if dropped:
+    sys.stderr.write(f"\\n[{{dropped}} more bytes of compiler output dropped]\\n")
+if code != 0:
+    sys.exit(code if code > 0 else 1)
+names = [n for n in sorted(os.listdir('.')) if os.path.isfile(n) and any(n == a or n.endswith(a) for a in {artifacts!r})]
+size = sum(os.path.getsize(n) for n in names)
+if size > most:
+    sys.exit(f"the build left {{size}} bytes of files, over the {{most}}-byte limit")
 out = {{}}
-for name in sorted(os.listdir('.')):
-    if os.path.isfile(name) and any(name == a or name.endswith(a) for a in {artifacts!r}):
-        with open(name, 'rb') as fh:
-            out[name] = base64.b64encode(fh.read()).decode()
+for name in names:
+    with open(name, 'rb') as fh:
+        out[name] = base64.b64encode(fh.read()).decode()
 sys.stdout.write(json.dumps(out))
 """
 _RUN_LAUNCHER = """import os
@@ -110,58 +127,147 @@ def _fill(argv: tuple[str, ...], tools: dict[str, str]) -> list[str]:
 
 
 class Builds:
-    """Compiles programs through a backend and keeps the artifacts of recent sources (LRU by hash)."""
+    """Compiles programs through a backend and keeps recent successful builds on disk (see BuildStore).
 
-    def __init__(self) -> None:
-        self._cache: OrderedDict[str, dict[str, bytes] | RunResult] = OrderedDict()
-        self._lock = threading.Lock()
+    Only a build that succeeded is kept: a failure may come from the limits a caller chose (a tiny
+    compile timeout, little memory) and must never reach another caller. The key holds every input of
+    the build: language, toolchain, source, and every limit but the time ones (time decides only
+    whether a build finishes, never what it produces)."""
+
+    def __init__(self, budget_bytes: int = CACHE_BYTES, max_builds: int = CACHE_SIZE) -> None:
+        self.store = BuildStore(budget_bytes, max_builds)
 
     def run(self, backend, lang: Language, source: str, *, stdin: bytes, files: dict[str, bytes | str] | None,
             limits: Limits | None, argv: list[str] | None, compile_limits: Limits | None) -> RunResult:
-        tools = _tools(lang)
-        if tools is None:
-            raise ValueError(f"language {lang.name!r} needs {', '.join(lang.tools)} installed under /usr "
-                             "(a system package) on this host")
-        built, compiled = self._build(backend, lang, source, tools, compile_limits or COMPILE_LIMITS)
+        """Build `source` (or take its cached build), then run it with `limits`."""
+        built, compiled = self.build(backend, lang, source, compile_limits)
         if isinstance(built, RunResult):
             return built
-        launcher = _RUN_LAUNCHER.format(argv=_fill(lang.run, tools) + list(argv or []))
+        launcher = _RUN_LAUNCHER.format(argv=_fill(lang.run, _tools(lang) or {}) + list(argv or []))
         proc = backend.spawn(launcher, files={**(files or {}), **built}, limits=limits, capture_stdout=True)
         result = proc.communicate(stdin)
         return result.model_copy(update={"compile_result": compiled})
 
-    def _build(self, backend, lang: Language, source: str, tools: dict[str, str],
-               limits: Limits) -> tuple[dict[str, bytes] | RunResult, RunResult | None]:
-        key = hashlib.sha256(f"{lang.name}\0{sorted(tools.items())}\0{source}".encode()).hexdigest()
-        with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key], None
+    def build(self, backend, lang: Language, source: str,
+              compile_limits: Limits | None = None) -> tuple[dict[str, bytes] | RunResult, RunResult | None]:
+        """The built files (and the compile step's result, None when cached), or the result to report
+        when the build failed: a compile error with the compiler's (capped) output, or a compile step
+        the sandbox stopped (timeout, memory)."""
+        tools = _tools(lang)
+        if tools is None:
+            raise ValueError(f"language {lang.name!r} needs {', '.join(lang.tools)} installed under /usr "
+                             "(a system package) on this host")
+        limits = compile_limits or COMPILE_LIMITS
         if not lang.compile:
-            built: dict[str, bytes] | RunResult = {lang.source: source.encode()}
-            compiled = None
-        else:
-            launcher = _COMPILE_LAUNCHER.format(argv=json.dumps(_fill(lang.compile, tools)),
-                                                artifacts=lang.artifacts)
-            proc = backend.spawn(launcher, files={lang.source: source}, limits=limits, capture_stdout=True)
-            compiled = proc.communicate(b"")
-            built = _artifacts(compiled)
-        with self._lock:
-            self._cache[key] = built
-            while len(self._cache) > CACHE_SIZE:
-                self._cache.popitem(last=False)
+            return {lang.source: source.encode()}, None
+        key = _build_key(backend, lang, tools, source, limits)
+        cached = self.store.get(key)
+        if cached is not None:
+            return cached, None
+        launcher = _COMPILE_LAUNCHER.format(argv=json.dumps(_fill(lang.compile, tools)), artifacts=lang.artifacts,
+                                            keep=limits.output_bytes, most=ARTIFACT_BYTES)
+        # stdout carries the built files (base64, inside JSON); the launcher caps the diagnostics itself
+        step = limits.model_copy(update={"output_bytes": ARTIFACT_BYTES // 3 * 4 + (1 << 20)})
+        proc = backend.spawn(launcher, files={lang.source: source}, limits=step, capture_stdout=True)
+        compiled = proc.communicate(b"")
+        built, compiled = _artifacts(compiled, limits.output_bytes)
+        if not isinstance(built, RunResult):
+            self.store.put(key, built)
         return built, compiled
 
 
-def _artifacts(compiled: RunResult) -> dict[str, bytes] | RunResult:
-    """The compiled files, or the result to report: a compile error (the compiler's stderr) or a
-    compile step the sandbox stopped (timeout, memory)."""
+def _build_key(backend, lang: Language, tools: dict[str, str], source: str, limits: Limits) -> str:
+    outcome_limits = limits.model_dump(exclude={"timeout_s", "cpu_s"})
+    inputs = [lang.name, lang.compile, sorted(tools.items()), getattr(backend, "name", ""),
+              getattr(backend, "tier", ""), sorted(outcome_limits.items()), source]
+    return hashlib.sha256(json.dumps(inputs).encode()).hexdigest()
+
+
+def _artifacts(compiled: RunResult, keep: int) -> tuple[dict[str, bytes] | RunResult, RunResult]:
+    """(the built files or the result to report, the compile step as callers see it: its stdout held
+    the files, which are not output, and its diagnostics are capped at `keep` bytes)."""
+    shown = compiled.model_copy(update={"stdout": "", "stderr": compiled.stderr[: keep + 200]})
     if compiled.status == "ok":
         try:
-            return {name: base64.b64decode(data) for name, data in json.loads(compiled.stdout).items()}
-        except (ValueError, AttributeError):
-            pass
-        return compiled.model_copy(update={"status": "sandbox_error", "stderr": "the compile step returned no artifacts",
-                                           "compile_result": compiled})
+            files = {name: base64.b64decode(data, validate=True) for name, data in json.loads(compiled.stdout).items()
+                     if _plain_name(name)}
+        except (ValueError, AttributeError, TypeError):
+            files = {}
+        if files:
+            return files, shown
+        return shown.model_copy(update={"status": "sandbox_error", "stderr": "the compile step returned no artifacts",
+                                        "compile_result": shown}), shown
     status = "compile_error" if compiled.status == "error" else compiled.status
-    return compiled.model_copy(update={"status": status, "compile_result": compiled})
+    return shown.model_copy(update={"status": status, "compile_result": shown}), shown
+
+
+def _plain_name(name: object) -> bool:
+    return isinstance(name, str) and name not in ("", ".", "..") and "/" not in name and "\0" not in name
+
+
+class BuildStore:
+    """Successful builds on disk, least recently used first out, within `budget_bytes` and `max_builds`
+    (memory holds only the index: names and sizes). A build larger than the budget is not kept. The
+    directory is private to this process and removed with the store."""
+
+    def __init__(self, budget_bytes: int, max_builds: int) -> None:
+        self.budget_bytes, self.max_builds = budget_bytes, max_builds
+        self._index: OrderedDict[str, tuple[list[str], int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self._dir: str | None = None
+
+    @property
+    def directory(self) -> str | None:
+        """Where the builds are kept (None until the first one)."""
+        return self._dir
+
+    @property
+    def bytes(self) -> int:
+        """Bytes of builds kept now."""
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def get(self, key: str) -> dict[str, bytes] | None:
+        with self._lock:
+            entry = self._index.get(key)
+            if entry is None:
+                return None
+            self._index.move_to_end(key)
+            try:
+                return {name: _read(os.path.join(self._dir, key, str(i))) for i, name in enumerate(entry[0])}
+            except OSError:  # removed behind our back: forget it
+                self._drop(key)
+                return None
+
+    def put(self, key: str, files: dict[str, bytes]) -> None:
+        size = sum(len(data) for data in files.values())
+        if size > self.budget_bytes:
+            return
+        with self._lock:
+            if key in self._index:
+                return
+            if self._dir is None:
+                self._dir = tempfile.mkdtemp(prefix="envsdk-builds-")
+                weakref.finalize(self, shutil.rmtree, self._dir, True)
+            while self._index and (self._bytes + size > self.budget_bytes or len(self._index) >= self.max_builds):
+                self._drop(next(iter(self._index)))
+            folder = os.path.join(self._dir, key)
+            os.makedirs(folder, exist_ok=True)
+            for i, data in enumerate(files.values()):
+                with open(os.path.join(folder, str(i)), "wb") as fh:
+                    fh.write(data)
+            self._index[key] = (list(files), size)
+            self._bytes += size
+
+    def _drop(self, key: str) -> None:
+        _, size = self._index.pop(key)
+        self._bytes -= size
+        shutil.rmtree(os.path.join(self._dir, key), ignore_errors=True)
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()

@@ -194,9 +194,9 @@ def create_app(sandbox, *, token: str | None = None, max_concurrency: int | None
             return JSONResponse(body, status_code=400)
         if req.run_timeout <= 0 or req.compile_timeout <= 0:
             raise HTTPException(400, "run_timeout and compile_timeout must be positive")
-        # The server's own compile limits; the client chooses only the time, up to the ceiling.
-        compile_limits = languages.COMPILE_LIMITS.model_copy(
-            update={"timeout_s": min(req.compile_timeout, ceilings.timeout_s)})
+        # The server's own compile limits cut at its ceilings (the compiler's kept output included); the
+        # client chooses only the time.
+        compile_limits = ceilings.apply(languages.COMPILE_LIMITS.model_copy(update={"timeout_s": req.compile_timeout}))
         limits = Limits(timeout_s=min(req.run_timeout, ceilings.timeout_s), **(
             {"memory_mb": min(req.memory_limit_MB, ceilings.memory_mb)} if req.memory_limit_MB > 0 else {}))
         files = _files({name: data or "" for name, data in req.files.items()}, b64=True)

@@ -171,3 +171,108 @@ def test_multiprocessing_pipes_still_work(box):  # what item 1 must keep: stream
             "print(msg.decode(), len(fds))\n")
     res = box.run(code, limits=QUICK)
     assert (res.status, res.stdout) == ("ok", "{'k': [1, 2]}\nfd 1\n"), res
+
+
+# ---- the build cache (items 2-4) ------------------------------------------------------------------
+SUM_CPP = '#include <iostream>\nint main(){long long a,b; std::cin>>a>>b; std::cout<<a+b<<"\\n";}\n'
+# 165 bytes that make g++ print ~46 MB of errors (this one: an eighth of that, ~6 MB)
+ERROR_BOMB = ("#define A 1=1;1=1;1=1;1=1;1=1;1=1;1=1;1=1;\n#define B A A A A A A A A\n#define C B B B B B B B B\n"
+              "#define D C C C C C C C C\nint main(){ D D }\n")
+BIG_BINARY = '#include <cstdio>\nchar big[8 << 20] = {1};  // external: kept whole in the binary\nint main(){ std::printf("%d\\n", big[0] + big[{last}]); }\n'
+
+
+def test_a_limit_induced_build_failure_never_reaches_another_caller(box):  # red team 3, item 2
+    need_language("cpp")
+    source = SUM_CPP + f"// {uuid.uuid4().hex}\n"
+
+    def run(**limits):
+        return box.run(source, stdin="1 2", language="cpp", limits=QUICK,
+                       compile_limits=COMPILE.model_copy(update=limits))
+
+    assert run(timeout_s=0.01).status == "timeout"
+    assert run(memory_mb=8).status != "ok"  # the launcher alone needs more
+    fresh = run()
+    assert (fresh.status, fresh.stdout) == ("ok", "3\n") and fresh.compile_result.status == "ok", fresh
+    # a success is kept and serves any compile time limit (time decides only whether a build finishes) ...
+    cached = run(timeout_s=0.01)
+    assert (cached.status, cached.stdout, cached.compile_result) == ("ok", "3\n", None), cached
+    # ... but every other limit is part of the key: a tighter one builds (and fails) for itself
+    assert run(memory_mb=8).status != "ok"
+
+
+def test_compiler_output_is_capped_at_the_compile_steps_output_limit(box):  # red team 3, item 3
+    need_language("cpp")
+    res = box.run(ERROR_BOMB, language="cpp", limits=QUICK, compile_limits=COMPILE.model_copy(update={"output_bytes": 64 << 10}))
+    assert res.status == "compile_error" and res.compile_result.stdout == "", res.status
+    assert len(res.stderr) <= (64 << 10) + 200 and "more bytes of compiler output dropped" in res.stderr, len(res.stderr)
+    assert res.compile_result.stderr == res.stderr
+
+
+def test_the_build_store_is_bounded_in_bytes_on_disk(tmp_path):  # red team 3, item 3
+    from envsdk_sandbox.languages import BuildStore
+
+    store = BuildStore(budget_bytes=10, max_builds=8)
+    store.put("a", {"main": b"1234"})
+    store.put("b", {"main": b"123456"})
+    store.get("a")  # "a" is now the most recently used: "b" goes first
+    store.put("c", {"Main.class": b"12345", "Main$1.class": b""})
+    assert (store.get("b"), store.get("a"), store.get("c")) == (None, {"main": b"1234"}, {"Main.class": b"12345", "Main$1.class": b""})
+    on_disk = sum(p.stat().st_size for p in Path(store.directory).rglob("*") if p.is_file())
+    assert (store.bytes, on_disk, len(store)) == (9, 9, 2)
+    store.put("huge", {"main": bytes(11)})  # larger than the whole budget: never kept
+    assert store.get("huge") is None and store.bytes == 9
+    counted = BuildStore(budget_bytes=1 << 20, max_builds=2)
+    for key in "xyz":
+        counted.put(key, {"main": key.encode()})
+    assert (counted.get("x"), len(counted)) == (None, 2)
+
+
+def test_built_files_live_on_disk_within_the_budget(box):  # red team 3, item 3 (a 40 MB array per source)
+    need_language("cpp")
+    store = box._builds.store  # the Sandbox's own cache (private: no public handle on purpose)
+    before = store.bytes
+    res = box.run(BIG_BINARY.replace("{last}", str((8 << 20) - 1)) + f"// {uuid.uuid4().hex}\n", language="cpp",
+                  limits=QUICK, compile_limits=COMPILE)
+    assert (res.status, res.stdout) == ("ok", "1\n") and res.compile_result.stdout == "", res
+    assert store.bytes - before >= 8 << 20 and store.bytes <= store.budget_bytes
+    on_disk = sum(p.stat().st_size for p in Path(store.directory).rglob("*") if p.is_file())
+    assert on_disk == store.bytes
+
+
+@pytest.fixture(scope="module")
+def server_url():
+    from envsdk_sandbox.server import Ceilings, create_app
+
+    from .test_sandbox_server import _start
+
+    with Sandbox(tier="1-fast") as sandbox:
+        server, thread, url = _start(create_app(sandbox, ceilings=Ceilings(output_bytes=256 << 10)))
+        yield url
+        server.should_exit = True
+        thread.join()
+
+
+def test_run_code_clients_cannot_poison_each_others_builds(server_url):  # red team 3, item 2 (server)
+    import httpx
+
+    need_language("cpp")
+    body = {"code": SUM_CPP + f"// {uuid.uuid4().hex}\n", "language": "cpp", "stdin": "20 22", "run_timeout": 5}
+    starved = httpx.post(f"{server_url}/run_code", json={**body, "compile_timeout": 0.01}, timeout=60).json()
+    assert starved["compile_result"]["status"] == "TimeLimitExceeded" and starved["run_result"] is None, starved
+    later = httpx.post(f"{server_url}/run_code", json={**body, "compile_timeout": 30}, timeout=60).json()
+    assert later["status"] == "Success" and later["run_result"]["stdout"] == "42\n", later
+
+
+def test_run_code_compile_steps_obey_the_output_ceiling(server_url):  # red team 3, item 4
+    import httpx
+
+    need_language("cpp")
+    big = {"code": BIG_BINARY.replace("{last}", "1") + f"// {uuid.uuid4().hex}\n", "language": "cpp",
+           "compile_timeout": 30}
+    res = httpx.post(f"{server_url}/run_code", json=big, timeout=60)
+    assert res.json()["status"] == "Success" and len(res.content) < 16 << 10, len(res.content)  # built files are not output
+    bomb = httpx.post(f"{server_url}/run_code", json={"code": ERROR_BOMB, "language": "cpp", "compile_timeout": 30},
+                      timeout=60)
+    compiled = bomb.json()["compile_result"]
+    assert bomb.json()["status"] == "Failed" and len(compiled["stderr"]) <= (256 << 10) + 200
+    assert len(bomb.content) < 300 << 10, len(bomb.content)

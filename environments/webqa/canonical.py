@@ -184,7 +184,10 @@ def canon(text: str) -> Canon:
     folded = re.sub(r"\b([a-z]) (?=[a-z]\b)", r"\1", " ".join(folded.split()))  # U S A → usa (initials once dotted)
     folded = re.sub(r"[^\w.%\s]|_", " ", folded)
     words = [_SPELLING.get(t, t) for t in folded.split()]
-    kept = [t for t in words if t not in ("a", "an", "the")] or words
+    # articles go; a last `a` is a letter (`Vitamin A`, `Plan A`): no article ends a phrase
+    articles = ("a", "an", "the")
+    kept = [t for i, t in enumerate(words)
+            if t not in articles or (t == "a" and 0 < i == len(words) - 1 and words[i - 1] not in articles)] or words
     pairs = merge_eras(signed([(_fmt(float(t)) if is_number(t) else t, step) for t, step in _words_to_numbers(kept)],
                               is_number))
     tokens = [f"date:{dates[int(t[4:])][0]}" if re.fullmatch(r"date\d+", t) else t for t, _ in pairs]

@@ -114,9 +114,10 @@ _ADDRESSES_GRADER_RE = re.compile(
     r"|\b(?:verdict|reward|passed|outcome)\W{0,3}\s*[:=]",
     re.IGNORECASE,
 )
-# An article, unless it makes a fraction (`a third` is 1/3, never `third`)
+# An article, unless it makes a fraction (`a third` is 1/3, never `third`) or ends the phrase
 _ARTICLE_RE = re.compile(
-    r"\b(?:a|an|the)\b(?!\s+(?:half|third|thirds|quarter|quarters|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b)",
+    r"\b(?:a|an|the)\b(?!\s+(?:half|third|thirds|quarter|quarters|fourth|fifth|sixth|seventh|eighth|ninth|tenth)\b)"
+    r"(?!\s*(?:$|[,;)]))",  # a last `a` is a letter: `Vitamin A`
     re.IGNORECASE,
 )
 _ORDINAL_WORD_RE = re.compile(
@@ -396,7 +397,8 @@ def _stated_in_a_sentence(text: str, alias: str, gold: Canon) -> Reason | None:
     if not person_like(alias):
         return None
     names = [run.strip() for run in _CAPITALISED_RUN_RE.findall(_SENTENCE_START_RE.sub(" ", text))]
-    return Reason.SURNAME_IN_ANSWER if len(names) == 1 and _partial_name(canon(names[0]), gold) else None
+    last = len(names) == 1 and re.search(re.escape(names[0]) + r"[\s.!,;]*$", text) is not None  # `The Curie family`: no
+    return Reason.SURNAME_IN_ANSWER if last and _partial_name(canon(names[0]), gold) else None
     return None
 
 

@@ -27,8 +27,10 @@ _CJK_RUN_RE = re.compile(
     rf"(?<![\u3040-\u30ff\u3400-\u9fff])(第?)([{_CJK_NUMERAL}]+)(?=[{_CJK_COUNTERS}]|[^\u3040-\u30ff\u3400-\u9fff]|$)"
 )
 # A minus sign before a number (`-5`, `−5`, `(-3)`, `-$300`), not a hyphen inside a name (`COVID-19`), a
-# range or a score (`1990-95`, `5-3`) or a subtraction (`10 - 3`).
-_SIGN_RE = re.compile(r"(?<![\w.)\]])(?<!\d\s)(?<!\d\s\s)[-\u2212\u2013\ufe63\uff0d](?=[$€£¥]?\d)")
+# range or a score (`1990-95`, `5-3`) or a subtraction (`10 - 3`); an offset from UTC keeps its sign.
+_SIGN_RE = re.compile(
+    r"(?:(?<![\w.)\]])(?<!\d\s)(?<!\d\s\s)|(?<=\butc)|(?<=\bgmt))[-\u2212\u2013\ufe63\uff0d](?=[$€£¥]?\d)", re.I
+)
 _BELOW_ZERO_RE = re.compile(
     r"(\d+(?:\.\d+)?)(\s*(?:°\s*[cf]?|degrees?(?:\s+(?:celsius|fahrenheit|c|f))?)?)\s+below\s+(?:zero|0)\b", re.I
 )

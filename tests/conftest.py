@@ -1,9 +1,9 @@
 """Suite-wide rules.
 
-Skips are budgeted: under CI=true (.ci/run exports it) a skipped test fails the run, because CI installs
+Skips are budgeted: under CI=true (.ci/run exports it) a skipped test fails the run, because CI provides
 every capability the tests need (Docker, the verl and verifiers venvs, tier 2, chromium, toolchains,
-shared data). A skip that is right even on CI is listed in ALLOWED_SKIPS with why. Elsewhere skips stay
-skips, and `pytest -rs` shows them.
+shared data; the README's "Tests" section says how to get each). A skip that is right even on CI is
+listed in ALLOWED_SKIPS with why. Elsewhere skips stay skips, and `pytest -rs` shows them with their reason.
 """
 
 from __future__ import annotations

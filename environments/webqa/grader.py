@@ -483,6 +483,11 @@ _WORKING_RE = re.compile(rf"{_OPERAND}(?:(?:\s*[-+*/×÷^\u2212]\s*|\s+x\s+){_OP
 _RANGE_RE = re.compile(r"\d\s*(?:'?s)?\s*(?:–|\s-\s|\bto\b|\buntil\b|\bthrough\b)\s*'?\d", re.IGNORECASE)
 
 
+def _other_sign(pred: Canon, golds: list[tuple[str, Canon]]) -> bool:
+    """`roughly 20 °C` for `-20 °C`: an approximate value of the other sign contradicts every gold."""
+    return bool(pred.numbers) and all((pred.numbers[0] < 0) != (g.numbers[0] < 0) for _, g in golds if g.numbers)
+
+
 _Found = tuple[Outcome, Reason, str | None]  # outcome, reason, the alias matched
 
 
@@ -523,7 +528,7 @@ def _grade_answer(answer: str, golds: list[tuple[str, Canon]], stance: Stance) -
                 return CORRECT, Reason.WITHOUT_QUALIFIER, alias
     if partial and stance.hedged:
         return NOT_ATTEMPTED, Reason.PARTIAL_LIST, None
-    if stance.approximate and any(g.numbers for _, g in golds):
+    if stance.approximate and any(g.numbers for _, g in golds) and not _other_sign(pred, golds):
         return NOT_ATTEMPTED, Reason.APPROXIMATE, None
     return INCORRECT, Reason.NO_MATCH, None
 
@@ -604,7 +609,7 @@ def grade(prediction: str | None, aliases: list[str] | str, *, strict: bool = Fa
         return make(INCORRECT, Reason.REJECTS_GOLD) if rejects_gold else make(NOT_ATTEMPTED, Reason.NO_CANDIDATE)
     if strict and stance.hedged:
         return make(INCORRECT, Reason.HEDGED)
-    outcome, reason, matched = _grade_answer(stance.answer, golds, stance)
+    outcome, reason, matched = _grade_answer(_conclusion(stance.answer, aliases), golds, stance)
     if outcome != CORRECT and rejects_gold:
         return make(INCORRECT, Reason.REJECTS_GOLD)
     if reason is Reason.NO_MATCH and not _is_short(text):

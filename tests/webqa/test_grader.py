@@ -16,7 +16,8 @@ from envsdk_env_webqa.grader import grade, squad_em
 
 HERE = Path(__file__).parent
 SETS = ["grading_set", "grading_heldout", "grading_kinds", "grading_kinds_heldout", "grading_kinds_heldout2",
-        "grading_kinds_heldout3", "grading_kinds_heldout4", "grading_probes", "peer_cases"]
+        "grading_kinds_heldout3", "grading_kinds_heldout4", "grading_probes", "peer_cases", "grading_kinds5",
+        "grading_kinds5_heldout", "grading_probes2"]
 
 
 def _rows(name):

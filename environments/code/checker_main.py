@@ -12,8 +12,12 @@ import sys
 import time
 
 _MAPPED = ("ArithmeticError", "AssertionError", "AttributeError", "IndexError", "KeyError", "LookupError",
-           "NotImplementedError", "OverflowError", "RecursionError", "RuntimeError", "StopIteration",
-           "TypeError", "ValueError", "ZeroDivisionError", "MemoryError", "UnicodeError", "NameError")
+           "NotImplementedError", "OverflowError", "RecursionError", "RuntimeError", "TypeError", "ValueError",
+           "ZeroDivisionError", "MemoryError", "UnicodeError", "NameError")
+# Exceptions that iteration machinery takes as a signal, not an error: raised out of a candidate call
+# inside map(), filter(), zip() or iter(f, sentinel), StopIteration would quietly end the iteration,
+# so `assert not any(map(f, xs))` would pass. The candidate raising one aborts the test instead.
+_CONTROL_FLOW = ("StopIteration", "StopAsyncIteration", "GeneratorExit")
 
 
 class CandidateAborted(BaseException):
@@ -76,7 +80,7 @@ class Channel(DriverChannel):  # noqa: F821 (driver_channel.py is prepended)
         if "dead" in reply:
             self.abort(str(reply["dead"]))
         name, text = str(reply.get("raised")), str(reply.get("msg"))
-        if reply.get("base"):
+        if reply.get("base") or name in _CONTROL_FLOW:
             self.abort(f"candidate raised {name}: {text}")
         if name in _MAPPED:
             raise getattr(builtins, name)(text)

@@ -42,13 +42,16 @@ class Cgroup:
     def procs_files(self) -> list[str]:
         return [str(d / "cgroup.procs") for d in self.dirs]
 
-    def configure(self, memory_mb: int, pids: int, uid: int | None) -> None:
-        mem = memory_mb << 20
+    def configure(self, memory_mb: int, pids: int, uid: int | None, extra_bytes: int = 0) -> None:
+        """Set one run's limits and reset the counters; `extra_bytes` on top of the memory limit is what
+        a resident worker already uses while idle (so the run itself gets `memory_mb`)."""
+        mem = (memory_mb << 20) + extra_bytes
         if self.version == 1:
             memory, pid_dir, cpu = self.dirs
             _write(memory / "memory.limit_in_bytes", -1)  # lowering below usage fails; reset first
             _write(memory / "memory.limit_in_bytes", mem)
             _write(memory / "memory.failcnt", 0)
+            _write(memory / "memory.max_usage_in_bytes", 0)
             _write(pid_dir / "pids.max", pids)
             _write(cpu / "cpu.cfs_period_us", 100000)
             _write(cpu / "cpu.cfs_quota_us", 100000)  # one core per run
@@ -62,6 +65,11 @@ class Cgroup:
             for procs in self.procs_files:
                 os.chown(procs, uid, -1)
         self._oom_before = self.oom_kills()
+
+    def usage(self) -> int:
+        """Memory charged to the cgroup now, in bytes."""
+        name = "memory.usage_in_bytes" if self.version == 1 else "memory.current"
+        return int((self.dirs[0] / name).read_text())
 
     def oom_kills(self) -> int:
         name = "memory.oom_control" if self.version == 1 else "memory.events"

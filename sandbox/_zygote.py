@@ -88,7 +88,14 @@ class Server:
             header = json.loads(msg)
             if os.fork() == 0:
                 try:
-                    Supervisor(self, header, fds).main()
+                    if header.get("mode") == "worker":  # a resident worker (see _resident_worker.py)
+                        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                        self.sock.close()
+                        import _resident_worker
+
+                        _resident_worker.build(self, header, fds)
+                    else:
+                        Supervisor(self, header, fds).main()
                 finally:
                     os._exit(0)
             for fd in fds:
@@ -255,18 +262,12 @@ class Supervisor:
             env = dict(self.hdr["env"])
             if self.srv.tier != 1:
                 env.update(HOME=work, TMPDIR=os.path.join(work, ".tmp"))
-            argv = [self.srv.cfg["python"], "-E", "-s", "main.py", *self.payload["argv"]]
-            if not os.access(argv[0], os.X_OK):
-                raise PermissionError(f"the sandbox uid cannot execute {argv[0]} (a parent directory "
-                                      "is not searchable); pass python= an interpreter it can reach")
+            argv = program_argv(self.srv.cfg, self.payload["argv"])
         except Exception as exc:
             _send(self.ctl, setup_error=f"{type(exc).__name__}: {exc}")
             os._exit(125)
         self.ctl.close()
-        os.closerange(3, 1 << 16)
-        if self.hdr["mode"] == "fast":
-            run_in_process(work, argv, env, self.srv.cfg["sys_path"])
-        os.execve(argv[0], argv, env)
+        start_program(self.hdr["mode"], work, self.srv.cfg, env, argv)
 
     def confine_landlock(self, work: str) -> None:
         abi = L.landlock_abi()
@@ -275,6 +276,24 @@ class Supervisor:
         rules = list(self.srv.landlock)
         rules.append((os.open(work, os.O_PATH | os.O_CLOEXEC), L.landlock_fs_rights(abi)))
         L.landlock_restrict(rules, abi)
+
+
+def program_argv(cfg: dict, args: list[str]) -> list[str]:
+    """`python -E -s main.py ARGS`; PermissionError when the run's uid cannot execute the interpreter."""
+    argv = [cfg["python"], "-E", "-s", "main.py", *args]
+    if not os.access(argv[0], os.X_OK):
+        raise PermissionError(f"the sandbox uid cannot execute {argv[0]} (a parent directory "
+                              "is not searchable); pass python= an interpreter it can reach")
+    return argv
+
+
+def start_program(mode: str, work: str, cfg: dict, env: dict, argv: list[str]) -> None:
+    """Last step of every run, once stdio is in place: close every other descriptor, then run main.py
+    in this warm interpreter ("fast") or exec a fresh one (never returns)."""
+    os.closerange(3, 1 << 16)
+    if mode == "fast":
+        run_in_process(work, argv, env, cfg["sys_path"])
+    os.execve(argv[0], argv, env)
 
 
 def landlock_rules(srv: Server) -> list[tuple[int, int]]:
@@ -548,6 +567,8 @@ def _rmtree(path: str) -> None:
 
 def main() -> None:
     os.umask(0o022)
+    sys.modules.setdefault("_zygote", sys.modules[__name__])  # _resident_worker imports this script back
+    L.prctl(L.PR_SET_CHILD_SUBREAPER, 1)  # resident workers outlive their builders: reap them here
     import site  # the server runs with -S: keep exit()/quit()/help for fast-path programs, no site dirs
 
     site.setquit()

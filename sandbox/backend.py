@@ -40,6 +40,7 @@ class BackendOptions:
     image: str | None = None
     packages: tuple[str, ...] | str = field(default_factory=tuple)
     urls: tuple[str, ...] = ()  # remote backends (http): the servers' base URLs
+    resident: bool | None = None  # embedded tier 1: resident workers (None: where they work), False: per run
 
 
 class Backend(Protocol):

@@ -28,6 +28,7 @@ from ._view import View, ViewError, interpreter_view, reachable_by_others
 from .backend import BackendOptions
 from .models import Limits
 from .process import SandboxProcess
+from .resident import ResidentPool, Worker, WorkerFailed
 
 SERVER_SCRIPT = Path(__file__).with_name("_zygote.py")
 NOBODY = 65534
@@ -82,28 +83,11 @@ class ForkServer:
 
     def launch(self, header: dict, payload: dict) -> tuple[int, int, int, socket.socket]:
         """Start one run; returns our ends (stdin_w, stdout_r, stderr_r, ctl)."""
-        in_r, in_w = os.pipe()
-        out_r, out_w = os.pipe()
-        err_r, err_w = os.pipe()
-        ctl, ctl_theirs = socket.socketpair()
-        theirs = [in_r, out_w, err_w, ctl_theirs.fileno()]
-        try:
-            socket.send_fds(self.sock, [json.dumps(header).encode()], theirs)
-        except OSError:
-            for fd in (in_w, out_r, err_r):
-                os.close(fd)
-            ctl.close()
-            raise
-        finally:
-            for fd in (in_r, out_w, err_w):
-                os.close(fd)
-            ctl_theirs.close()
-        blob = marshal.dumps(payload)
-        try:
-            ctl.sendall(struct.pack("!Q", len(blob)) + blob)
-        except OSError:
-            pass  # the supervisor died early; its report (or EOF) says why
-        return in_w, out_r, err_r, ctl
+        return launch(self.sock, header, payload)
+
+    def build_worker(self, theirs: socket.socket, header: dict) -> None:
+        """Ask the server to build a resident worker whose channel is `theirs` (see resident.py)."""
+        socket.send_fds(self.sock, [json.dumps(header).encode()], [theirs.fileno()])
 
     def alive(self) -> bool:
         return self.proc.poll() is None and self.owner == os.getpid()
@@ -117,6 +101,42 @@ class ForkServer:
         self.proc.wait()
         if self.workroot:
             shutil.rmtree(self.workroot, ignore_errors=True)
+
+
+def launch(sock: socket.socket, header: dict, payload: dict,
+           data_channel: bool = False) -> tuple[int, int, int, socket.socket]:
+    """Send one run's header and pipes to whoever starts it (the fork server or a resident worker), then
+    its payload on the run's own control socket, or with `data_channel` on a socket of its own (a
+    resident worker hands that to the run's process and never reads the payload itself); returns our
+    ends (stdin_w, stdout_r, stderr_r, ctl)."""
+    in_r, in_w = os.pipe()
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    ctl, ctl_theirs = socket.socketpair()
+    data, data_theirs = socket.socketpair() if data_channel else (ctl, None)
+    theirs = [in_r, out_w, err_w, ctl_theirs.fileno()] + ([data_theirs.fileno()] if data_theirs else [])
+    try:
+        socket.send_fds(sock, [json.dumps(header).encode()], theirs)
+    except OSError:
+        for fd in (in_w, out_r, err_r):
+            os.close(fd)
+        ctl.close()
+        data.close()
+        raise
+    finally:
+        for fd in (in_r, out_w, err_w):
+            os.close(fd)
+        ctl_theirs.close()
+        if data_theirs:
+            data_theirs.close()
+    blob = marshal.dumps(payload)
+    try:
+        data.sendall(struct.pack("!Q", len(blob)) + blob)
+    except OSError:
+        pass  # the supervisor died early; its report (or EOF) says why
+    if data is not ctl:
+        data.close()
+    return in_w, out_r, err_r, ctl
 
 
 class RunUids:
@@ -185,8 +205,10 @@ class EmbeddedBackend:
     name = "embedded"
 
     def __init__(self, tier: int | None = None, fast: bool = False, python: str | None = None,
-                 name: str = "embedded", packages: list[str] | str = ()) -> None:
+                 name: str = "embedded", packages: list[str] | str = (), resident: bool | None = None) -> None:
         self.name = name
+        self.resident_wanted = resident
+        self.pool: ResidentPool | None = None
         self.python_given = python is not None
         self.python = python or default_python()
         self.fast = fast
@@ -269,12 +291,40 @@ class EmbeddedBackend:
             return "Landlock unavailable (kernel < 5.13 or disabled)"
         self.server, self.tier_num = server, tier
         self.tier = f"{tier}-fast" if self.fast else str(tier)
-        probe = self.spawn("print('ok')", limits=Limits(timeout_s=20), capture_stdout=True).communicate(b"")
-        if probe.status == "ok" and probe.stdout == "ok\n":
-            return None
-        server.close()
-        self.server = None
-        return f"probe run ended {probe.status}: " + (probe.stderr.strip().splitlines() or [""])[-1]
+        if tier == 1 and self.resident_wanted is not False:
+            problem = self._probe(resident=True)
+            if problem is None or self.resident_wanted:
+                return problem
+            fallback = self._probe(resident=False)
+            if fallback is None:  # only the resident workers fail here: say so, run per-run namespaces
+                warnings.warn(f"envsdk sandbox: resident workers unavailable ({problem}); every run builds "
+                              "its own namespaces (slower). See docs/sandbox.md.", RuntimeWarning, stacklevel=4)
+            return fallback
+        return self._probe(resident=False)
+
+    def _probe(self, resident: bool) -> str | None:
+        """Run a trivial program (through resident workers or not); the problem, or None."""
+        if resident:
+            self.pool = self._new_pool()
+        try:
+            probe = self.spawn("print('ok')", limits=Limits(timeout_s=20), capture_stdout=True).communicate(b"")
+        except (OSError, WorkerFailed) as exc:
+            problem = f"{type(exc).__name__}: {exc}"
+        else:
+            if probe.status == "ok" and probe.stdout == "ok\n":
+                return None
+            problem = f"probe run ended {probe.status}: " + (probe.stderr.strip().splitlines() or [""])[-1]
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
+        if not resident:
+            self.server.close()
+            self.server = None
+        return problem
+
+    def _new_pool(self) -> ResidentPool:
+        return ResidentPool(lambda theirs, header: self.server.build_worker(theirs, header), self.cgroups,
+                            self.uids.acquire if self.uid is not None else None, self.uids.release)
 
     def _server(self, tier: int) -> ForkServer:
         confined = tier != 3
@@ -289,16 +339,18 @@ class EmbeddedBackend:
                 if self.server is not None:
                     self.server.close()
                 self.server = self._server(self.tier_num)
-            server = self.server
+                if self.pool is not None:  # a forked caller: the parent's workers are not ours to use
+                    self.pool.forget()
+                    self.pool = self._new_pool()
+            server, pool = self.server, self.pool
+        if pool is not None:
+            return self._spawn_resident(pool, code, files, limits, argv, capture_stdout)
         run_uid = self.uids.acquire() if server.uid is not None else None
         cgroup = self.cgroups.acquire() if self.cgroups else None
         if cgroup is not None:
             cgroup.configure(limits.memory_mb, limits.pids, run_uid)
-        env = dict(BASE_ENV, HOME="/work", TMPDIR="/tmp")
-        if cgroup is None:
-            env["MALLOC_ARENA_MAX"] = "2"
         header = {"mode": "fast" if self.fast else "exec", "timeout": limits.timeout_s,
-                  "tmpfs_mb": limits.tmpfs_mb, "rlimits": _rlimits(limits, cgroup), "env": env,
+                  "tmpfs_mb": limits.tmpfs_mb, "rlimits": _rlimits(limits, cgroup), "env": self._env(cgroup is not None),
                   "cgroups": cgroup.procs_files if cgroup else [], "run_uid": run_uid}
         payload = {"code": _bytes(code), "argv": list(argv or []),
                    "files": {name: _bytes(data) for name, data in (files or {}).items()}}
@@ -306,6 +358,39 @@ class EmbeddedBackend:
         return SandboxProcess(stdin_w=stdin_w, stdout_r=stdout_r, stderr_r=stderr_r, ctl=ctl, limits=limits,
                               backend=self.name, tier=self.tier, capture_stdout=capture_stdout,
                               on_exit=lambda: self._release(cgroup, run_uid), fallback_kill=self._kill_pid)
+
+    def _spawn_resident(self, pool: ResidentPool, code: str | bytes, files: dict[str, bytes | str] | None,
+                        limits: Limits, argv: list[str] | None, capture_stdout: bool) -> SandboxProcess:
+        """One run on a resident worker: reset its cgroup to this run's limits, hand it the run."""
+        header = {"mode": "fast" if self.fast else "exec", "timeout": limits.timeout_s,
+                  "tmpfs_mb": limits.tmpfs_mb, "env": self._env(self.cgroups is not None)}
+        payload = {"code": _bytes(code), "argv": list(argv or []),
+                   "files": {name: _bytes(data) for name, data in (files or {}).items()}}
+        for attempt in range(3):  # a worker that died while idle is replaced, never reported as a run
+            worker = pool.acquire()
+            if worker.cgroup is not None:  # the idle worker's own usage rides on top of the run's limit
+                worker.cgroup.configure(limits.memory_mb, limits.pids, None, extra_bytes=worker.cgroup.usage())
+            header["rlimits"] = _rlimits(limits, worker.cgroup)
+            try:
+                stdin_w, stdout_r, stderr_r, ctl = launch(worker.sock, header, payload, data_channel=True)
+            except OSError:
+                worker.dead = True
+                pool.release(worker)
+                if attempt == 2:
+                    raise
+                continue
+            return SandboxProcess(stdin_w=stdin_w, stdout_r=stdout_r, stderr_r=stderr_r, ctl=ctl, limits=limits,
+                                  backend=self.name, tier=self.tier, capture_stdout=capture_stdout,
+                                  on_exit=lambda: _finish_resident(pool, worker),
+                                  fallback_kill=lambda _pid: worker.kill())
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _env(cgroups: bool) -> dict[str, str]:
+        env = dict(BASE_ENV, HOME="/work", TMPDIR="/tmp")
+        if not cgroups:
+            env["MALLOC_ARENA_MAX"] = "2"
+        return env
 
     def _release(self, cgroup: Cgroup | None, run_uid: int | None) -> bool:
         if run_uid is not None:
@@ -317,7 +402,9 @@ class EmbeddedBackend:
         return oom
 
     @staticmethod
-    def _kill_pid(pid: int) -> None:
+    def _kill_pid(pid: int | None) -> None:
+        if pid is None:
+            return
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -325,11 +412,21 @@ class EmbeddedBackend:
 
     def close(self) -> None:
         with self._lock:
+            if self.pool is not None:
+                self.pool.close()
+                self.pool = None
             if self.server is not None:
                 self.server.close()
                 self.server = None
         if self.cgroups is not None:
             self.cgroups.close()
+
+
+def _finish_resident(pool: ResidentPool, worker: Worker) -> bool:
+    """A resident run was reported: whether its cgroup saw an OOM kill; the worker goes back to the pool."""
+    oom = worker.cgroup is not None and worker.cgroup.oom_killed()
+    pool.release(worker)
+    return oom
 
 
 def _compile_seccomp() -> tuple[bytes, str]:
@@ -349,7 +446,8 @@ def make_embedded(options: BackendOptions) -> EmbeddedBackend:
     """The `embedded` backend: tiers 1 and 2 (and 3 on request)."""
     if options.tier not in (None, 1, 2, 3):
         raise ValueError(f"unknown tier {options.tier!r}: expected 1, 2, 3 (optionally '-fast') or None")
-    return EmbeddedBackend(tier=options.tier, fast=options.fast, python=options.python, packages=options.packages)
+    return EmbeddedBackend(tier=options.tier, fast=options.fast, python=options.python, packages=options.packages,
+                           resident=options.resident)
 
 
 def make_unisolated(options: BackendOptions) -> EmbeddedBackend:

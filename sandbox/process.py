@@ -66,7 +66,7 @@ class SandboxProcess:
 
     def __init__(self, *, stdin_w: int, stdout_r: int, stderr_r: int, ctl: socket.socket,
                  limits: Limits, backend: str, tier: str, capture_stdout: bool = False,
-                 on_exit: Callable[[], bool] | None = None, fallback_kill: Callable[[int], None] | None = None):
+                 on_exit: Callable[[], bool] | None = None, fallback_kill: Callable[[int | None], None] | None = None):
         self.stdin: BinaryIO = open(stdin_w, "wb", buffering=0)
         self.stdout: BinaryIO = open(stdout_r, "rb", buffering=0)
         self._stderr = open(stderr_r, "rb", buffering=0)
@@ -195,9 +195,8 @@ class SandboxProcess:
     def _give_up(self, sel: selectors.BaseSelector) -> None:
         """The supervisor missed its own deadline: kill it from here and stop reading."""
         self._report.timed_out_by_caller = True
-        pid = self._report.messages.get("pid")
-        if pid and self._fallback_kill:
-            self._fallback_kill(pid)
+        if self._fallback_kill:  # a resident worker reports no pid: it is killed as a whole
+            self._fallback_kill(self._report.messages.get("pid"))
         for key in list(sel.get_map().values()):
             sel.unregister(key.fileobj)
 

@@ -23,12 +23,15 @@ class Sandbox:
     warm interpreter (see docs/sandbox.md for what that shares). packages: importable names the program
     may use beyond the standard library (default none: installed packages and their data files stay
     hidden; "all" shows every one). urls: the servers of a remote backend ("http": SandboxFusion protocol,
-    docs/scale.md). `sb.backend` and `sb.tier` say what you really got.
+    docs/scale.md). resident (embedded tier 1): None = resident workers where they start (each serves
+    runs one at a time in namespaces built once), False = namespaces built per run, True = resident or
+    fail. `sb.backend`, `sb.tier` and `sb.resident` say what you really got.
     """
 
     def __init__(self, backend: str = "embedded", tier: int | str | None = None, *, fast: bool = False,
                  python: str | None = None, image: str | None = None,
-                 packages: Sequence[str] | str = (), urls: Sequence[str] = ()) -> None:
+                 packages: Sequence[str] | str = (), urls: Sequence[str] = (),
+                 resident: bool | None = None) -> None:
         if isinstance(tier, str):
             fast = fast or tier.endswith("-fast")
             tier = tier.removesuffix("-fast")
@@ -38,9 +41,10 @@ class Sandbox:
         if isinstance(packages, str) and packages != "all":
             raise ValueError(f"packages must be a list of importable names or 'all', not {packages!r}")
         self._impl = factory(BackendOptions(tier=tier, fast=fast, python=python, image=image, packages=packages,
-                                            urls=tuple(urls)))
+                                            urls=tuple(urls), resident=resident))
         self.backend: str = self._impl.name
         self.tier: str = self._impl.tier
+        self.resident: bool = getattr(self._impl, "pool", None) is not None
         self._builds = languages.Builds()
         self._on_close: list = []  # helpers started on demand (the workspace server) stop with the sandbox
 

@@ -20,7 +20,7 @@ TRAILER = "\n__envsdk_ws__ "
 # Output goes to files, not to the exec stream, so a background process cannot hold the command open;
 # `timeout` kills the command's whole process group at the wall clock.
 WRAPPER = ('o=$(mktemp -p {scratch}); e=$(mktemp -p {scratch}); '
-           'timeout -s KILL {timeout} bash -c \'ulimit -t {cpu} 2>/dev/null; eval "$1"\' bash {cmd} '
+           'timeout -s KILL {timeout} bash -c \'ulimit -H -t {hard} 2>/dev/null; ulimit -S -t {cpu} 2>/dev/null; eval "$1"\' bash {cmd} '
            '>"$o" 2>"$e"; rc=$?; head -c {cap} "$o"; head -c {cap} "$e" >&2; '
            'printf "{trailer}%s %s %s\\n" "$rc" "$(stat -c %s "$o")" "$(stat -c %s "$e")" >&2; rm -f "$o" "$e"')
 KILL_ALL = "import os, signal\ntry: os.kill(-1, signal.SIGKILL)\nexcept OSError: pass\n"
@@ -85,7 +85,7 @@ class DockerWorkspace(Workspace):
     def _run(self, cmd: str, timeout: float, stdin: bytes, env: dict[str, str], cwd: str) -> RunResult:
         limits = self.limits.run_limits(timeout)
         cpu = int((limits.cpu_s or timeout) + 0.999)
-        script = WRAPPER.format(scratch=SCRATCH, timeout=timeout, cpu=cpu, cmd=shlex.quote(cmd),
+        script = WRAPPER.format(scratch=SCRATCH, timeout=timeout, cpu=cpu, hard=cpu + 1, cmd=shlex.quote(cmd),
                                 cap=limits.output_bytes, trailer=TRAILER)
         oom_before = _oom_kills(self.container.id)
         start = time.monotonic()

@@ -196,11 +196,11 @@ def check_fork(ws: Workspace, task: WorkspaceTask) -> CheckReport:
 
 @reward
 def hidden_checks(state) -> Verdict:
-    """1 when every hidden check passes in the final workspace; the fraction passing is a component."""
+    """1 when every hidden check passes in the final workspace; `details["checks_passed"]` is the fraction."""
     checks = (state or {}).get("workspace_checks")
     if checks is None:
         return Verdict.from_error("no workspace verdict: the episode ended before its workspace was checked")
     fraction = checks["passed"] / checks["total"] if checks["total"] else 0.0
     solved = checks["error"] is None and checks["total"] > 0 and checks["passed"] == checks["total"]
-    return Verdict(reward=1.0 if solved else 0.0, passed=solved, components={"checks_passed": fraction},
-                   details={"failures": checks["failures"], "checks_error": checks["error"]})
+    return Verdict(reward=1.0 if solved else 0.0, passed=solved,
+                   details={"checks_passed": fraction, "failures": checks["failures"], "checks_error": checks["error"]})

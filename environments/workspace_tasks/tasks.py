@@ -46,7 +46,7 @@ for expr in spec["exprs"]:
 sys.stdout.write("%s%s\\n" % (spec["mark"], json.dumps(results)))
 sys.stdout.flush()
 '''
-RUN_CHECKS = f"python3 -I \"$HIDDEN/{RUNNER_PATH}\""
+RUN_CHECKS = f"python3 -I -B \"$HIDDEN/{RUNNER_PATH}\""  # -B: no stale bytecode in /work for later checks
 
 
 @dataclass(frozen=True)

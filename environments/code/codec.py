@@ -10,9 +10,18 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 
 MAX_DEPTH = 200
 _SAFE_INT = 2**53  # larger ints travel as hex text: no float rounding, no str-digit limit
+# What one protocol line may decode into, counted before it is decoded: a 4 MiB line of `[{},{},...]`
+# would otherwise become ~1.4 million dicts (~110 MB). Containers cost the most, so they have their own
+# cap. A candidate's largest honest line (a batch of MAX_BATCH answers) holds ~90k values.
+MAX_VALUES = 1 << 18
+MAX_CONTAINERS = 1 << 16
+# A string (skipped whole: its content cannot open a container) or one structural character.
+_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[][{},:]')
+_OPEN, _CLOSE, _SEPARATOR = frozenset(b"[{"), frozenset(b"]}"), frozenset(b",:")
 
 
 class EncodeError(TypeError):
@@ -120,8 +129,33 @@ def dumps(message: dict) -> bytes:
     return json.dumps(message, separators=(",", ":"), allow_nan=False).encode("ascii") + b"\n"
 
 
+def measure(line: bytes) -> None:
+    """Raise DecodeError unless `line` decodes into at most MAX_VALUES values, MAX_CONTAINERS of them
+    lists or objects. Counted on the text before anything is built: first an upper bound (structural
+    characters, strings included), then, only when that is over a cap, exactly (strings skipped, nesting
+    past MAX_DEPTH + 8 refused), given up as soon as a cap is passed."""
+    opening = line.count(b"[") + line.count(b"{")  # upper bounds: strings may hold these characters too
+    if opening <= MAX_CONTAINERS and opening + line.count(b",") + line.count(b":") < MAX_VALUES:
+        return  # deeper nesting than the recursion limit still fails in strict_json, at no cost
+    values, containers, depth = 1, 0, 0
+    for token in _TOKEN.finditer(line):
+        char = line[token.start()]
+        if char in _SEPARATOR:
+            values += 1
+        elif char in _OPEN:
+            values, containers, depth = values + 1, containers + 1, depth + 1
+            if depth > MAX_DEPTH + 8:
+                raise DecodeError(f"a message nested deeper than {MAX_DEPTH + 8}")
+        elif char in _CLOSE:
+            depth -= 1
+        if values > MAX_VALUES or containers > MAX_CONTAINERS:
+            raise DecodeError(f"a message of more than {MAX_VALUES} values or {MAX_CONTAINERS} lists and "
+                              "objects")
+
+
 def loads(line: bytes) -> dict:
-    """Parse one protocol line into a JSON object; raises DecodeError otherwise."""
+    """Parse one protocol line (bounded by `measure`) into a JSON object; raises DecodeError otherwise."""
+    measure(line)
     message = strict_json(line)
     if type(message) is not dict:
         raise DecodeError("a protocol line must be a JSON object")

@@ -67,6 +67,17 @@ class Sandbox:
         proc = self._impl.spawn(code, files=files, limits=limits, argv=argv, capture_stdout=True)
         return proc.communicate(data)
 
+    def build(self, code: str, *, language: str, compile_limits: Limits | None = None) -> RunResult | None:
+        """Compile a program ahead of its runs (`run` then finds the build cached), so a caller can count
+        the build against its own time budget: None when it is ready to run (or needs no build, or a
+        remote backend builds where it runs), else the result to report (a compile error, or a compile
+        step the sandbox stopped)."""
+        lang = languages.language(language)
+        if lang is None or getattr(self._impl, "run", None) is not None:
+            return None
+        built, _ = self._builds.build(self._impl, lang, code, compile_limits)
+        return built if isinstance(built, RunResult) else None
+
     def spawn(self, code: str, *, files: dict[str, bytes | str] | None = None, limits: Limits | None = None,
               argv: list[str] | None = None) -> SandboxProcess:
         """Start the program with the same isolation and hand back its pipes (see SandboxProcess)."""

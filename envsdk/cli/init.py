@@ -7,6 +7,7 @@ from pathlib import Path
 from string import Template
 
 from ..errors import EnvsdkError
+from ..registry import ENV_GROUP, names
 from .main import parser
 
 PYPROJECT = Template('''[build-system]
@@ -27,9 +28,11 @@ $name = "$module:load_environment"
 packages = ["$module"]
 ''')
 
-MODULE = Template('''"""$name: an envsdk environment (edit the rows and the reward function)."""
+MODULE = Template('''"""$name: an envsdk environment (edit the rows, the reward function and the warm start)."""
 
 from __future__ import annotations
+
+import random
 
 from envsdk import Environment, Rubric, reward
 from envsdk.messages import completion_text
@@ -42,13 +45,24 @@ def make_rows(size: int) -> list[dict]:
 
 @reward
 def correct(completion, answer) -> bool:
-    """1 when the reply contains exactly the answer."""
+    """1 when the reply is exactly the answer."""
     return completion_text(completion).strip() == answer
+
+
+def warm_start(rng: random.Random) -> tuple[str, str]:
+    """One (prompt, reply) example. `envsdk train` fits its default tiny model, which knows no language yet, on
+    such pairs before RL, so that some replies earn a reward; a pretrained `--model` does not need it. Half the
+    replies are off by one, leaving RL something to learn."""
+    i = rng.randrange(10)
+    return f"What is {i} + {i}?", str(2 * i + rng.choice((0, 0, 1, -1)))
 
 
 def load_environment(size: int = 10) -> Environment:
     """$name: add two equal numbers (template environment)."""
-    return Environment(dataset=lambda: make_rows(size), rubric=Rubric([correct]), required_fields=("answer",))
+    env = Environment(dataset=lambda: make_rows(size), rubric=Rubric([correct]), required_fields=("answer",),
+                      sampling_args={"max_tokens": 8})  # a reply is a number: longer completions are wasted
+    env.warm_start = warm_start  # the trainer's optional hook (envsdk.environment.SupportsWarmStart)
+    return env
 ''')
 
 TEST = Template('''import asyncio
@@ -68,6 +82,9 @@ def scaffold(name: str, dest: Path) -> Path:
     """Write the package into dest/NAME and return its folder."""
     if not re.fullmatch(r"[a-z][a-z0-9-]*", name):
         raise EnvsdkError(f"environment name {name!r} must be lower-case letters, digits and dashes")
+    if name in names(ENV_GROUP):
+        raise EnvsdkError(f"an environment named {name!r} is already installed (`envsdk list`): a second one would "
+                          "be ignored; choose another name")
     root = dest / name
     if root.exists():
         raise EnvsdkError(f"{root} already exists")
@@ -88,5 +105,5 @@ def main(argv: list[str]) -> int:
     p.add_argument("--dir", type=Path, default=Path.cwd(), help="where to create the package folder")
     args = p.parse_args(argv)
     root = scaffold(args.name, args.dir)
-    print(f"created {root}; install it with: pip install -e {root}")
+    print(f"created {root}; install it with: pip install -e {root}; then train it: envsdk train {args.name}")
     return 0

@@ -63,8 +63,7 @@ class GRPOTrainer:
         threads = c.threads or (None if c.model else 1)
         if threads:
             torch.set_num_threads(threads)
-        self.out = Path(c.output_dir)
-        self.out.mkdir(parents=True, exist_ok=True)
+        self.out = Path(c.output_dir)  # created when the run starts: a run that cannot start leaves no folder
         self._say(f"loading environment {c.env}")
         self.env = envsdk.load_environment(c.env, **c.env_kwargs)
         self.transforms = [envsdk.load_transform(name, **c.transform_kwargs.get(name, {})) for name in c.transforms]
@@ -77,6 +76,10 @@ class GRPOTrainer:
         self.ref = copy.deepcopy(self.model).eval().requires_grad_(False) if c.beta else None
         self.generator = HFGenerator(self.model, self.tokenizer, seed=c.seed)
         self.max_tokens = c.max_completion_length or self.env.sampling_args.get("max_tokens") or 256
+        if not (c.max_completion_length or self.env.sampling_args.get("max_tokens")):
+            self._say(f"{c.env} sets no max_tokens: completions stop at {self.max_tokens} tokens or the end of the "
+                      f"model's context ({self.generator.context} positions), whichever comes first")
+        self.signal = NoSignal(self.warm_start_loss is not None or bool(c.model), steps=min(NoSignal.STEPS, c.max_steps))
         lr = c.learning_rate if c.learning_rate is not None else (1e-6 if c.model else c.tiny.learning_rate)
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=lr, weight_decay=c.weight_decay)
         updates = c.max_steps * c.num_iterations
@@ -105,6 +108,8 @@ class GRPOTrainer:
         tokenizer = char_tokenizer()
         model = tiny_model(tokenizer, c.tiny, c.seed)
         if not isinstance(self.env, SupportsWarmStart):
+            self._say(f"no --model: the tiny policy built locally starts untrained, as {c.env} has no warm_start hook "
+                      "(see `envsdk init`'s template); expect reward 0 until it samples a rewarded answer by chance")
             return model, tokenizer, None
         self._say(f"warm start: {c.tiny.warm_start_steps} supervised steps of the tiny policy on {c.env}'s examples")
         loss = warm_start(model, tokenizer, self.env.warm_start, c.tiny, c.seed, HFGenerator(model, tokenizer).render)
@@ -226,6 +231,7 @@ class GRPOTrainer:
     def train(self) -> dict[str, Any]:
         """Run to `max_steps` (resuming if asked), evaluating and checkpointing as configured; returns the final eval."""
         c = self.config
+        self.out.mkdir(parents=True, exist_ok=True)
         metrics_path = self.out / "metrics.jsonl"
         if c.resume and (path := checkpoint.latest(self.out)) is not None:
             self._restore(path)
@@ -242,6 +248,8 @@ class GRPOTrainer:
             while self.step < c.max_steps:
                 line = self.train_step()
                 _emit(log, line, reporter, self.last_groups)
+                if (why := self.signal.check(line, self.last_groups)) is not None:
+                    progress.write(f"envsdk train: warning: {why}", file=sys.stderr)  # below the bar, not through it
                 progress.update(1)
                 progress.set_postfix(reward=f"{line['reward_mean']:.3f}", loss=f"{line['loss']:.4f}")
                 if c.eval_every and self.step % c.eval_every == 0 and self.step < c.max_steps:
@@ -257,6 +265,7 @@ class GRPOTrainer:
         return final
 
     def save(self) -> Path:
+        self.out.mkdir(parents=True, exist_ok=True)
         rng = {"sampler": self.generator.generator.get_state(), "shuffle": self.shuffle.get_state(),
                "order": (self.order_rng.getstate(), list(self.order))}
         return checkpoint.save(self.out, self.step, self.model, self.tokenizer, self.optimizer, self.scheduler, rng,
@@ -286,6 +295,51 @@ class GRPOTrainer:
         self.loop.run_until_complete(self.scorer.aclose())
         self.loop.run_until_complete(self.env.aclose())
         self.loop.close()
+
+
+class NoSignal:
+    """Says, once, why a run is not learning: after the first `steps` steps (STEPS, or the whole run when it is
+    shorter) in which no group's rollouts got different rewards, every advantage was 0: GRPO had nothing to follow."""
+
+    STEPS = 10
+
+    def __init__(self, warm_started: bool, steps: int = STEPS):
+        self.warm_started = warm_started
+        self.limit = steps
+        self.steps = 0
+        self.rewards: set[float] = set()
+        self.clipped = 0.0
+        self.done = False
+
+    def check(self, line: dict[str, Any], groups) -> str | None:
+        """The warning after the STEPS-th step without a signal (None before, after, or once there was one)."""
+        if self.done:
+            return None
+        if any(len({v.reward for v in g.verdicts}) > 1 for g in groups):
+            self.done = True
+            return None
+        self.steps += 1
+        self.rewards |= {v.reward for g in groups for v in g.verdicts}
+        self.clipped = max(self.clipped, line.get("completions/clipped_ratio", 0.0))
+        if self.steps < self.limit:
+            return None
+        self.done = True
+        return self._why()
+
+    def _why(self) -> str:
+        if self.rewards == {0.0}:
+            what = "no rollout was rewarded"
+        else:
+            what = f"every group's rollouts got the same reward ({', '.join(map(str, sorted(self.rewards)))})"
+        hints = []
+        if not self.warm_started:
+            hints.append("the tiny default policy has no warm start for this environment (add a warm_start hook, "
+                         "or train a pretrained --model)")
+        if self.clipped > 0.5:
+            hints.append(f"{self.clipped:.0%} of the completions hit the length limit (--max-completion-length)")
+        hints.append("check the reward on a few known answers (`envsdk verify`)")
+        return (f"in the first {self.steps} steps {what}, so every advantage was 0 and the policy has not moved; "
+                + "; ".join(hints))
 
 
 def _emit(log, line: dict[str, Any], reporter: RunReporter, groups=()) -> None:

@@ -46,7 +46,7 @@ CASES = {
     "unknown DarlingConfig field (pydantic)": (["darling", "score", "--input", "{groups}", "--options", '{"florr": 0.1}'],
                                                "envsdk darling: error: invalid DarlingConfig: florr: Extra inputs are "
                                                "not permitted"),
-    "train env kwarg": (["train", "--env", "toy-even", "--env-arg", "sise=3", "--output", "{tmp}/run"],
+    "train env kwarg": (["train", "toy-even", "-a", '{"sise": 3}', "--output", "{tmp}/run"],
                         "envsdk train: error: environment 'toy-even': got an unexpected keyword argument 'sise'; it "
                         "accepts: size, eval_size, seed, valid_share, zipf_exponent"),
     "webqa corpus missing": (["webqa", "serve-corpus", "--corpus", "{tmp}/nope.jsonl"],
@@ -77,7 +77,7 @@ def test_serve_refuses_an_unknown_transform_before_it_listens(capsys):
 
 
 def test_an_option_outside_its_choices_is_argparse_usage_and_exit_2(capsys):
-    assert main(["train", "--env", "toy-even", "--loss-type", "grpoo"]) == 2
+    assert main(["train", "toy-even", "--loss-type", "grpoo"]) == 2
     assert error_line(capsys) == ("envsdk train: error: argument --loss-type: invalid choice: 'grpoo' "
                                   "(choose from 'grpo', 'bnpo', 'dr_grpo', 'dapo')")
 
@@ -103,7 +103,7 @@ def test_an_unknown_command_lists_the_commands(capsys):
 
 
 def test_resume_without_output_is_refused_for_train(capsys):
-    assert main(["train", "--env", "toy-even", "--resume"]) == 2
+    assert main(["train", "toy-even", "--resume"]) == 2
     assert error_line(capsys) == "envsdk train: error: --resume needs --output, the run directory to continue"
 
 

@@ -101,7 +101,7 @@ def steps(run: Path) -> list[tuple[int, bool]]:
 @pytest.mark.slow
 def test_train_without_output_writes_a_named_run_directory(tmp_path):
     with_bars = [arg for arg in TINY if arg != "--no-progress"]
-    result = envsdk("train", "--env", "toy-even", "--transform", "darling", "--warm-start-steps", "2", *with_bars,
+    result = envsdk("train", "toy-even", "--transform", "darling", "--warm-start-steps", "2", *with_bars,
                     cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = result.stderr.splitlines()
@@ -127,7 +127,7 @@ def test_train_with_a_local_model(tmp_path):
     model.save_pretrained(tmp_path / "model")
     tokenizer.save_pretrained(tmp_path / "model")
     out = tmp_path / "run"
-    result = envsdk("train", "--env", "toy-even", "--model", str(tmp_path / "model"), "--output", str(out), *TINY)
+    result = envsdk("train", "toy-even", "--model", str(tmp_path / "model"), "--output", str(out), *TINY)
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines() == [f"envsdk train: writing the run to {out}"]  # --no-progress: no bars at all
     assert steps(out) == [(1, False), (1, True)]

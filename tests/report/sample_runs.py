@@ -13,7 +13,7 @@ from envsdk.cli.main import main
 from tests.helpers.openai_server import FakeOpenAI, text_reply
 
 STEPS, GENERATIONS = 4, 8
-TRAIN_ARGS = ["--env", "toy-even", "--max-steps", str(STEPS), "--num-generations", str(GENERATIONS),
+TRAIN_ARGS = ["toy-even", "--max-steps", str(STEPS), "--num-generations", str(GENERATIONS),
               "--eval-samples", "16", "--eval-every", "2", "--eval-limit", "2", "--warm-start-steps", "20",
               "--verify-workers", "1", "--no-progress"]
 VERIFY_ROWS = [

@@ -99,7 +99,7 @@ def test_darling_transform_runs_with_scale_none(tmp_path):
 
 
 def test_cli_writes_metrics_run_json_and_checkpoint(tmp_path, capsys):
-    code = main(["--env", "toy-even", "--output", str(tmp_path), "--max-steps", "2", "--num-generations", "8",
+    code = main(["toy-even", "--output", str(tmp_path), "--max-steps", "2", "--num-generations", "8",
                  "--eval-samples", "8", "--threads", "1", "--seed", "3", "--no-progress", "--warm-start-steps", "3"])
     assert code == 0
     run = json.loads((tmp_path / "run.json").read_text())

@@ -48,11 +48,12 @@ def load_environment(dataset: str = "humaneval", *, split: str | None = None, re
                      memory_mb: int = 512, reward_mode: RewardMode = "all",
                      stop_on_first_failure: bool = False, system_prompt: str | None = SYSTEM_PROMPT,
                      row_budget_s: float = 20.0, packages: tuple[str, ...] = (),
-                     sandbox_urls: tuple[str, ...] = ()) -> CodeEnv:
+                     sandbox_urls: tuple[str, ...] = (), resident: bool | None = None) -> CodeEnv:
     """Python programming tasks (HumanEval, MBPP, APPS, CodeContests, LiveCodeBench) scored by sandboxed unit tests."""
     verifier = CodeVerifier(backend=backend, tier=tier, fast=fast, timeout_s=timeout_s, memory_mb=memory_mb,
                             reward_mode=reward_mode, stop_on_first_failure=stop_on_first_failure,
-                            row_budget_s=row_budget_s, packages=tuple(packages), sandbox_urls=tuple(sandbox_urls))
+                            row_budget_s=row_budget_s, packages=tuple(packages), sandbox_urls=tuple(sandbox_urls),
+                            resident=resident)
     return CodeEnv(
         verifier,
         dataset=lambda: load_rows(dataset, split=split, revision=revision, data_files=data_files, limit=limit),

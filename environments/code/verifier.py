@@ -36,18 +36,21 @@ class CodeVerifier:
     is created on first use (so a verifier can be built in one process and used in a worker) unless one
     is passed in. `sandbox_urls` with `backend="http"`: candidates run on those SandboxFusion-protocol
     servers, while the checkers (the tests) stay in a local sandbox, so no test leaves this host.
+    `resident`: the embedded tier-1 sandbox's resident workers (None: where they start; False: namespaces
+    built per run; docs/sandbox.md).
     """
 
     def __init__(self, *, backend: str = "embedded", tier: int | str | None = None, timeout_s: float = 10.0,
                  memory_mb: int = 512, reward_mode: RewardMode = "all", stop_on_first_failure: bool = False,
                  fast: bool = True, sandbox: Any = None, row_budget_s: float = 20.0,
-                 packages: tuple[str, ...] = (), sandbox_urls: tuple[str, ...] = ()):
+                 packages: tuple[str, ...] = (), sandbox_urls: tuple[str, ...] = (),
+                 resident: bool | None = None):
         if reward_mode not in ("all", "fraction"):
             raise ValueError(f"reward_mode must be 'all' or 'fraction', not {reward_mode!r}")
         if not 0 < timeout_s <= row_budget_s:
             raise ValueError(f"need 0 < timeout_s <= row_budget_s, got {timeout_s:g} and {row_budget_s:g}")
         self.backend, self.tier, self.fast, self.packages = backend, tier, fast, tuple(packages)
-        self.sandbox_urls = tuple(sandbox_urls)
+        self.sandbox_urls, self.resident = tuple(sandbox_urls), resident
         self._checker_sandbox: Any = None
         self.settings = Settings(timeout_s=timeout_s, memory_mb=memory_mb,
                                  stop_on_first_failure=stop_on_first_failure, row_budget_s=row_budget_s)
@@ -62,7 +65,8 @@ class CodeVerifier:
         """The `envsdk_sandbox.Sandbox` programs run in (created on first use)."""
         if self._sandbox is None:
             self._sandbox = _sandbox_module().Sandbox(backend=self.backend, tier=self.tier, fast=self.fast,
-                                                      packages=self.packages, urls=self.sandbox_urls)
+                                                      packages=self.packages, urls=self.sandbox_urls,
+                                                      resident=self.resident)
         return self._sandbox
 
     @property
@@ -71,7 +75,8 @@ class CodeVerifier:
         if not self.sandbox_urls:
             return self.sandbox
         if self._checker_sandbox is None:
-            self._checker_sandbox = _sandbox_module().Sandbox(tier=self.tier, fast=self.fast, packages=self.packages)
+            self._checker_sandbox = _sandbox_module().Sandbox(tier=self.tier, fast=self.fast, packages=self.packages,
+                                                              resident=self.resident)
         return self._checker_sandbox
 
     @property

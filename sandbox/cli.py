@@ -7,22 +7,30 @@ import sys
 import time
 from pathlib import Path
 
+from . import languages
 from .backend import backend_names
 from .models import Limits, RunResult
 
+# FILE's extension → its language when --language is not given (a file without an extension is Python)
+EXTENSIONS = {".py": "python", ".cpp": "cpp", ".cc": "cpp", ".cxx": "cpp", ".java": "java", ".js": "nodejs",
+              ".mjs": "nodejs", ".go": "go", ".rs": "rust"}
+
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="envsdk sandbox", description="Run untrusted Python in isolation.")
+    parser = argparse.ArgumentParser(prog="envsdk sandbox", description="Run untrusted programs in isolation.")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run one program and print one JSON result",
                          description="Run one untrusted program and print one JSON result (exit 0 whatever it did).")
-    run.add_argument("file", type=Path)
+    run.add_argument("file", type=Path, help="the program's source; its extension names the language "
+                                             f"({' '.join(EXTENSIONS)})")
     run.add_argument("--timeout", type=float, default=Limits().timeout_s, help="wall clock seconds")
     run.add_argument("--memory-mb", type=int, default=Limits().memory_mb, help=f"memory cap (default: {Limits().memory_mb})")
     run.add_argument("--stdin", type=Path, help="file fed to the program's stdin")
     run.add_argument("--backend", default="embedded", choices=backend_names(), help="isolation backend (default: embedded)")
-    run.add_argument("--language", default="python",
-                     help="SandboxFusion's name: python, cpp, java, nodejs, go, rust (compiled first)")
+    run.add_argument("--language", default=None,
+                     help="SandboxFusion's name: python, cpp, java, nodejs, go, rust (compiled first); default: "
+                          "from FILE's extension")
+    run.set_defaults(usage_error=run.error)  # a bad language is reported with `sandbox run`'s usage
     run.add_argument("--tier", default=None, help="1, 2, 3, 1-fast or 2-fast (default: strongest available)")
     run.add_argument("--python", default=None, help="interpreter to run the program with (default: this one)")
     run.add_argument("--package", action="append", default=[], dest="packages",
@@ -60,9 +68,25 @@ def run_file(args: argparse.Namespace) -> RunResult:
                          tier=str(args.tier or "none"))
 
 
+def _language(args: argparse.Namespace) -> str:
+    """--language, else FILE's extension; an unknown language or extension is a usage error (exit 2)."""
+    if args.language is None:
+        suffix = args.file.suffix.lower()
+        if suffix and suffix not in EXTENSIONS:
+            args.usage_error(f"cannot tell the language of {args.file} from {suffix!r} (known: {' '.join(EXTENSIONS)}); "
+                         "give --language")
+        return EXTENSIONS.get(suffix, "python")
+    try:
+        languages.language(args.language)
+    except ValueError as exc:
+        args.usage_error(str(exc))
+    return args.language
+
+
 def main(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     if args.command == "run":
+        args.language = _language(args)
         result = run_file(args)  # compile_result only for a compiled language (the Python contract is unchanged)
         print(result.model_dump_json(exclude={"compile_result"} if result.compile_result is None else None))
         return 0

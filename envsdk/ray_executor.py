@@ -42,7 +42,10 @@ _PROBE = r"""
 import json, sys
 from ray._raylet import GcsClient
 from ray._private import utils
-from ray._private.usage import usage_lib
+try:
+    from ray._common.usage import usage_lib
+except ImportError:  # Ray before 2.4x
+    from ray._private.usage import usage_lib
 
 def say(kind, why=""):
     print(json.dumps({"kind": kind, "why": why}), flush=True)
@@ -93,6 +96,7 @@ def probe(address: str, timeout_s: float = PROBE_TIMEOUT_S) -> None:
     answer = json.loads(lines[-1])
     kind, why = answer["kind"], _first_line(answer["why"])
     if kind == "auth":
+        why = why.split(". ")[0]  # Ray's own help text follows the first sentence
         raise EnvsdkError(f"the Ray cluster at {address} refused our token ({why}); give the cluster's token in "
                           "RAY_AUTH_TOKEN or RAY_AUTH_TOKEN_PATH and set RAY_AUTH_MODE=token")
     if kind == "version":

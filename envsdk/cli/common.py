@@ -35,6 +35,9 @@ def add_executor_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="verification worker processes")
     p.add_argument("--timeout", type=float, default=60.0, help="wall-clock seconds per row (all its tests)")
     p.add_argument("--memory-mb", type=int, default=4096, help="memory cap per verification worker")
+    p.add_argument("--ray-address", metavar="HOST:PORT", default=None,
+                   help="verify on the existing Ray cluster at HOST:PORT (its head's GCS port), actors spread "
+                        "over its nodes; --workers actors (docs/scale.md)")
 
 
 def add_progress_option(p: argparse.ArgumentParser) -> None:
@@ -73,6 +76,16 @@ def load_env(args: argparse.Namespace) -> Environment:
 def executor_config(args: argparse.Namespace) -> ExecutorConfig:
     """The command's executor: workers are forks of this single-threaded process when that is safe."""
     return ExecutorConfig(workers=args.workers, timeout_s=args.timeout, memory_mb=args.memory_mb, start="fork")
+
+
+def ray_executor(env: Environment, args: argparse.Namespace):
+    """Actors on the Ray cluster at `--ray-address` (joined now: a cluster that cannot be joined is one
+    `error:` line before any work), or None without the option."""
+    if not getattr(args, "ray_address", None):
+        return None
+    from ..ray_executor import RayExecutor
+
+    return RayExecutor(env, executor_config(args), address=args.ray_address)
 
 
 class _Silent:

@@ -19,7 +19,7 @@ from ..runmeta import check_resume, resume_key
 from ..scoring import BatchScorer, group_key
 from ..verdict import Verdict
 from .common import (add_env_args, add_output_options, executor_config, load_env, meta_path, print_summary, progress,
-                     refuse_to_replace, show_progress, verdict_line, write_meta)
+                     ray_executor, refuse_to_replace, show_progress, verdict_line, write_meta)
 from .main import parser
 
 
@@ -69,7 +69,8 @@ async def _run(env: Environment, args, out: Path) -> list[dict]:
     todo = [r for r in rows if make_group_id(env.name, group_key(r)) not in done]
     bar = progress(len(todo) * args.n, f"eval {env.name}", enabled=show_progress(args))
     lock = asyncio.Lock()
-    scorer = BatchScorer(env, executor=executor_config(args))
+    remote = ray_executor(env, args)
+    scorer = BatchScorer(env, executor=remote or executor_config(args))
 
     async def group(row: dict) -> None:
         gid = make_group_id(env.name, group_key(row))
@@ -104,6 +105,8 @@ async def _run(env: Environment, args, out: Path) -> list[dict]:
         await asyncio.gather(*(group(r) for r in todo))
     finally:
         await scorer.aclose()
+        if remote is not None:
+            await remote.aclose()
         await client.aclose()
     bar.close()
     return records

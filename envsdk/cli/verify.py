@@ -16,7 +16,7 @@ from ..runmeta import check_resume, resume_key
 from ..scoring import verdict_metrics, verify_saved
 from ..verdict import Verdict
 from .common import (add_env_args, add_output_options, executor_config, load_env, meta_path, print_summary, progress,
-                     refuse_to_replace, show_progress, verdict_line, write_meta)
+                     ray_executor, refuse_to_replace, show_progress, verdict_line, write_meta)
 from .main import parser
 
 
@@ -65,7 +65,7 @@ async def _verify(env: Environment, rows: list[_Row], journal: Journal | None, a
                 journal.add(todo[i].key, verdict.model_dump())
         bar.update(len(task))
 
-    async with Executor(env, executor_config(args)) as executor:
+    async with ray_executor(env, args) or Executor(env, executor_config(args)) as executor:
         verdicts = await verify_saved(executor, [r.data for r in todo], on_task=done)
     bar.close()
     results.update((row.line, verdict) for row, verdict in zip(todo, verdicts))

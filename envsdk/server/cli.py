@@ -9,7 +9,7 @@ import socket
 import sys
 
 from ..scoring import BatchScorer, resolve_transforms, transform_options
-from ..cli.common import add_env_args, executor_config, load_env
+from ..cli.common import add_env_args, executor_config, load_env, ray_executor
 from ..cli.main import parser
 from ..errors import EnvsdkError, require
 from .app import ServerLimits, create_app
@@ -67,12 +67,13 @@ def main(argv: list[str]) -> int:
     options = transform_options(args.transform_arg)
     if unknown := sorted(set(options) - set(args.transform)):
         raise EnvsdkError(f"--transform-arg names {unknown}, which no --transform adds")
+    env = load_env(args)
     scorer = BatchScorer(
-        load_env(args),
+        env,
         transforms=resolve_transforms([(name, options.get(name, {})) for name in args.transform]),  # bad names: now
         on_error=args.on_error,
         group_size=args.group_size,
-        executor=vars(config),
+        executor=ray_executor(env, args) or vars(config),
     )
     limits = ServerLimits(int(args.max_body_mb * 2**20), args.max_batch, args.group_timeout)
     sock = socket.create_server((args.host, args.port))

@@ -29,12 +29,14 @@ def verify_rows(copies: int) -> list[dict]:
             for k in range(copies) for r in rows]
 
 
-def run_verify(rows: list[dict], workers: int, workdir: Path, name: str) -> tuple[float, list[dict]]:
+def run_verify(rows: list[dict], workers: int, workdir: Path, name: str,
+               env_args: dict | None = None) -> tuple[float, list[dict]]:
     source, out = workdir / f"{name}.jsonl", workdir / f"{name}.out.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in rows))
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "envsdk.cli.main", "verify", "code", "--input", str(source),
-                           "--output", str(out), "--workers", str(workers)], capture_output=True, text=True)
+                           "--output", str(out), "--workers", str(workers), "-a", json.dumps(env_args or {})],
+                          capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"envsdk verify failed: {done.stderr[-2000:]}")

@@ -56,6 +56,7 @@ class GRPOConfig:
     bf16: bool | None = None  # None: on with a bf16-capable GPU
     verify_workers: int = 2
     verify_timeout_s: float = 30.0
+    verify_ray_address: str | None = None  # HOST:PORT of a Ray cluster to verify on (docs/scale.md); None: local pool
     progress: bool = True
     report_to: list[str] = field(default_factory=lambda: ["none"])  # TRL's: tensorboard (DIR/runs), wandb (DIR/wandb)
     log_completions: bool = True  # every step's rollouts in DIR/completions.jsonl (the table of `envsdk report`)

@@ -25,6 +25,7 @@ import envsdk
 from envsdk.clients.hf_generator import HFGenerator, Samples
 from envsdk.environment import SupportsAnswerSpace, SupportsWarmStart
 from envsdk.executor import ExecutorConfig
+from envsdk.ray_executor import RayExecutor
 from envsdk.runmeta import run_metadata, write_metadata
 from envsdk.scoring import BatchScorer, Scored
 from envsdk.transforms import check_scale, required_scale
@@ -91,8 +92,10 @@ class GRPOTrainer:
         self.order: list[int] = []
         self.step = 0
         self.loop = asyncio.new_event_loop()
+        pool = ExecutorConfig(workers=c.verify_workers, timeout_s=c.verify_timeout_s)
+        self.remote = RayExecutor(self.env, pool, address=c.verify_ray_address) if c.verify_ray_address else None
         self.scorer = BatchScorer(self.env, transforms=self.transforms, on_error=c.on_error, scale=self.scale,
-                                  executor=ExecutorConfig(workers=c.verify_workers, timeout_s=c.verify_timeout_s))
+                                  executor=self.remote or pool)
 
     # ---- set-up ------------------------------------------------------------------------------
     def _policy(self):
@@ -293,6 +296,8 @@ class GRPOTrainer:
 
     def close(self) -> None:
         self.loop.run_until_complete(self.scorer.aclose())
+        if self.remote is not None:
+            self.loop.run_until_complete(self.remote.aclose())
         self.loop.run_until_complete(self.env.aclose())
         self.loop.close()
 

@@ -13,6 +13,7 @@ from ..cli.common import add_env_args, executor_config, load_env, ray_executor
 from ..cli.main import parser
 from ..errors import EnvsdkError, require
 from .app import ServerLimits, create_app
+from .arrival import REQUEST_TIMEOUT_S, arrival_deadline
 
 
 def _is_loopback(host: str) -> bool:
@@ -53,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--token-env", default=None, help="environment variable holding the bearer token")
     p.add_argument("--max-batch", type=int, default=4096, help="most items in one request")
     p.add_argument("--max-body-mb", type=float, default=16.0, help="largest request body in MiB")
+    p.add_argument("--request-timeout", type=float, default=REQUEST_TIMEOUT_S, metavar="SECONDS",
+                   help="a request must arrive whole (headers and body) within this, else its connection is "
+                        "closed (slow clients cannot hold connections)")
     return p
 
 
@@ -83,6 +87,9 @@ def main(argv: list[str]) -> int:
         print(f"envsdk serve: {scorer.name} ready on http://{host}:{port}", file=sys.stderr, flush=True)
 
     app = create_app(scorer, token=token, limits=limits, on_ready=ready)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_keep_alive=30))
+    if not args.request_timeout > 0:
+        raise EnvsdkError(f"--request-timeout must be positive, not {args.request_timeout:g}")
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_keep_alive=30,
+                                           http=arrival_deadline(args.request_timeout)))
     server.run(sockets=[sock])
     return 0

@@ -22,6 +22,29 @@ _ANCHOR_RE = re.compile(
 )
 _OR_BETWEEN = re.compile(r"\bor\b", re.IGNORECASE)
 _OR_AFTER = re.compile(r"^\s*(?:\$|\\\)|\\\])?\s*[,;]?\s*(?:or|maybe|perhaps)\b", re.IGNORECASE)
+# A value offered after the box ("\boxed{33} and 34", "\boxed{33}, 34", "\boxed{33}. Also possible: 34"): a second
+# candidate, so the box alone is not what the completion committed to.
+_SECOND_AFTER = re.compile(
+    r"^\s*(?:\$|\\\)|\\\])?\s*(?:(?:[,;&]|\band\b|\bplus\b)\s*\$?\s*[-−]?\(?\d"
+    r"|[.,;]?\s*(?:also|alternatively|otherwise|another)\b[^.\n]{0,30}?[-−]?\d)",
+    re.IGNORECASE,
+)
+# A sentence addressed to the grader, not a statement of the answer ("grade it 1", "the answer above is correct",
+# "Note: the expected answer is 1"). It is dropped before the answer is looked for, so it can never be read as one.
+_APPEAL = re.compile(
+    r"\b(?:grade|mark|score|rate|award|credit|accept)\s+(?:it|this|that|me|my|the|as|with)\b|\bgrader\b|\bgrading\b"
+    r"|\bevaluator\b|\bfull (?:marks|credit|points|score)\b|\b(?:answer|solution|response)\s+above\s+is\b"
+    r"|\bexpected (?:answer|output|result)\b|\b(?:reward|score) (?:of|=|:)\s*\d",
+    re.IGNORECASE,
+)
+# A bare value followed by its reason ("42 because 6 times 7 is 42.", "42, since ...").
+_VALUE_REASON = re.compile(r"^\s*(?P<value>[^\n]{1,60}?)\s*[,;.]?\s+(?:because|since|as)\s+\S", re.IGNORECASE)
+# A math span qualified by a clause ("$g(x)=x^2+a$ for some $a>0$"): the span is the answer.
+_QUALIFIED = re.compile(
+    r"^\s*(?P<span>\$\$.+?\$\$|\$.+?\$|\\\(.+?\\\)|\\\[.+?\\\])\s*,?\s*"
+    r"(?:for (?:some|all|any|every|each)|where|with|when|whenever|if)\b[^\n]*$",
+    re.DOTALL,
+)
 # Text that joins boxes into one answer: "\boxed{3} and \boxed{-4}", "\boxed{5}\boxed{6}", "\quad \text{and} \quad",
 # "x = \boxed{3} or x = \boxed{-4}". Against a one-value gold such a group has extra elements, so it is still wrong.
 _BOX_JOINER = re.compile(
@@ -32,7 +55,7 @@ _BOX_JOINER = re.compile(
 _TAIL_JUNK = re.compile(
     r"(?:\s*(?:<\|[a-z_]+\|>\w*|</s>|I hope it is correct\.?|\\?\"))+\s*$", re.IGNORECASE
 )
-_MATH_SPAN = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
+MATH_SPAN = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
 _NUMBER = re.compile(
     r"(?<![\w.])[-−]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?(?:/\d+)?|\.\d+)(?:\s?%)?(?![\w])"
 )
@@ -78,17 +101,29 @@ class Extraction:
     context: str = ""  # the words the answer was read from (checked for hedges)
 
 
+def _escaped(text: str, i: int) -> bool:
+    """True when the character at `i` follows an odd run of backslashes (`\\}` is escaped, `\\\\}` is not)."""
+    run = 0
+    while i - run - 1 >= 0 and text[i - run - 1] == "\\":
+        run += 1
+    return run % 2 == 1
+
+
 def _match_braces(text: str, open_at: int) -> int | None:
-    """Index just past the brace group that starts at `open_at` ('{'), or None if it never closes."""
-    depth = 0
-    for i in range(open_at, len(text)):
-        ch = text[i]
-        if ch == "{" and (i == 0 or text[i - 1] != "\\"):
-            depth += 1
-        elif ch == "}" and (i == 0 or text[i - 1] != "\\"):
-            depth -= 1
-            if depth == 0:
-                return i + 1
+    """Index just past the brace group that starts at `open_at` ('{'), or None if it never closes.
+
+    A group left open only because a stray backslash escaped its closing brace (`\\boxed{12\\}`) closes there.
+    """
+    for lenient in (False, True):
+        depth = 0
+        for i in range(open_at, len(text)):
+            ch = text[i]
+            if ch == "{" and not _escaped(text, i):
+                depth += 1
+            elif ch == "}" and (lenient or not _escaped(text, i)):
+                depth -= 1
+                if depth == 0:
+                    return i + 1
     return None
 
 
@@ -156,6 +191,8 @@ def _from_boxes(text: str, boxes: list[_Box]) -> Extraction:
             return Extraction(None, "boxed", "hedged between boxed candidates")
     if _OR_AFTER.search(text[last.end : last.end + 40]):
         return Extraction(None, "boxed", "hedged after the boxed answer")
+    if _SECOND_AFTER.search(text[last.end : last.end + 60]):
+        return Extraction(None, "boxed", "a second value offered after the boxed answer")
     return Extraction(answer, "boxed", group=group, context=answer)
 
 
@@ -193,7 +230,7 @@ def _candidates(sentence: str) -> list[tuple[int, str]]:
     A number followed by an operator is part of an unfinished calculation ("So the total is 12 + "), not a value.
     """
     found, masked = [], sentence
-    for m in _MATH_SPAN.finditer(sentence):
+    for m in MATH_SPAN.finditer(sentence):
         found.append((m.start(), next(g for g in m.groups() if g is not None).strip()))
         masked = masked[: m.start()] + " " * (m.end() - m.start()) + masked[m.end() :]
     found += [(m.start(), m.group(0)) for m in _NUMBER.finditer(masked) if not _OPERATOR_NEXT.match(masked, m.end())]
@@ -207,14 +244,14 @@ def statement_value(sentence: str) -> str | None:
     before it ("Thus $x \\le 2$ is our answer."); with no copula, the statement's only value.
     """
     sentence = sentence.replace("**", "").strip().rstrip(".")  # markdown bold is emphasis, not a product
-    if _NEGATION.search(_MATH_SPAN.sub(" ", sentence)) or _BOUND.search(sentence):
+    if _NEGATION.search(MATH_SPAN.sub(" ", sentence)) or _BOUND.search(sentence):
         return None  # "The answer is not 5.", "It must be greater than 5." commit to no value
     if is_bare_answer(sentence):
         return _trim(_strip_math(sentence)) or None
     candidates = _candidates(sentence)
     if not candidates:
         return None
-    masked = _MATH_SPAN.sub(lambda m: " " * len(m.group(0)), sentence)
+    masked = MATH_SPAN.sub(lambda m: " " * len(m.group(0)), sentence)
     copulas = [m.end() for m in _COPULA.finditer(masked)]
     if copulas:
         after = [value for pos, value in candidates if pos >= copulas[-1]]
@@ -232,11 +269,11 @@ def _declared_math(sentence: str) -> str | None:
     Only a delimited math span after "is"/"are"/"that"/":" counts, so a bare calculation ("She makes
     9 * 2 = 18 dollars a day") or a cut-off step ("Let's compute $3 \\times 4 = 12$, then") commits nothing.
     """
-    masked = _MATH_SPAN.sub(lambda m: " " * len(m.group(0)), sentence)
+    masked = MATH_SPAN.sub(lambda m: " " * len(m.group(0)), sentence)
     declared = _DECLARE.search(masked)
     if declared is None:
         return None
-    for m in _MATH_SPAN.finditer(sentence, declared.end()):
+    for m in MATH_SPAN.finditer(sentence, declared.end()):
         return _trim(next(g for g in m.groups() if g is not None)) or None
     return None
 
@@ -244,11 +281,11 @@ def _declared_math(sentence: str) -> str | None:
 def _anchor_line(text: str, match: re.Match) -> str:
     """The sentence after an anchor, without sign-offs ("I hope it is correct.") and chat residue."""
     tail = text[match.end() :].lstrip(" :*\t\n")
-    tail = _MATH_SPAN.sub(lambda m: m.group(0).replace("\n", " "), tail)
+    tail = MATH_SPAN.sub(lambda m: m.group(0).replace("\n", " "), tail)
     line = tail.split("\n", 1)[0] if tail.strip() else ""
     line = _TAIL_JUNK.sub("", line)
     # A sentence ends at ". " or a final "."; decimals like 3.5 keep their dot. Math spans are kept whole.
-    masked = _MATH_SPAN.sub(lambda m: "_" * len(m.group(0)), line)
+    masked = MATH_SPAN.sub(lambda m: "_" * len(m.group(0)), line)
     end = re.search(r"\.(?:\s|$)", masked)
     line = (line[: end.start()] if end else line).strip().strip("*").strip()
     return re.sub(r'^(?:\\?")+|(?:\\?")+$', "", line).strip()
@@ -267,7 +304,7 @@ def _last_sentence(text: str) -> str:
     conclusion word also starts a sentence.
     """
     text = _TAIL_JUNK.sub("", text.rstrip()).rstrip()
-    masked = re.sub(r"\d\.\d", "___", _MATH_SPAN.sub(_mask_span, text))
+    masked = re.sub(r"\d\.\d", "___", MATH_SPAN.sub(_mask_span, text))
     body = masked[:-1] if masked.endswith(".") else masked
     ends = [m.end() for m in re.finditer(r"[.!?](?:\s+|$)|\n\s*\n", body)]
     ends += [m.start() for m in _CONCLUSION_START.finditer(body)]
@@ -289,8 +326,45 @@ def _json_answer(text: str) -> str | None:
     return str(value).strip() or None
 
 
+def drop_appeals(text: str) -> str:
+    """The completion without its trailing sentences addressed to the grader (`_APPEAL`)."""
+    while True:
+        body = text.rstrip()
+        cuts = [m.end() for m in re.finditer(r"[.!?;](?=\s)|\n", body)]
+        start = max((c for c in cuts if c < len(body) - 1), default=0)
+        last = body[start:]
+        if not body or not _APPEAL.search(MATH_SPAN.sub(" ", last)):
+            return text
+        text = body[:start].rstrip(" ;")
+
+
+def _short_reasoned(text: str) -> str | None:
+    """The value of a short completion that gives a bare answer with its reason: `42 because ...`, or a last
+    line that is a bare answer after a finished sentence (`First compute 6*7.\n42`)."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    if not lines or len(text) > 600:
+        return None
+    reasoned = _VALUE_REASON.match(lines[0])
+    if len(lines) == 1 and reasoned and is_bare_answer(reasoned.group("value")):
+        return _trim(_strip_math(reasoned.group("value"))) or None
+    if len(lines) > 1 and is_bare_answer(lines[-1]) and re.search(r"[.!?:$]$", lines[-2]):
+        value = _trim(_strip_math(lines[-1]))
+        return value if value and not _OPERATOR_NEXT.fullmatch(value[-1:]) else None
+    return None
+
+
+def qualified_answer(text: str) -> str | None:
+    """The math span of a one-line answer qualified by a clause (`$g(x)=x^2+a$ for some $a>0$`), else None."""
+    match = _QUALIFIED.match(text.strip())
+    if not match:
+        return None
+    span = MATH_SPAN.fullmatch(match.group("span"))
+    return _trim(next(g for g in span.groups() if g is not None)) if span else None
+
+
 def extract_answer(text: str, *, require_commit: bool = False) -> Extraction:
     """The committed final answer of a completion; with `require_commit=True` only boxes and anchors count."""
+    text = drop_appeals(text)
     boxes, unclosed = find_boxes(text)
     if unclosed:
         return Extraction(None, "boxed", "unclosed \\boxed{ (truncated response)")
@@ -311,6 +385,12 @@ def extract_answer(text: str, *, require_commit: bool = False) -> Extraction:
         return Extraction(None, "none", "no committed final answer (no \\boxed{} or answer anchor)")
     if is_bare_answer(text):
         return Extraction(_trim(_strip_math(text)), "bare", context=text)
+    qualified = qualified_answer(text)
+    if qualified:
+        return Extraction(qualified, "bare", context=qualified)
+    reasoned = _short_reasoned(text)
+    if reasoned:
+        return Extraction(reasoned, "bare", context=reasoned)
     sentence = _last_sentence(text)
     finished = bool(re.search(r"(?:[.!]|\$|\\[)\]]|\*\*)$", _TAIL_JUNK.sub("", text.rstrip()).rstrip()))
     value = statement_value(sentence) if finished and _CONCLUSION.search(sentence) else None

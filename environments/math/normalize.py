@@ -84,7 +84,7 @@ def clean_latex(text: str) -> str:
 
     Cached: a group's completions mostly repeat a few answers, and each is cleaned at several stages.
     """
-    text = _DOUBLED_COMMAND.sub(r"\\", text.strip())
+    text = _DOUBLED_COMMAND.sub(r"\\", re.sub(r"\\+\s*$", "", text.strip()))  # a stray trailing `\` or `\\`
     text = _THIN_THOUSANDS.sub(r"\1", _THIN_THOUSANDS.sub(r"\1", text))  # before `\!` is dropped below
     text = re.sub(r"^\$+|\$+$", "", text).strip()
     text = re.sub(r"^\\\(|\\\)$|^\\\[|\\\]$", "", text).strip()

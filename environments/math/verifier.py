@@ -14,7 +14,7 @@ from typing import Literal
 
 from .budget import BUDGET_REASON, DEFAULT_COMPARE_BUDGET_S, BudgetExceeded, compare_budget
 from .compare import EXACT, Tolerance, elements_equal
-from .extract import extract_answer, find_boxes, trailing_box_group, unwrap_boxes
+from .extract import MATH_SPAN, extract_answer, find_boxes, qualified_answer, trailing_box_group, unwrap_boxes
 from .guard import GuardError, check_answer
 from .normalize import clean_latex, normalize_element
 from .relations import equations_match, final_member, sets_match
@@ -73,8 +73,12 @@ def gold_text(gold: str) -> str:
     if boxes:
         group = trailing_box_group(gold, boxes)
         return ", ".join(group) if group else unwrap_boxes(boxes[-1].content)
-    if len(gold) > 80:
-        extraction = extract_answer(gold, require_commit=True)
+    qualified = qualified_answer(gold)
+    if qualified:
+        return qualified
+    prose = MATH_SPAN.search(gold) and re.search(r"[A-Za-z]{3,}", MATH_SPAN.sub(" ", gold))
+    if len(gold) > 80 or prose:  # a whole solution, or a formula inside a sentence ("The answer is $f(x)=2x$.")
+        extraction = extract_answer(gold, require_commit=len(gold) > 80)
         if extraction.answer:
             return extraction.answer
     return gold

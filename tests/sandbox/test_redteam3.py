@@ -16,6 +16,7 @@ import pytest
 from envsdk_sandbox import Limits, Sandbox
 
 from .conftest import make_sandbox, need_language, tier2_python
+from .test_sandbox_nonroot import account, as_user  # noqa: F401 - `account` is a fixture used below
 
 QUICK = Limits(timeout_s=5, memory_mb=256, pids=32)
 COMPILE = Limits(timeout_s=60, memory_mb=2048, pids=128, output_bytes=64 << 20, file_size_mb=64, tmpfs_mb=512)
@@ -276,3 +277,83 @@ def test_run_code_compile_steps_obey_the_output_ceiling(server_url):  # red team
     compiled = bomb.json()["compile_result"]
     assert bomb.json()["status"] == "Failed" and len(compiled["stderr"]) <= (256 << 10) + 200
     assert len(bomb.content) < 300 << 10, len(bomb.content)
+
+
+# ---- non-root callers at tier 2: the program keeps the caller's uid, so its own sockets are the target ----
+OWN_SOCKETS_PROBE = """import os, socket, stat
+def attempt(name, fn):
+    try:
+        fn(); print(name, 'allowed')
+    except OSError as e:
+        print(name, 'refused', e.errno)
+def is_socket(fd):
+    try:
+        return stat.S_ISSOCK(os.fstat(fd).st_mode)
+    except OSError:
+        return False
+print('inherited sockets', [fd for fd in range(3, 1024) if is_socket(fd)])
+a, b = socket.socketpair()
+attempt('socket stream', lambda: socket.socket(socket.AF_UNIX, socket.SOCK_STREAM))
+attempt('socket dgram', lambda: socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM))
+attempt('dgram pair', lambda: socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM))
+attempt('connect own path', lambda: a.connect({stream!r}))
+attempt('sendto own log', lambda: a.sendto(b'forged', {dgram!r}))
+attempt('sendto own abstract', lambda: a.sendto(b'forged', {abstract!r}))
+attempt('bind own abstract name', lambda: a.bind({abstract_stream!r}))
+opened = 0
+for pid in range(1, os.getpid() + 4096):  # /proc itself may not be listable: try every pid up to past ours
+    try:
+        fds = os.listdir(f'/proc/{{pid}}/fd') if pid != os.getpid() else []
+    except OSError:
+        fds = []
+    for fd in fds:
+        try:
+            os.close(os.open(f'/proc/{{pid}}/fd/{{fd}}', os.O_RDWR)); opened += 1
+        except OSError:
+            pass
+print('descriptors reopened through other processes', opened)
+"""
+
+
+@pytest.fixture
+def own_sockets(account):
+    """The throwaway user's own sockets: a stream and a datagram socket file in its 0700 directory,
+    abstract stream and datagram names, and a socket its process holds, marked inheritable."""
+    base = Path("/var/tmp") / f"envsdk-own-sock-{uuid.uuid4().hex[:8]}"
+    base.mkdir(mode=0o700)
+    os.chown(base, account.user.pw_uid, account.user.pw_gid)
+    names = {"stream": str(base / "agent.sock"), "dgram": str(base / "log"),
+             "abstract": "\0envsdk-own-" + uuid.uuid4().hex, "abstract_stream": "\0envsdk-own-s-" + uuid.uuid4().hex}
+    made = []
+    for name, kind in (("stream", socket.SOCK_STREAM), ("dgram", socket.SOCK_DGRAM), ("abstract", socket.SOCK_DGRAM),
+                       ("abstract_stream", socket.SOCK_STREAM)):
+        sock = socket.socket(socket.AF_UNIX, kind)
+        sock.bind(names[name])
+        if not names[name].startswith("\0"):
+            os.chown(names[name], account.user.pw_uid, account.user.pw_gid)
+            os.chmod(names[name], 0o600)
+        if kind == socket.SOCK_STREAM:
+            sock.listen()
+        sock.setblocking(False)
+        made.append(sock)
+    held, other_end = socket.socketpair()
+    held.set_inheritable(True)  # as_user forks this process: the caller holds it
+    yield names, made
+    for sock in (*made, held, other_end):
+        sock.close()
+    for path in base.iterdir():
+        path.unlink()
+    base.rmdir()
+
+
+def test_a_non_root_callers_own_sockets_are_out_of_reach_at_tier_2(account, own_sockets):  # not tried by the red team
+    names, listeners = own_sockets
+    (res,) = as_user(account, [(OWN_SOCKETS_PROBE.format(**names), {"timeout_s": 10})])
+    lines = res["stdout"].splitlines()
+    assert res["status"] == "ok" and res["who"] != 0 and lines[0] == "inherited sockets []", res
+    assert [line.rsplit(" ", 2)[1] for line in lines[1:-1]] == ["refused"] * 7, res["stdout"]
+    assert lines[-1] == "descriptors reopened through other processes 0", res["stdout"]
+    assert_nothing_arrived(listeners[1:3])
+    for listener in (listeners[0], listeners[3]):
+        with pytest.raises(BlockingIOError):
+            listener.accept()

@@ -14,6 +14,9 @@ from pathlib import Path
 ROOT = Path("/sys/fs/cgroup")
 BASE_NAME = "envsdk-sandbox"
 V1_CONTROLLERS = ("memory", "pids", "cpu")
+# cgroup v1 CPU: each run's cgroup sits at the top of the cpu hierarchy, so under contention it weighs
+# what one unconfined task weighs; under a shared parent, all runs together would weigh one task.
+CPU_PREFIX = f"{BASE_NAME}-"
 _names = itertools.count()
 
 
@@ -110,12 +113,14 @@ class CgroupPool:
             if (ROOT / "cgroup.controllers").exists():
                 return cls._v2(), "cgroup v2"
             if all((ROOT / c / "cgroup.procs").exists() for c in V1_CONTROLLERS):
-                bases = [ROOT / c / BASE_NAME for c in V1_CONTROLLERS]
+                bases = [ROOT / c / BASE_NAME for c in V1_CONTROLLERS[:2]]
                 for b in bases:
                     b.mkdir(exist_ok=True)
                     _remove_orphans(b)
                     _probe_writable(b)
-                return cls(bases, 1), "cgroup v1"
+                _remove_orphans(ROOT / "cpu", CPU_PREFIX)
+                _probe_writable(ROOT / "cpu", CPU_PREFIX)
+                return cls(bases + [ROOT / "cpu"], 1), "cgroup v1"
             return None, "no cgroup v1 memory/pids/cpu hierarchy and no cgroup v2 mount"
         except OSError as exc:
             return None, f"cgroups not writable ({exc.strerror}); run as root or delegate a cgroup"
@@ -152,7 +157,10 @@ class CgroupPool:
             if self._free:
                 return self._free.pop()
             name = f"run-{os.getpid()}-{next(_names)}"
-            cg = Cgroup([b / name for b in self.bases], self.version)
+            dirs = [b / name for b in self.bases]
+            if self.version == 1:  # a run's CPU weight is one task's, beside the host's own tasks
+                dirs[-1] = self.bases[-1] / (CPU_PREFIX + name)
+            cg = Cgroup(dirs, self.version)
             self._all.append(cg)
         for d in cg.dirs:
             d.mkdir(exist_ok=True)
@@ -194,10 +202,11 @@ class CgroupPool:
                     pass
 
 
-def _remove_orphans(base: Path) -> None:
-    """rmdir the empty cgroups of processes that exited without closing their pool."""
+def _remove_orphans(base: Path, prefix: str = "") -> None:
+    """rmdir the empty cgroups (named `prefix`run-PID-N) of processes that exited without closing their pool."""
     for d in base.iterdir():
-        owner = d.name.split("-")[1] if d.name.count("-") >= 2 else ""
+        name = d.name.removeprefix(prefix) if d.name.startswith(prefix) else ""
+        owner = name.split("-")[1] if name.count("-") >= 2 else ""
         if d.is_dir() and owner.isdigit() and not Path(f"/proc/{owner}").exists():
             try:
                 d.rmdir()
@@ -205,9 +214,9 @@ def _remove_orphans(base: Path) -> None:
                 pass  # still has processes, or not ours to remove
 
 
-def _probe_writable(base: Path) -> None:
+def _probe_writable(base: Path, prefix: str = "") -> None:
     """Raise OSError unless we may create (and remove) cgroups under `base`."""
-    probe = base / f"probe-{os.getpid()}-{next(_names)}"
+    probe = base / f"{prefix}probe-{os.getpid()}-{next(_names)}"
     probe.mkdir()
     probe.rmdir()
 

@@ -97,14 +97,13 @@ class ResidentPool:
             with self._lock:
                 if self._closed:
                     raise WorkerFailed("the sandbox was closed")
-                idle = self._idle
-                ready = [w for w in idle if w.ready or _readable(w.sock)]
-                worker = (ready or idle or [None])[-1]
-                if worker is not None:
-                    idle.remove(worker)
-            if worker is None:
+                idle, self._idle = self._idle, []
+            if not idle:
                 return self._new()
-            if worker.wait_ready(READY_TIMEOUT_S) and worker.alive():
+            worker = _first_ready(idle)  # the first one done wiping its last run
+            with self._lock:
+                self._idle.extend(w for w in idle if w is not worker)
+            if worker.wait_ready(0) and worker.alive():
                 return worker
             self._drop(worker)
 
@@ -176,6 +175,15 @@ class ResidentPool:
             workers, self._idle = list(self._all), []
         for worker in workers:
             self._drop(worker)
+
+
+def _first_ready(workers: list[Worker]) -> Worker:
+    """The most recently used worker that is ready (or has died), waiting up to READY_TIMEOUT_S."""
+    done = [w for w in workers if w.ready or w.dead]
+    if not done:
+        readable = set(select.select([w.sock for w in workers], [], [], READY_TIMEOUT_S)[0])
+        done = [w for w in workers if w.sock in readable] or workers[-1:]
+    return done[-1]
 
 
 def _readable(handle: socket.socket | int) -> bool:

@@ -17,6 +17,7 @@ import pytest
 from envsdk_sandbox import Limits, Sandbox
 
 from .conftest import processes_named
+from .test_sandbox_nonroot import account, as_user  # noqa: F401 - the throwaway user's fixture
 
 LEAKY = ["tier1", "tier1-fast", "docker"]
 LIMITS = Limits(timeout_s=20, memory_mb=256)
@@ -288,3 +289,15 @@ def test_the_per_run_path_stays_available():
         assert not sb.resident and sb.tier == "1-fast"
         res = sb.run("import os\nprint(os.getpid(), os.getppid())\n", limits=LIMITS)
         assert res.stdout == "1 0\n"  # the program is pid 1 of namespaces of its own
+
+
+def test_resident_workers_serve_a_non_root_caller_without_leaks(account):
+    """As a non-root caller the worker and its runs share the caller's uid (a single-uid user
+    namespace); what a run leaves is still gone for the next one."""
+    leaver = f"import sys\nsys.argv[1:] = ['leak{uuid.uuid4().hex[:10]}']\n" + LEAVER.replace("sys.stdin.read()", "''")
+    limits = {"timeout_s": 20, "memory_mb": 256}
+    ppid, before, left, after = as_user(account, [("import os\nprint(os.getppid())\n", limits), (OBSERVER, limits),
+                                                  (leaver, limits), (OBSERVER, limits)], tier="1-fast")
+    assert ppid["stdout"] == "1\n"  # served by a resident worker (per-run namespaces: 0)
+    assert left["status"] == "ok", left["stderr"][-2000:]
+    assert json.loads(after["stdout"]) == json.loads(before["stdout"])

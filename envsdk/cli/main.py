@@ -72,15 +72,19 @@ def user_error(exc: BaseException) -> str | None:
 
 # The progress-bar switches of the libraries the commands use (tqdm itself, Hugging Face Hub, datasets,
 # transformers' downloads): `--no-progress` sets them before any of those is imported.
-# ENVSDK_NO_PROGRESS tells envsdk's own code (`cli.common.show_progress`).
+# ENVSDK_NO_PROGRESS tells envsdk's own code (`cli.common.show_progress`); TQDM_DISABLE silences every tqdm bar,
+# envsdk's own included (it wins over an explicit `disable=False`); the Hugging Face switches cover hub, datasets
+# and transformers' own bars (model loads and saves).
 NO_PROGRESS = "ENVSDK_NO_PROGRESS"
-QUIET_LIBRARIES = {"TQDM_DISABLE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1", "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
-                   NO_PROGRESS: "1"}
+HF_QUIET = {"HF_HUB_DISABLE_PROGRESS_BARS": "1", "HF_DATASETS_DISABLE_PROGRESS_BARS": "1"}
 
 
-def quiet_libraries() -> None:
-    """Silence every library's progress bars in this process and its children."""
-    os.environ.update(QUIET_LIBRARIES)
+def quiet_libraries(*, ours: bool = True) -> None:
+    """Silence every library's progress bars in this process and its children, and envsdk's own unless
+    `ours=False` (then only the Hugging Face libraries': a command that keeps its own bars)."""
+    os.environ.update(HF_QUIET)
+    if ours:
+        os.environ.update({"TQDM_DISABLE": "1", NO_PROGRESS: "1"})
 
 
 def main(argv: list[str] | None = None) -> int:

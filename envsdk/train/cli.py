@@ -12,10 +12,11 @@ import json
 import sys
 import time
 from dataclasses import fields
+from pathlib import Path
 from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from ..cli.common import add_env_option, add_progress_option, env_kwargs, show_progress
-from ..cli.main import parser
+from ..cli.main import parser, quiet_libraries
 from ..errors import OptionError
 from ..registry import ENV_GROUP, resolve
 from ..scoring import transform_options
@@ -146,6 +147,8 @@ def _experiment_parser() -> argparse.ArgumentParser:
                    help="a GRPOConfig field for every run, e.g. num_generations=8 (VALUE is JSON, else a string)")
     p.add_argument("--warm-start-steps", type=int, help="supervised steps of the tiny base policy's warm start")
     add_progress_option(p)
+    p.add_argument("--library-bars", action="store_true",
+                   help="also show the libraries' progress bars (transformers' model saves and loads)")
     return p
 
 
@@ -153,6 +156,8 @@ def _experiment(argv: list[str]) -> int:
     from .experiment import ExperimentConfig, run_experiment
 
     args = _experiment_parser().parse_args(argv)
+    if not args.library_bars:
+        quiet_libraries(ours=False)  # model saves and loads would draw a bar each; the runs' own bars stay
     config = ExperimentConfig(output_dir=args.output, seed=args.seed, threads=args.threads,
                               progress=show_progress(args))
     if args.max_steps is not None:
@@ -164,9 +169,10 @@ def _experiment(argv: list[str]) -> int:
         settings["tiny"] = TinyConfig(warm_start_steps=args.warm_start_steps)
     config.overrides = {task: {**config.overrides.get(task, {}), **settings} for task in config.tasks}
     summary = run_experiment(config)
-    for task, result in summary["tasks"].items():
-        print(f"{task}: " + json.dumps(result["verdict"], sort_keys=True))
-    print(f"wrote {args.output}/summary.json and {args.output}/darling_vs_grpo.png")
+    print((Path(args.output) / "table.md").read_text())
+    print(f"took {summary['wall_s'] / 60:.1f} min ({summary['cpu_s'] / 60:.1f} CPU min, load average "
+          f"{summary['load_average']:.1f})")
+    print(f"wrote {args.output}/summary.json, table.md and darling_vs_grpo.png")
     return 0
 
 

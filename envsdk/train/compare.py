@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import GRPOConfig
-from .experiment import _base_policy, _ks
+from .experiment import _base_policy, _ks, cpu_s
 from .tiny import TinyConfig
 
 # method → (transform names, their options); the trainer picks the advantage scale they declare
@@ -88,18 +88,11 @@ def run_unit(task: str, seed: int, config: CompareConfig) -> dict[str, Any]:
         if saved.exists():
             out[method] = json.loads(saved.read_text())
             continue
-        started, cpu = time.perf_counter(), _cpu_s()
+        started, cpu = time.perf_counter(), cpu_s()
         final = GRPOTrainer(_train_config(task, method, seed, base, config, directory)).train()
-        out[method] = {**final, "wall_s": time.perf_counter() - started, "cpu_s": _cpu_s() - cpu}
+        out[method] = {**final, "wall_s": time.perf_counter() - started, "cpu_s": cpu_s() - cpu}
         saved.write_text(json.dumps(out[method], sort_keys=True) + "\n")
     return out
-
-
-def _cpu_s() -> float:
-    """CPU seconds of this process and its finished children (the verifier pool): what a run costs on an
-    idle machine, whatever the load of a shared one does to its wall time."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def run_compare(config: CompareConfig) -> dict[str, Any]:
@@ -197,17 +190,19 @@ def plot(summary: dict[str, Any], path: Path) -> None:
 
 def main(argv: list[str]) -> int:
     """`envsdk train compare` (argv excludes "train compare")."""
-    import argparse
+    from ..cli.common import add_progress_option
+    from ..cli.main import parser
 
-    p = argparse.ArgumentParser(prog="envsdk train compare",
-                                description="Exploration objectives on the toy tasks over seeds: table.md, summary.json, "
-                                            "passk_curves.png.")
+    p = parser("train compare", "Exploration objectives on the toy tasks over seeds: table.md, summary.json, "
+                                "passk_curves.png.")
     p.add_argument("--output", required=True, help="writes summary.json, table.md, passk_curves.png, one folder per run")
-    p.add_argument("--seeds", type=int, nargs="+", default=list(CompareConfig.seeds))
+    p.add_argument("--seeds", type=int, nargs="+", default=list(CompareConfig.seeds), help="seeds: one base policy "
+                                                                                          "and one run per method each")
     p.add_argument("--method", action="append", choices=list(METHODS), help="method (repeatable; default: all)")
     p.add_argument("--task", action="append", help="toy task (default: toy-even and toy-even-mod)")
     p.add_argument("--max-steps", type=int, help="RL steps per run on every task (default: per task, see docs)")
     p.add_argument("--jobs", type=int, default=CompareConfig.jobs, help="worker processes, one (task, seed) each")
+    add_progress_option(p)  # its runs show no bars; accepted as every command accepts it
     args = p.parse_args(argv)
     config = CompareConfig(output_dir=args.output, seeds=tuple(args.seeds), jobs=args.jobs)
     if args.method:

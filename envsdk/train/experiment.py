@@ -1,16 +1,21 @@
 """DARLING vs GRPO in miniature: same warm-started policy, same seed, two runs per toy task, one plot.
 
 For each task the warm-started tiny policy is saved once as the base; GRPO and DARLING then train from
-it with identical settings. The base, GRPO and DARLING evals go to `DIR/summary.json` and a
-pass@k / coverage@k plot to `DIR/darling_vs_grpo.png`.
+it with identical settings. The base, GRPO and DARLING evals go to `DIR/summary.json` (with the run's wall
+and CPU seconds), the README's table to `DIR/table.md` and a pass@k / coverage@k plot to
+`DIR/darling_vs_grpo.png`. Each phase is announced on stderr as it starts.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import resource
+import sys
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from .config import GRPOConfig
 from .tiny import TinyConfig
@@ -69,21 +74,76 @@ def _run(task: str, method: str, base: Path, config: ExperimentConfig, directory
     return [line for line in lines if line.get("eval")]
 
 
-def run_experiment(config: ExperimentConfig) -> dict[str, Any]:
-    """Train GRPO and DARLING on every task, write summary.json and the plot; returns the summary."""
+def cpu_s() -> float:
+    """CPU seconds of this process and its finished children (the verifier pool): what a run costs on an
+    idle machine, whatever the load of a shared one does to its wall time."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _stderr(message: str) -> None:
+    print(f"envsdk train experiment: {message}", file=sys.stderr, flush=True)
+
+
+def _warm_start_steps(task: str, config: ExperimentConfig) -> int:
+    from .tiny import TinyConfig
+
+    return config.overrides.get(task, {}).get("tiny", TinyConfig()).warm_start_steps
+
+
+def run_experiment(config: ExperimentConfig, say: Callable[[str], None] = _stderr) -> dict[str, Any]:
+    """Train GRPO and DARLING on every task, write summary.json, table.md and the plot; returns the summary.
+    `say` hears what each phase does as it starts (stderr by default)."""
     out = Path(config.output_dir)
     out.mkdir(parents=True, exist_ok=True)
+    started, cpu_before = time.perf_counter(), cpu_s()
+    phases = 3 * len(config.tasks)
+    say(f"DARLING vs GRPO on {', '.join(config.tasks)} (seed {config.seed}, {config.max_steps} RL steps per run, "
+        f"a tiny transformer built locally): per task, warm-start a base policy, then train GRPO (evaluating the "
+        f"base first) and DARLING from it; {phases} phases, writing {out}")
     summary: dict[str, Any] = {"seed": config.seed, "max_steps": config.max_steps, "tasks": {}}
+    phase = 0
     for task in config.tasks:
         directory = out / task
+        phase += 1
+        say(f"[{phase}/{phases}] {task}: warm start of the base policy ({_warm_start_steps(task, config)} "
+            "supervised steps on the task's examples)")
         base = _base_policy(task, config, directory)
-        evals = {method: _run(task, method, base, config, directory) for method in ("grpo", "darling")}
+        evals = {}
+        for method, extra in (("grpo", ", after evaluating the base policy"), ("darling", "")):
+            phase += 1
+            say(f"[{phase}/{phases}] {task}: {method.upper()}, {config.max_steps} steps from the base policy{extra}")
+            evals[method] = _run(task, method, base, config, directory)
         result = {"base": evals["grpo"][0], "grpo": evals["grpo"][-1], "darling": evals["darling"][-1]}
         result["verdict"] = _verdict(result)
         summary["tasks"][task] = result
+    summary["wall_s"], summary["cpu_s"] = time.perf_counter() - started, cpu_s() - cpu_before
+    summary["load_average"] = os.getloadavg()[0]
     (out / "summary.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
+    (out / "table.md").write_text(table(summary))
     plot(summary, out / "darling_vs_grpo.png")
     return summary
+
+
+def _shown(value: float) -> str:
+    """A count as an integer when it is one (38), else to two places (1.77)."""
+    return str(int(value)) if float(value).is_integer() else f"{value:.2f}"
+
+
+def table(summary: dict[str, Any]) -> str:
+    """The README's table: per task, the base policy, GRPO and DARLING at pass@1, pass@k at the largest k, the
+    distinct correct answers and the coverage at that k."""
+    lines = ["| task | policy | pass@1 | pass@k (largest k) | distinct correct answers | coverage |",
+             "|---|---|---|---|---|---|"]
+    for task, result in summary["tasks"].items():
+        k = result["verdict"]["largest_k"]
+        for i, (method, name) in enumerate((("base", "base"), ("grpo", "GRPO"), ("darling", "DARLING"))):
+            line = result[method]
+            coverage = line.get(f"coverage@{k}")
+            lines.append(f"| {f'`{task}` (k={k})' if i == 0 else ''} | {name} | {line['pass@1']:.3f} | "
+                         f"{line[f'pass@{k}']:.3f} | {_shown(line['distinct_correct'])} | "
+                         f"{'–' if coverage is None else f'{coverage:.2f}'} |")
+    return "\n".join(lines) + "\n"
 
 
 def _ks(line: dict, prefix: str) -> list[int]:

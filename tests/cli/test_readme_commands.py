@@ -141,7 +141,20 @@ def test_train_experiment_with_tiny_settings_writes_summary_and_plot(tmp_path):
                     "--warm-start-steps", "2", "--set", "num_generations=4", "--set", "eval_samples=4",
                     "--set", "eval_k=[1,4]", "--set", "eval_limit=2", "--no-progress")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == f"wrote {out}/summary.json and {out}/darling_vs_grpo.png"
+    lines = result.stdout.splitlines()
+    assert lines[-1] == f"wrote {out}/summary.json, table.md and darling_vs_grpo.png"
+    assert re.fullmatch(r"took \d+\.\d min \(\d+\.\d CPU min, load average \d+\.\d\)", lines[-2])
+    # the README's table, not raw JSON: a header, then the base policy, GRPO and DARLING
+    assert lines[0] == "| task | policy | pass@1 | pass@k (largest k) | distinct correct answers | coverage |"
+    assert [line.split("|")[2].strip() for line in lines[2:5]] == ["base", "GRPO", "DARLING"]
+    assert lines[2].startswith("| `toy-even` (k=4) | base | ")
+    assert (out / "table.md").read_text().splitlines() == lines[:5]
+    # what it does from the first line, the warm start included; no library's bars
+    stderr = result.stderr.splitlines()
+    assert stderr[0].startswith("envsdk train experiment: DARLING vs GRPO on toy-even (seed 0, 1 RL steps per run")
+    assert stderr[1] == ("envsdk train experiment: [1/3] toy-even: warm start of the base policy (2 supervised steps "
+                         "on the task's examples)")
+    assert "it/s]" not in result.stderr
     toy = json.loads((out / "summary.json").read_text())["tasks"]["toy-even"]
     assert (toy["base"]["step"], toy["grpo"]["step"], toy["darling"]["step"]) == (0, 1, 1)
     assert toy["verdict"]["largest_k"] == 4

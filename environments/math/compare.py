@@ -37,6 +37,7 @@ for _name in ("math_verify.parser", "math_verify.grader"):
     logging.getLogger(_name).addFilter(lambda record: "Timeout is disabled" not in record.getMessage())
 
 _CLOCK = re.compile(r"^\d{1,2}:\d{2}(?!\d)")
+_CLOCK_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?(am|pm)?")
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,25 @@ class Tolerance:
 EXACT = Tolerance()
 _PRECISION = 50
 _REL_TOL = 1e-35
+
+
+def clock_seconds(element: Normalized) -> int | None:
+    """Seconds after midnight of a clock time (`20:34`, `20:34:00`, `08:34 \\text{P.M.}`, `8:34pm`), else None.
+
+    A time without a.m./p.m. is read on the 24-hour clock, so `9:30` is morning and `9:30 p.m.` is not it.
+    """
+    text = f"{element.text} {element.unit or ''}".lower()
+    compact = re.sub(r"\\text\{|[{}.\s~]|\\[,;: ]", "", text)
+    match = _CLOCK_TIME.fullmatch(compact)
+    if match is None:
+        return None
+    hours, minutes, seconds = int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
+    half = match.group(4)
+    if minutes > 59 or seconds > 59 or hours > (12 if half else 24) or (half and hours == 0):
+        return None
+    if half:
+        hours = hours % 12 + (12 if half == "pm" else 0)
+    return (hours % 24) * 3600 + minutes * 60 + seconds
 
 
 def exact_number(text: str) -> Fraction | None:
@@ -144,6 +164,24 @@ def _lost_variables(text: str, parsed) -> bool:
     return bool(letters - {"e", "i"})
 
 
+def assume_domain(gold, pred) -> tuple:
+    """The policy's domain for two expressions with no stated domain (docs/math.md, "Domain"): when `i` is their
+    only letter it is the imaginary unit (`i(2-i)` = `1+2i`); otherwise every variable is a positive real, the
+    natural reading of a competition answer (`\\sqrt{1/n}` = `\\frac{1}{\\sqrt n}`, `\\sqrt{x^2}` = `x`)."""
+    import sympy
+
+    if not (isinstance(gold, sympy.Expr) and isinstance(pred, sympy.Expr)):
+        return gold, pred
+    symbols = gold.free_symbols | pred.free_symbols
+    if not symbols:
+        return gold, pred
+    if {s.name for s in symbols} == {"i"}:
+        mapping = {s: sympy.I for s in symbols}
+    else:
+        mapping = {s: sympy.Symbol(s.name, positive=True) for s in symbols if isinstance(s, sympy.Symbol)}
+    return gold.xreplace(mapping), pred.xreplace(mapping)
+
+
 def _sympy_equal(gold: Normalized, pred: Normalized) -> bool:
     from math_verify import verify
 
@@ -155,6 +193,7 @@ def _sympy_equal(gold: Normalized, pred: Normalized) -> bool:
         pred.text, p_obj
     ):
         return False
+    g_obj, p_obj = assume_domain(g_obj, p_obj)
     for g_val, p_val in percent_pairs(g_obj, gold.percent, p_obj, pred.percent):
         exact = numeric_equal(g_val, p_val)
         if exact is not None:
@@ -226,13 +265,16 @@ def _within_tolerance(gold: Normalized, pred: Normalized, tol: Tolerance) -> boo
 def elements_equal(gold: Normalized, pred: Normalized, tol: Tolerance = EXACT) -> bool:
     """Equality of two single answer elements under the labelling policy (docs/math.md); with an active
     tolerance a number close enough to a numeric gold is equal too."""
-    if gold.unit and pred.unit and gold.unit != pred.unit:
+    if gold.unit and pred.unit and gold.unit != pred.unit and clock_seconds(gold) is None:
         return False
     if gold.is_text or pred.is_text:
         return _text_key(gold.text) == _text_key(pred.text)
     if re.sub(r"\s+", "", gold.text) == re.sub(r"\s+", "", pred.text) and gold.percent == pred.percent:
         return True
     if _CLOCK.match(gold.text) or _CLOCK.match(pred.text):  # `9:30` is a time or a ratio, not arithmetic
+        g_clock, p_clock = clock_seconds(gold), clock_seconds(pred)
+        if g_clock is not None and p_clock is not None:
+            return g_clock == p_clock
         return re.sub(r"\s+", "", gold.text) == re.sub(r"\s+", "", pred.text)
     if tol.active and _within_tolerance(gold, pred, tol):
         return True

@@ -82,7 +82,8 @@ _ANSWER_WORDS = {
     "and", "or", "percent", "percentage", "pct", "degrees", "degree", "cm", "mm", "km", "kg", "mph", "ft", "in",
     "units", "unit", "square", "cubic", "inches", "inch", "feet", "foot", "meters", "meter", "miles", "mile",
     "dollars", "cents", "hours", "hour", "minutes", "seconds", "days", "years", "pm", "am", "sin", "cos", "tan",
-    "log", "ln", "sqrt", "pi", "infty", "frac", "cdot", "times", "text", "boxed", "left", "right", "mathrm",
+    "log", "ln", "sqrt", "cbrt", "exp", "abs", "pi", "infty", "frac", "cdot", "times", "text", "boxed", "left",
+    "right", "mathrm",
 }
 
 

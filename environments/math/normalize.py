@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
+from .plain import plain_to_latex
+
 # Canonical unit names; unknown count nouns ("apples", "ways") are compared by their singular form.
 _UNIT_ALIASES = {
     "m": "m", "meter": "m", "metre": "m", "cm": "cm", "centimeter": "cm", "centimetre": "cm", "mm": "mm",
@@ -41,6 +43,8 @@ _DOUBLED_COMMAND = re.compile(
 )
 # A `$` that opens or closes a math span inside an answer ("12 $ and $13"); a `$` before a digit is currency.
 _STRAY_DOLLAR = re.compile(r"\$(?![\d.])")
+_MIXED = re.compile(r"(-?)(\d+)\s+(\d+)\s*/\s*(\d+)")
+_DECIMAL_COMMA = re.compile(r"(-?)(\d+),(\d+)")
 PLAIN_THOUSANDS = re.compile(r"^-?\d{1,3}(?:(,|\s)\d{3})+(?:\.\d+)?$")
 _FUNCTION_WORDS = {"sin", "cos", "tan", "log", "ln", "exp", "sqrt", "pi", "infty", "frac", "cdot", "times"}
 
@@ -85,6 +89,7 @@ def clean_latex(text: str) -> str:
     Cached: a group's completions mostly repeat a few answers, and each is cleaned at several stages.
     """
     text = _DOUBLED_COMMAND.sub(r"\\", re.sub(r"\\+\s*$", "", text.strip()))  # a stray trailing `\` or `\\`
+    text = plain_to_latex(text)  # before `**` (bold) is dropped below: `x**2` is a power
     text = _THIN_THOUSANDS.sub(r"\1", _THIN_THOUSANDS.sub(r"\1", text))  # before `\!` is dropped below
     text = re.sub(r"^\$+|\$+$", "", text).strip()
     text = re.sub(r"^\\\(|\\\)$|^\\\[|\\\]$", "", text).strip()
@@ -174,6 +179,21 @@ def expand_notation(text: str) -> str:
     text = _REPEATING.sub(repeating_to_fraction, text)
     if PLAIN_THOUSANDS.match(text):
         text = re.sub(r"[,\s]", "", text)
+    mixed = _MIXED.fullmatch(text)
+    if mixed and int(mixed.group(3)) < int(mixed.group(4)):  # `1 1/2` is 3/2, never 11/2 or 1·1/2
+        sign, whole, numerator, denominator = mixed.groups()
+        value = int(whole) * int(denominator) + int(numerator)
+        text = rf"{sign}\frac{{{value}}}{{{denominator}}}"
+    return text
+
+
+def decimal_comma(text: str) -> str:
+    """`1000,99` → `1000.99`, `0,111` → `0.111`: a comma that can only be a decimal comma (the integer part has
+    four or more digits, or is 0 with two or more decimals). `1,234` stays a thousands separator and `3,5` a
+    list: either reading is possible there, so neither is guessed."""
+    match = _DECIMAL_COMMA.fullmatch(text.strip())
+    if match and (len(match.group(2)) >= 4 or (match.group(2) == "0" and len(match.group(3)) >= 2)):
+        return f"{match.group(1)}{match.group(2)}.{match.group(3)}"
     return text
 
 

@@ -16,7 +16,7 @@ from .budget import BUDGET_REASON, DEFAULT_COMPARE_BUDGET_S, BudgetExceeded, com
 from .compare import EXACT, Tolerance, elements_equal
 from .extract import MATH_SPAN, extract_answer, find_boxes, qualified_answer, trailing_box_group, unwrap_boxes
 from .guard import GuardError, check_answer
-from .normalize import clean_latex, normalize_element
+from .normalize import clean_latex, decimal_comma, normalize_element
 from .relations import equations_match, final_member, sets_match
 from .structure import Shape, is_relation, shape_of
 
@@ -28,7 +28,7 @@ _HEDGE = re.compile(r"\b(?:maybe|perhaps|possibly|somewhere|between|either)\b", 
 # Full-width ASCII (`１２`, `（Ｂ）`) read as ASCII; zero-width characters dropped. Both change no value.
 _PLAIN_TEXT = {**{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}, 0x3000: " ",
                **dict.fromkeys((0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF))}
-_CHOICE = re.compile(r"^(?:\\text\{)?\s*\(?([A-E])\)\s*(?:\})?\s*(.*)$|^(?:\\text\{)?\(?([A-E])\)?(?:\})?$")
+_CHOICE = re.compile(r"^(?:\\(?:text|mathrm)\{)?\s*\(?([A-E])\)\s*(?:\})?\s*(.*)$|^(?:\\(?:text|mathrm)\{)?\(?([A-E])\)?(?:\})?$")
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,7 @@ def answers_equal(gold: GoldAnswer, pred: str, tol: Tolerance = EXACT) -> bool:
         if letter:
             return letter == gold.choice
         return gold.choice_value is not None and answers_equal(parse_gold(gold.choice_value), pred_clean, tol)
-    g_text, p_text = final_member(gold.text), final_member(pred_clean)
+    g_text, p_text = final_member(decimal_comma(gold.text)), final_member(decimal_comma(pred_clean))
     if _compact(g_text) == _compact(p_text):
         return True
     for relation_match in (sets_match, equations_match):

@@ -23,7 +23,7 @@ import time
 from typing import Any
 
 from .backend import BackendOptions
-from .http_pool import Refused, ServerPool, Unavailable
+from .http_pool import ServerPool
 from .models import Limits, RunResult
 
 NAME = "http"
@@ -58,7 +58,7 @@ class HttpBackend:
         try:
             status, reply, _url = self.pool.post("/run_code", body,
                                                  timeout_s=limits.timeout_s + compile_s + REPLY_GRACE_S)
-        except (Unavailable, Refused) as exc:
+        except RuntimeError as exc:  # Unavailable, Refused, or a backend closed under a running step
             return _error_result(str(exc), time.perf_counter() - started)
         if status >= 400:
             return _error_result(f"the sandbox server refused the run (HTTP {status}): "

@@ -68,6 +68,7 @@ class ServerPool:
         self._httpx = httpx
         self._cond = threading.Condition()
         self._turn = itertools.count()
+        self.failed_over = 0  # attempts that failed on one server and moved on (or gave up)
 
     # ---- choice -----------------------------------------------------------------------------
     def _pick(self, avoid: set[str], deadline: float) -> _Server:
@@ -149,11 +150,13 @@ class ServerPool:
                                           timeout=self._httpx.Timeout(timeout_s, connect=CONNECT_TIMEOUT_S))
             except self._httpx.HTTPError as exc:  # refused, reset, closed mid-reply, read timeout
                 failed = True
+                self.failed_over += 1
                 errors.append(f"{server.url}: {type(exc).__name__}: {exc}"[:300])
                 continue
             finally:
                 self._release(server, failed=failed)
             if reply.status_code == 429 or reply.status_code >= 500:
+                self.failed_over += 1
                 errors.append(f"{server.url}: HTTP {reply.status_code} {reply.text[:200]}")
                 if reply.status_code == 429:
                     self._back_off(reply)

@@ -75,6 +75,8 @@ if dropped:
 if code != 0:
     sys.exit(code if code > 0 else 1)
 names = [n for n in sorted(os.listdir('.')) if os.path.isfile(n) and any(n == a or n.endswith(a) for a in {artifacts!r})]
+if not names:  # the source decides what the build leaves (a Java file without a class): its failure
+    sys.exit("the build left no file to run (none named or ending in " + ", ".join({artifacts!r}) + ")")
 size = sum(os.path.getsize(n) for n in names)
 if size > most:
     sys.exit(f"the build left {{size}} bytes of files, over the {{most}}-byte limit")

@@ -15,7 +15,7 @@ import pytest
 
 from envsdk_sandbox import Limits, Sandbox
 
-from .conftest import make_sandbox, need_language, tier2_python
+from .conftest import SECRET, make_sandbox, need_language, tier2_python
 from .test_sandbox_nonroot import account, as_user  # noqa: F401 - `account` is a fixture used below
 
 QUICK = Limits(timeout_s=5, memory_mb=256, pids=32)
@@ -277,6 +277,49 @@ def test_run_code_compile_steps_obey_the_output_ceiling(server_url):  # red team
     compiled = bomb.json()["compile_result"]
     assert bomb.json()["status"] == "Failed" and len(compiled["stderr"]) <= (256 << 10) + 200
     assert len(bomb.content) < 300 << 10, len(bomb.content)
+
+
+# ---- build-time tricks (Go cgo, Rust): a build sees what a run sees, and leaves nothing but a result ----
+BUILD_KINDS = ["tier1-fast", "tier2-fast", "docker"]
+TRICKS = {  # language, source, and each status the candidate may get -> text its output then holds
+    "cgo_includes_a_host_file": ("go", 'package main\n// #include "/etc/shadow"\nimport "C"\nfunc main() {}\n',
+                                 {"compile_error": "/etc/shadow"}),
+    "cgo_loads_a_compiler_plugin": ("go", 'package main\n// #cgo CFLAGS: -fplugin=/usr/lib/x.so\n// int one() { return 1; }\n'
+                                          'import "C"\nfunc main() { println(C.one()) }\n', {"compile_error": "invalid flag"}),
+    "go_fetches_a_module": ("go", 'package main\nimport "github.com/pkg/errors"\nfunc main() { _ = errors.New("x") }\n',
+                            {"compile_error": "github.com/pkg/errors"}),
+    "rust_includes_a_host_file": ("rust", 'fn main() { print!("{}", include_str!("/etc/shadow")); }\n',
+                                  {"compile_error": "/etc/shadow"}),
+    # the compiler's environment is the run's minimal one (tier 2's Landlock refuses the file outright)
+    "rust_embeds_the_compilers_environment": ("rust", 'fn main() { print!("{}", include_str!("/proc/self/environ")); }\n',
+                                              {"ok": "HOME=/work", "compile_error": "/proc/self/environ"}),
+    "java_leaves_no_class_to_run": ("java", "// no class at all\n", {"compile_error": "left no file to run"}),
+}
+
+
+@pytest.fixture(scope="module", params=BUILD_KINDS)
+def build_box(request):
+    if request.param not in _boxes:
+        _boxes[request.param] = (Sandbox(tier="2-fast", python=tier2_python()) if request.param == "tier2-fast"
+                                 else make_sandbox(request.param))
+    return _boxes[request.param]
+
+
+@pytest.mark.parametrize("trick", sorted(TRICKS))
+def test_build_time_tricks_see_only_the_view_and_fail_as_the_candidate(build_box, trick):  # not tried by the red team
+    language, source, outcomes = TRICKS[trick]
+    need_language(language)
+    res = build_box.run(source, language=language, limits=QUICK, compile_limits=COMPILE)
+    assert res.status in outcomes and outcomes[res.status] in res.stdout + res.stderr, (res.status, res.stderr[-600:])
+    seen = res.stdout + res.stderr
+    assert SECRET not in seen and "ENVSDK" not in seen and "root:" not in seen  # no caller env, no shadow entry
+
+
+def test_a_library_build_is_the_candidates_failure(build_box):  # a crate type without a program to run
+    need_language("rust")
+    res = build_box.run('#![crate_type = "cdylib"]\n#[no_mangle] pub extern "C" fn f() {}\n', language="rust",
+                        limits=QUICK, compile_limits=COMPILE)
+    assert res.status in ("error", "killed", "compile_error"), res
 
 
 # ---- non-root callers at tier 2: the program keeps the caller's uid, so its own sockets are the target ----

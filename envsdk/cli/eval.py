@@ -58,7 +58,7 @@ async def _sample_group(env: Environment, client, row: dict, n: int, sampling: d
     return list(await asyncio.gather(*(one() for _ in range(n))))
 
 
-async def _run(env: Environment, args, out: Path) -> list[dict]:
+async def _run(env: Environment, args, out: Path, remote: Any = None) -> list[dict]:
     rows = env.rows(args.split)[: args.limit] if args.limit else env.rows(args.split)
     done = _done_groups(out, args.n) if args.resume else {}
     records: list[dict] = [r for recs in done.values() for r in recs]
@@ -69,7 +69,6 @@ async def _run(env: Environment, args, out: Path) -> list[dict]:
     todo = [r for r in rows if make_group_id(env.name, group_key(r)) not in done]
     bar = progress(len(todo) * args.n, f"eval {env.name}", enabled=show_progress(args))
     lock = asyncio.Lock()
-    remote = ray_executor(env, args)
     scorer = BatchScorer(env, executor=remote or executor_config(args))
 
     async def group(row: dict) -> None:
@@ -174,6 +173,7 @@ def main(argv: list[str]) -> int:
     args = p.parse_args(argv)
     ks = parse_ks(args.k, args.n)
     env = load_env(args)
+    remote = ray_executor(env, args)  # a cluster that cannot be joined stops the command before it writes
     out = _output(env, args)
     key = resume_key(environment=env.name, env_kwargs=env.spec.kwargs if env.spec else {}, model=args.model,
                      split=args.split, n=args.n, temperature=args.temperature, max_tokens=args.max_tokens)
@@ -182,7 +182,7 @@ def main(argv: list[str]) -> int:
         args.resume = False
     source = {"base_url": args.base_url} if args.base_url else {"local_model": True, "seed": args.seed}
     write_meta(out, "eval", env, args, model=args.model, n=args.n, resume_key=key, **source)
-    records = asyncio.run(_run(env, args, out))
+    records = asyncio.run(_run(env, args, out, remote))
     summary = summarise(records, ks)
     out.with_name(out.name.removesuffix(".jsonl") + ".summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     write_meta(out, "eval", env, args, model=args.model, n=args.n, resume_key=key, verdicts=records, **source)

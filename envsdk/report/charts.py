@@ -36,6 +36,7 @@ class Series:
     ys: list[float]
     colour: str
     style: str = "-"
+    joined: bool = True  # False: markers only (too few points for a line to mean a trend)
 
 
 @dataclass
@@ -59,8 +60,8 @@ class Chart:
             fig, ax = plt.subplots(figsize=(4.8, 3.0))
             fig.subplots_adjust(left=0.15, right=0.97, bottom=0.15, top=0.9)  # fixed: a layout engine doubles the time
             for s in self.series:
-                ax.plot(s.xs, s.ys, s.style, color=s.colour, label=s.label, marker="o" if len(s.xs) < 12 else None,
-                        markersize=3, linewidth=1.4)
+                ax.plot(s.xs, s.ys, color=s.colour, label=s.label, linestyle=s.style if s.joined else "none",
+                        marker="o" if len(s.xs) < 12 else None, markersize=3 if s.joined else 5, linewidth=1.4)
             if self.log2_x:
                 ax.set_xscale("log", base=2)
             ax.set(title=self.title, xlabel=self.xlabel, ylabel=self.ylabel)
@@ -113,19 +114,25 @@ def _at(name: str, k: int) -> str:
     return f"{name.split('@')[0]}@{k}"
 
 
+# fewer evaluations than this are drawn as points: a line through two (the base and the final policy) would
+# draw a trend nobody measured
+MIN_TREND_POINTS = 3
+
+
 def _eval_over_steps(runs: list[Run], pattern: re.Pattern, name: str) -> Chart:
-    """pass@k (or coverage@k) over training steps, for the smallest and largest k evaluated."""
+    """pass@k (or coverage@k) over training steps, for the smallest and largest k evaluated; every run that
+    was evaluated is drawn, a run with fewer than MIN_TREND_POINTS evaluations as unjoined points."""
     chart = Chart(id=_slug(f"{name} over steps"), title=f"{name} over steps (eval)", xlabel="step", ylabel=name)
     styles = ("-", "--")
     for run, colour in zip(runs, RUN_COLOURS):
-        if len(run.evals) < 2:  # one evaluation is a point, shown in the pass@k-vs-k chart instead
-            continue
         ks = _ks(run.evals, pattern)
         for k, style in zip(dict.fromkeys([ks[0], ks[-1]]) if ks else [], styles):
             key = _at(name, k)
             points = [(line["step"], line[key]) for line in run.evals if key in line]
             xs, ys = zip(*points)
-            chart.series.append(Series(f"{run.label}: {key}", list(xs), list(ys), colour, style))
+            joined = len(points) >= MIN_TREND_POINTS
+            label = f"{run.label}: {key}" + ("" if joined else f" ({len(points)} eval{'s' if len(points) > 1 else ''})")
+            chart.series.append(Series(label, list(xs), list(ys), colour, style, joined=joined))
     return chart
 
 

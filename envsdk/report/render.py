@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +31,29 @@ def _at_k_first(key: str) -> tuple[int, str, int]:
     return rank, key if rank == 2 else "", int(k) if rank < 2 else 0
 
 
-def _summary_rows(runs: list[Run]) -> list[tuple[str, list[str]]]:
-    """(metric, one formatted value per run) for every number in the runs' summaries."""
-    keys = {k for run in runs for k, v in run.summary.items() if k not in _SKIP and isinstance(v, (int, float))}
+@dataclass
+class Column:
+    """One column of the summary table: a heading, its colour and the numbers under it."""
+
+    label: str
+    colour: str
+    values: dict[str, Any]
+
+
+def _columns(runs: list[Run]) -> list[Column]:
+    """Each run's final numbers, and the base policy's (the first run evaluated before training, e.g. GRPO's
+    `--eval-at-start` in `envsdk train experiment`) first, so what training changed reads off one table."""
+    base = next((run for run in runs if run.base), None)
+    columns = [Column(f"base policy (step 0 of {base.label})", "#555", base.base)] if base else []
+    return columns + [Column(run.label, colour, run.summary) for run, colour in zip(runs, RUN_COLOURS)]
+
+
+def _summary_rows(columns: list[Column]) -> list[tuple[str, list[str]]]:
+    """(metric, one formatted value per column) for every number in the columns."""
+    keys = {k for c in columns for k, v in c.values.items() if k not in _SKIP and isinstance(v, (int, float))}
     first = [k for k in _SUMMARY_ORDER if k in keys]
     rest = sorted(keys - set(first), key=_at_k_first)
-    return [(k, [_number(run.summary[k]) if k in run.summary else "–" for run in runs]) for k in first + rest]
+    return [(k, [_number(c.values[k]) if k in c.values else "–" for c in columns]) for k in first + rest]
 
 
 def _about(run: Run) -> list[tuple[str, str]]:
@@ -65,11 +83,13 @@ def render_report(runs: list[Run]) -> str:
     env.filters["number"] = _number
     env.filters["compact"] = lambda d: json.dumps(d, ensure_ascii=False, sort_keys=True, default=str) if d else ""
     page = env.get_template("report.html.j2")
+    columns = _columns(runs)
     return page.render(
         runs=runs,
         colours=RUN_COLOURS,
         charts=charts(runs),
-        summary=_summary_rows(runs),
+        columns=columns,
+        summary=_summary_rows(columns),
         verdicts=VERDICTS,
         about=[_about(run) for run in runs],
         configs=[json.dumps(run.meta.get("config", run.meta), indent=2, sort_keys=True, default=str) for run in runs],

@@ -62,6 +62,7 @@ class Run:
     steps: list[dict[str, Any]] = field(default_factory=list)  # training metric lines, in step order
     evals: list[dict[str, Any]] = field(default_factory=list)  # evaluation lines (pass@k, coverage@k ...)
     summary: dict[str, Any] = field(default_factory=dict)  # the final numbers
+    base: dict[str, Any] = field(default_factory=dict)  # a trainer run's evaluation before training (step 0), if any
     rollouts: list[Rollout] = field(default_factory=list)
     rollouts_total: int = 0  # before `max_rollouts` kept the latest ones
 
@@ -143,6 +144,7 @@ def _train_run(path: Path, max_rollouts: int) -> Run:
         steps=[line for line in lines if not line.get("eval")],
         evals=evals,
         summary=evals[-1] if evals else {},
+        base=evals[0] if len(evals) > 1 and evals[0].get("step") == 0 else {},
         rollouts=[_train_rollout(r) for r in _whole_groups(_latest(records, max_rollouts))],
         rollouts_total=len(records),
     )

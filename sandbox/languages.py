@@ -9,6 +9,7 @@ are resolved to their real paths on the host (no `/etc/alternatives` inside the 
 from __future__ import annotations
 
 import base64
+import ctypes
 import hashlib
 import json
 import os
@@ -27,7 +28,7 @@ from .models import Limits, RunResult
 # g++ print 64 MiB of errors); the built files travel separately, up to ARTIFACT_BYTES.
 COMPILE_LIMITS = Limits(timeout_s=60, memory_mb=2048, pids=128, output_bytes=1 << 20, file_size_mb=64,
                         tmpfs_mb=512)
-ARTIFACT_BYTES = 64 << 20  # the most one build may leave for its run step
+ARTIFACT_BYTES = 16 << 20  # the most one build may leave for its run step (they cross the host in memory)
 CACHE_SIZE = 256  # builds kept
 CACHE_BYTES = 512 << 20  # and their size on disk, together
 
@@ -147,7 +148,9 @@ class Builds:
             return built
         launcher = _RUN_LAUNCHER.format(argv=_fill(lang.run, _tools(lang) or {}) + list(argv or []))
         proc = backend.spawn(launcher, files={**(files or {}), **built}, limits=limits, capture_stdout=True)
+        del built
         result = proc.communicate(stdin)
+        _give_back_memory()
         return result.model_copy(update={"compile_result": compiled})
 
     def build(self, backend, lang: Language, source: str,
@@ -175,6 +178,7 @@ class Builds:
         built, compiled = _artifacts(compiled, limits.output_bytes)
         if not isinstance(built, RunResult):
             self.store.put(key, built)
+        _give_back_memory()
         return built, compiled
 
 
@@ -201,6 +205,16 @@ def _artifacts(compiled: RunResult, keep: int) -> tuple[dict[str, bytes] | RunRe
                                         "compile_result": shown}), shown
     status = "compile_error" if compiled.status == "error" else compiled.status
     return shown.model_copy(update={"status": status, "compile_result": shown}), shown
+
+
+def _give_back_memory() -> None:
+    """Return freed heap to the OS (glibc): a build's files cross the host as tens of MB of text, freed
+    at once, but glibc keeps chunks under its (growing) mmap threshold in the heap of the thread that
+    freed them, so a long-lived server's RSS would stay at its largest build. Elsewhere: nothing."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _plain_name(name: object) -> bool:

@@ -240,6 +240,15 @@ def test_built_files_live_on_disk_within_the_budget(box):  # red team 3, item 3 
     assert on_disk == store.bytes
 
 
+def test_a_build_over_the_file_limit_is_the_candidates_compile_error(box):  # red team 3, items 3-4 (40 MB arrays)
+    from envsdk_sandbox.languages import ARTIFACT_BYTES
+
+    need_language("cpp")
+    huge = BIG_BINARY.replace("8 << 20", "20 << 20").replace("{last}", "1")
+    res = box.run(huge, language="cpp", limits=QUICK, compile_limits=COMPILE)
+    assert res.status == "compile_error" and f"over the {ARTIFACT_BYTES}-byte limit" in res.stderr, res
+
+
 @pytest.fixture(scope="module")
 def server_url():
     from envsdk_sandbox.server import Ceilings, create_app

@@ -57,8 +57,10 @@ except Exception as exc:
     say("auth" if type(exc).__name__ == "AuthenticationError" else "connect", str(exc))
 try:
     utils.check_version_info(metadata, "envsdk", raise_on_mismatch=True)
-except Exception as exc:
-    say("version", str(exc))
+except Exception:
+    import platform, ray
+    say("version", f"the cluster runs Ray {metadata.get('ray_version')} on Python {metadata.get('python_version')}, "
+                   f"this machine Ray {ray.__version__} on Python {platform.python_version()}")
 say("ok")
 """
 
@@ -100,7 +102,8 @@ def probe(address: str, timeout_s: float = PROBE_TIMEOUT_S) -> None:
         raise EnvsdkError(f"the Ray cluster at {address} refused our token ({why}); give the cluster's token in "
                           "RAY_AUTH_TOKEN or RAY_AUTH_TOKEN_PATH and set RAY_AUTH_MODE=token")
     if kind == "version":
-        raise EnvsdkError(f"the Ray cluster at {address} runs another Ray or Python version: {why}")
+        raise EnvsdkError(f"the Ray cluster at {address} runs another Ray or Python version: {why} (install the "
+                          "cluster's versions here, or connect from a node of the cluster)")
     if kind != "ok":
         raise EnvsdkError(f"cannot join the Ray cluster at {address}: {why}")
 

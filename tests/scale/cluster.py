@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,6 +105,7 @@ class LoopbackRay:
     token: str = field(default_factory=lambda: secrets.token_hex(32))
     address: str = ""
     nodes: list[RayNode] = field(default_factory=list)
+    temp: str = ""
 
     @property
     def env(self) -> dict[str, str]:
@@ -127,8 +130,13 @@ class LoopbackRay:
             "--head", "--port", str(port), "--node-ip-address", "127.0.0.1", "--num-cpus", str(self.head_cpus),
             "--include-dashboard", "false", "--ray-client-server-port", str(free_port()),
             "--dashboard-agent-listen-port", str(free_port()), "--object-store-memory", str(80 << 20),
-            "--temp-dir", str(self.tmp / "ray")]), 0))
+            "--temp-dir", self._temp_dir()]), 0))
         return self
+
+    def _temp_dir(self) -> str:
+        """Ray's session dir: short, since its socket paths must fit in 107 bytes."""
+        self.temp = tempfile.mkdtemp(prefix="envsdk-ray-", dir="/tmp")
+        return self.temp
 
     def add_node(self, cpus: int = 1) -> RayNode:
         port = free_port()
@@ -191,9 +199,11 @@ class LoopbackRay:
         return out
 
     def close(self) -> None:
-        """SIGKILL every process of this cluster (and only those)."""
+        """SIGKILL every process of this cluster (and only those), then remove its session dir."""
         for proc in self.processes():
             try:
                 proc.kill()
             except Exception:
                 pass
+        if self.temp:
+            shutil.rmtree(self.temp, ignore_errors=True)

@@ -148,15 +148,21 @@ class LoopbackRay:
         return node
 
     def processes(self) -> list:
-        """Every live process that carries this cluster's token (psutil.Process objects)."""
+        """Every live process that carries this cluster's token (psutil.Process objects). The environment
+        is read raw: a Ray process that renames itself overwrites the start of that block."""
         import psutil
 
+        marker = f"RAY_AUTH_TOKEN={self.token}\0".encode()
         mine = []
-        for proc in psutil.process_iter():
+        for pid in psutil.pids():
             try:
-                if proc.environ().get("RAY_AUTH_TOKEN") == self.token and proc.status() != psutil.STATUS_ZOMBIE:
+                with open(f"/proc/{pid}/environ", "rb") as fh:
+                    if marker not in fh.read():
+                        continue
+                proc = psutil.Process(pid)
+                if proc.status() != psutil.STATUS_ZOMBIE:
                     mine.append(proc)
-            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            except (OSError, psutil.Error):
                 continue
         return mine
 

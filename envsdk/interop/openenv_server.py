@@ -8,8 +8,11 @@ Mapping (docs/interop.md has the table):
   the observation carries the environment's reply (tool results, feedback) and `reward=None`; on the last
   step `done=True`, `reward` is the rubric's total and `verdict` the full envsdk Verdict.
 - `state` holds the episode id, step count, example id and the rollout state of a finished episode.
-Rewards are delayed to the end of the episode, as the rubric scores the whole completion. Sessions are
-WebSocket sessions of OpenEnv's own server (`create_app`), capped by `max_sessions`; every session's episode
+Rewards are delayed to the end of the episode, as the rubric scores the whole completion. Episodes live in
+WebSocket sessions (`/ws`) of OpenEnv's own server (`create_app`), capped by `max_sessions`. OpenEnv's plain
+HTTP `/reset`, `/step` and `/state` are stateless (each request gets a fresh environment): `/reset` returns a
+first observation, and a `/step` (which can never see that reset) is answered 409 with a message that says to
+use a `/ws` session, not a bare 500; every session's episode
 is scored by one `envsdk.scoring.BatchScorer`, the spine `verify`, `eval` and the reward server use (same row
 validation, same abstain rule: `reward` is None for a verdict that errored), so CPU-heavy rubrics run in its
 killable process pool.
@@ -31,6 +34,16 @@ from ..environment import Environment
 from ..executor import ExecutorConfig
 from ..scoring import BatchScorer
 from .episode import EpisodeError, SteppedEpisode, Turn
+
+
+NO_EPISODE = ("no episode to step (reset before step, in the same session): OpenEnv's plain HTTP /reset and /step "
+              "are stateless (each request gets a fresh environment, so a /step never sees an earlier /reset); keep "
+              "an episode in a WebSocket session at /ws (a reset message, then step messages), as OpenEnv's "
+              "EnvClient does")
+
+
+class NoEpisodeError(EpisodeError):
+    """A step without a reset in the same session: plain HTTP /step always, or a /ws session that skipped reset."""
 
 
 class EnvsdkAction(Action):
@@ -89,7 +102,7 @@ class EnvsdkOpenEnv(OpenEnvEnvironment):
 
     async def step_async(self, action: Action, timeout_s: Optional[float] = None, **kwargs: Any) -> EnvsdkObservation:
         if self._episode is None:
-            raise EpisodeError("call reset before step")
+            raise NoEpisodeError(NO_EPISODE)
         message: dict[str, Any] = {"content": action.content}
         if action.tool_calls:
             message["tool_calls"] = action.tool_calls
@@ -133,5 +146,13 @@ def create_openenv_app(env: Environment, *, max_sessions: int = 8, executor: Exe
     counter = itertools.count()
     app = create_app(functools.partial(EnvsdkOpenEnv, env, scorer, counter), EnvsdkAction, EnvsdkObservation,
                      env_name=env.name, max_concurrent_envs=max_sessions)
+    app.add_exception_handler(NoEpisodeError, _no_episode)
     app.router.on_shutdown.append(scorer.aclose)
     return app
+
+
+async def _no_episode(request, exc: NoEpisodeError):
+    """409 Conflict with the reason (an HTTP /step has no episode), instead of OpenEnv's bare 500."""
+    from fastapi.responses import JSONResponse
+
+    return JSONResponse(status_code=409, content={"detail": str(exc)})

@@ -27,7 +27,7 @@ PLUGINS = {
     "sandbox": "run an untrusted program (`sandbox run FILE`) or a SandboxFusion server (`sandbox serve`)",
     "darling": "DARLING rewards for groups (`darling score`), retrain its classifier (`train-classifier`)",
     "serve": "HTTP reward server (OpenRLHF /get_reward, /verify)",
-    "serve-openenv": "serve an environment over OpenEnv (/ws sessions); `--manifest DIR` writes a Space",
+    "serve-openenv": "serve an environment over OpenEnv (/ws sessions), or write its OpenEnv folder (--write-space)",
     "webqa": "the offline BM25 search service of the webqa environment (`webqa serve-corpus`)",
     "convert-rollouts": "TRL completion logs or verifiers traces as rows for `envsdk verify`",
 }

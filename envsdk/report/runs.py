@@ -229,12 +229,20 @@ def _verdict_rollout(record: dict[str, Any], group: Any, index: int, completion:
 
 
 def _text(completion: Any) -> str | None:
-    """A completion as text: a string as is, chat messages one `role: content` line each."""
+    """A completion as text: a string as is, chat messages as a transcript (`_message_text`)."""
     if completion is None or isinstance(completion, str):
         return completion
     if isinstance(completion, list):
-        return "\n".join(f"{m.get('role', '?')}: {content_text(m)}" for m in completion if isinstance(m, dict))
+        return "\n".join(_message_text(m) for m in completion if isinstance(m, dict))
     return json.dumps(completion, ensure_ascii=False)
+
+
+def _message_text(message: dict[str, Any]) -> str:
+    """`role: content`; a tool result names its tool, and each tool call follows as `-> name(arguments)`."""
+    role = f"tool {message.get('name') or ''}".strip() if message.get("role") == "tool" else message.get("role", "?")
+    calls = "".join(f"\n  -> {(c.get('function') or {}).get('name')}({(c.get('function') or {}).get('arguments')})"
+                    for c in message.get("tool_calls") or [] if isinstance(c, dict))
+    return f"{role}: {content_text(message)}{calls}"
 
 
 def verdict_summary(rollouts: list[Rollout]) -> dict[str, Any]:

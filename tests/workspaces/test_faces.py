@@ -103,3 +103,14 @@ def test_serve_openenv_one_workspace_per_session_closed_on_reset(tier1):
             client.step({"content": "", "tool_calls": [call("apply_patch", patch=task.reference_patch())["tool_calls"][0]]})
             done = client.step({"content": "", "tool_calls": [call("submit")["tool_calls"][0]]})
             assert (done.done, done.reward) == (True, 1.0)
+
+
+def test_the_report_shows_each_episode_as_a_transcript(tmp_path, tier1):
+    out, html = tmp_path / "out.jsonl", tmp_path / "report.html"
+    with FakeOpenAI(solver()) as server:
+        assert main(["eval", "workspace", "-a", '{"limit": 1}', "--base-url", server.base_url, "--model", "m",
+                     "--limit", "1", "--output", str(out), "--no-progress"]) == 0
+    assert main(["report", str(out), "--output", str(html)]) == 0
+    page = html.read_text()
+    assert "-&gt; apply_patch(" in page and "-&gt; submit({})" in page
+    assert "tool apply_patch: exit code: 0 (ok)" in page and "patching file textkit/slug.py" in page

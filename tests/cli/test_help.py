@@ -8,7 +8,7 @@ import pytest
 from envsdk.cli.main import BUILTIN, main
 
 PLUGINS = [["sandbox", "run"], ["sandbox", "serve"], ["darling", "score"], ["darling", "train-classifier"],
-           ["serve"], ["train"], ["train", "experiment"], ["webqa", "serve-corpus"], ["serve-openenv"],
+           ["serve"], ["train"], ["train", "experiment"], ["train", "compare"], ["webqa", "serve-corpus"], ["serve-openenv"],
            ["convert-rollouts"]]
 COMMANDS = [[name] for name in BUILTIN] + PLUGINS
 

@@ -3,5 +3,7 @@
 from .models import Limits, RunResult
 from .process import SandboxProcess
 from .sandbox import Sandbox
+from .workspace import Workspace, WorkspaceClosed, WorkspaceLimits, WorkspaceUnavailable
 
-__all__ = ["Sandbox", "Limits", "RunResult", "SandboxProcess"]
+__all__ = ["Sandbox", "Limits", "RunResult", "SandboxProcess", "Workspace", "WorkspaceLimits", "WorkspaceClosed",
+           "WorkspaceUnavailable"]

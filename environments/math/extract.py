@@ -331,7 +331,7 @@ def drop_appeals(text: str) -> str:
     """The completion without its trailing sentences addressed to the grader (`_APPEAL`)."""
     while True:
         body = text.rstrip()
-        cuts = [m.end() for m in re.finditer(r"[.!?;](?=\s)|\n", body)]
+        cuts = [m.end() for m in re.finditer(r"[.!?;](?=\s)|\n|(?<=[$}])\s+(?=[A-Z])", body)]
         start = max((c for c in cuts if c < len(body) - 1), default=0)
         last = body[start:]
         if not body or not _APPEAL.search(MATH_SPAN.sub(" ", last)):

@@ -1,7 +1,9 @@
 """The default policy when no `--model` is given: a tiny GPT-2 and a character tokenizer, built locally.
 
 Nothing is downloaded. Environments that define `warm_start(rng) -> (prompt, completion)` get a short
-supervised stage first, so the policy starts with a preference, as a pretrained model would.
+supervised stage first, so the policy starts with a preference, as a pretrained model would. torch is
+imported where it is used: `TinyConfig` (read by every `envsdk train` command's options) costs no torch import,
+so a command says what it does before torch has loaded.
 """
 
 from __future__ import annotations
@@ -9,8 +11,6 @@ from __future__ import annotations
 import random
 import string
 from dataclasses import dataclass
-
-import torch
 
 PAD, EOS, UNK = "<pad>", "<eos>", "<unk>"
 
@@ -44,6 +44,7 @@ def char_tokenizer():
 
 def tiny_model(tokenizer, config: TinyConfig, seed: int):
     """A freshly initialised GPT-2 sized by `config` (deterministic for a seed)."""
+    import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
     torch.manual_seed(seed)
@@ -68,6 +69,8 @@ def tiny_model(tokenizer, config: TinyConfig, seed: int):
 
 def warm_start(model, tokenizer, sampler, config: TinyConfig, seed: int, render) -> float:
     """Fit `model` on pairs from `sampler` (completion tokens + EOS only); returns the last loss."""
+    import torch
+
     rng = random.Random(seed)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.warm_start_lr, weight_decay=0.0)
     model.train()
@@ -85,6 +88,8 @@ def warm_start(model, tokenizer, sampler, config: TinyConfig, seed: int, render)
 
 def _supervised_batch(tokenizer, pairs, render):
     """Right-padded prompt+completion+EOS ids; labels only on the completion and EOS."""
+    import torch
+
     rows, label_rows = [], []
     for prompt, completion in pairs:
         p = tokenizer(render([{"role": "user", "content": prompt}]), add_special_tokens=False)["input_ids"]

@@ -16,7 +16,7 @@ import pytest
 
 from envsdk_sandbox import Limits, Sandbox
 
-from .conftest import processes_named
+from .conftest import make_sandbox, processes_named
 from .test_sandbox_nonroot import account, as_user  # noqa: F401 - the throwaway user's fixture
 
 LEAKY = ["tier1", "tier1-fast", "docker"]
@@ -141,6 +141,32 @@ print(found)
 '''
 
 
+@pytest.fixture(scope="module")
+def boxes():
+    """This module's own sandboxes (a shared one may hold several workers from other tests' runs)."""
+    made: dict[str, Sandbox] = {}
+    yield made
+    for box in made.values():
+        box.close()
+
+
+def box_for(boxes: dict, kind: str) -> Sandbox:
+    if kind not in boxes:
+        boxes[kind] = make_sandbox(kind)
+    return boxes[kind]
+
+
+@pytest.fixture(params=LEAKY)
+def any_box(request, boxes) -> Sandbox:
+    return box_for(boxes, request.param)
+
+
+@pytest.fixture(params=["tier1", "tier1-fast"])
+def sb(request, boxes) -> Sandbox:
+    """A resident tier-1 or tier-1-fast sandbox of this module's own."""
+    return box_for(boxes, request.param)
+
+
 def observe(sb: Sandbox) -> dict:
     res = sb.run(OBSERVER, limits=LIMITS)
     assert res.status == "ok", res.stderr[-2000:]
@@ -152,8 +178,8 @@ def workers(sb: Sandbox) -> list:
     return pool.workers() if pool is not None else []
 
 
-@pytest.mark.parametrize("sb", LEAKY, indirect=True)
-def test_a_run_finds_nothing_an_earlier_run_left_on_its_worker(sb):
+def test_a_run_finds_nothing_an_earlier_run_left_on_its_worker(any_box):
+    sb = any_box
     if sb.backend == "embedded":
         assert sb.resident  # the default where it starts
     before = observe(sb)
@@ -169,7 +195,6 @@ def test_a_run_finds_nothing_an_earlier_run_left_on_its_worker(sb):
         assert worker.runs >= 3
 
 
-@pytest.mark.parametrize("sb", ["tier1", "tier1-fast"], indirect=True)
 def test_a_run_cannot_find_an_earlier_runs_code_or_stdin_in_its_own_memory(sb):
     secret = uuid.uuid4().hex
     head, tail = secret[:16], secret[16:]
@@ -208,7 +233,6 @@ print(json.dumps(out))
 '''
 
 
-@pytest.mark.parametrize("sb", ["tier1", "tier1-fast"], indirect=True)
 def test_the_worker_is_out_of_the_runs_reach(sb):
     (worker,) = workers(sb) or [None]
     res = sb.run(WORKER_PROBE, limits=LIMITS)
@@ -250,7 +274,6 @@ def test_a_worker_that_died_while_idle_costs_no_run():
         assert worker not in workers(sb)
 
 
-@pytest.mark.parametrize("sb", ["tier1", "tier1-fast"], indirect=True)
 def test_a_run_over_its_memory_limit_is_the_one_killed_not_the_worker(sb):
     res = sb.run("x = bytearray(400 << 20)\nfor i in range(0, len(x), 4096): x[i] = 1\n",
                  limits=Limits(timeout_s=20, memory_mb=128))

@@ -230,7 +230,7 @@ def _empty_dir(path: str) -> bool:
                     shutil.rmtree(entry.path)
                 else:
                     os.unlink(entry.path)
-            except OSError:
+            except (OSError, RecursionError):  # e.g. a tree nested deeper than rmtree recurses
                 ok = False
     return ok
 

@@ -71,7 +71,7 @@ print(json.dumps({
 }, sort_keys=True))
 '''
 
-# Leaves everything it can: files (a locked directory too), xattrs, modes, a setsid daemon holding an
+# Leaves everything it can: files (a locked directory and a 1200-deep tree too), xattrs, modes, a setsid daemon holding an
 # abstract socket name, timers, ignored and blocked signals, rlimits, environment, cwd, umask, nice.
 LEAVER = r'''
 import ctypes, os, resource, signal, socket, sys, time
@@ -83,6 +83,10 @@ os.makedirs("/work/locked/inner")
 open("/work/locked/inner/f", "w").write(TAG)
 os.chmod("/work/locked/inner", 0)
 os.chmod("/work/locked", 0)
+deep = "/tmp/deep"
+for _ in range(1200):  # deeper than a recursive delete goes
+    os.mkdir(deep)
+    deep += "/d"
 for path in ("/work", "/work/left-" + TAG):
     try:
         os.setxattr(path, "user.leak", TAG.encode())

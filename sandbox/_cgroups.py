@@ -69,10 +69,15 @@ class Cgroup:
                 os.chown(procs, uid, -1)
         self._oom_before = self.oom_kills()
 
-    def usage(self) -> int:
-        """Memory charged to the cgroup now, in bytes."""
-        name = "memory.usage_in_bytes" if self.version == 1 else "memory.current"
-        return int((self.dirs[0] / name).read_text())
+    def anon_bytes(self) -> int:
+        """Anonymous memory charged to the cgroup now (what its processes hold; page cache left out,
+        since the kernel reclaims it before it counts against a run)."""
+        key = "total_rss" if self.version == 1 else "anon"
+        for line in (self.dirs[0] / "memory.stat").read_text().splitlines():
+            name, _, value = line.partition(" ")
+            if name == key:
+                return int(value)
+        return 0
 
     def oom_kills(self) -> int:
         name = "memory.oom_control" if self.version == 1 else "memory.events"

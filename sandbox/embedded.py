@@ -369,7 +369,7 @@ class EmbeddedBackend:
         for attempt in range(3):  # a worker that died while idle is replaced, never reported as a run
             worker = pool.acquire()
             if worker.cgroup is not None:  # the idle worker's own usage rides on top of the run's limit
-                worker.cgroup.configure(limits.memory_mb, limits.pids, None, extra_bytes=worker.cgroup.usage())
+                worker.cgroup.configure(limits.memory_mb, limits.pids, None, extra_bytes=worker.cgroup.anon_bytes())
             header["rlimits"] = _rlimits(limits, worker.cgroup)
             try:
                 stdin_w, stdout_r, stderr_r, ctl = launch(worker.sock, header, payload, data_channel=True)

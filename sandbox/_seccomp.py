@@ -29,6 +29,19 @@ def compile_filter() -> bytes:
     """Return the BPF program; raises ImportError/OSError when libseccomp is unavailable."""
     import pyseccomp as sc
 
+    filt = base_filter(sc)
+    # No socket() at all: no IPv4/IPv6 (loopback included), netlink or packet sockets, and no AF_UNIX
+    # socket that could connect() to a host socket file by path (Landlock does not mediate connect)
+    # or bind an abstract name a host client would trust. The sandbox's own control channel is created
+    # by the supervisor outside the filter and closed before exec.
+    filt.add_rule(sc.ERRNO(errno.EAFNOSUPPORT), "socket")
+    _only_stream_pairs(sc, filt)
+    return export(filt)
+
+
+def base_filter(sc):
+    """A filter that allows by default and denies DENIED (EPERM) and namespace-creating clone flags;
+    callers add their socket rules (`sc` is the pyseccomp module)."""
     filt = sc.SyscallFilter(defaction=sc.ALLOW)
     deny = sc.ERRNO(errno.EPERM)
     for name in DENIED:
@@ -36,15 +49,14 @@ def compile_filter() -> bytes:
             filt.add_rule(deny, name)
         except (RuntimeError, ValueError, OSError):
             pass  # syscall unknown on this architecture
-    # No socket() at all: no IPv4/IPv6 (loopback included), netlink or packet sockets, and no AF_UNIX
-    # socket that could connect() to a host socket file by path (Landlock does not mediate connect)
-    # or bind an abstract name a host client would trust. The sandbox's own control channel is created
-    # by the supervisor outside the filter and closed before exec.
-    filt.add_rule(sc.ERRNO(errno.EAFNOSUPPORT), "socket")
-    _only_stream_pairs(sc, filt)
     for flag in NAMESPACE_FLAGS:
         filt.add_rule(deny, "clone", sc.Arg(0, sc.MASKED_EQ, flag, flag))
     filt.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")  # flags unreadable by seccomp; libc falls back to clone
+    return filt
+
+
+def export(filt) -> bytes:
+    """The filter as classic BPF bytes (installed with one prctl)."""
     with tempfile.TemporaryFile() as out:
         filt.export_bpf(out)
         out.seek(0)

@@ -14,32 +14,34 @@ from tests.sandbox.conftest import docker_unavailable, tier_unavailable
 WORKSPACE_BACKENDS = ["tier1", "docker"]
 
 
+def _tier1() -> Sandbox:
+    from envsdk_sandbox.embedded import SandboxUnavailable
+
+    try:
+        return Sandbox(tier=1)
+    except SandboxUnavailable as exc:
+        tier_unavailable("tier1", str(exc))
+
+
+def _docker() -> Sandbox:
+    try:
+        return Sandbox(backend="docker")
+    except Exception as exc:  # noqa: BLE001 - any engine problem decides skip vs fail
+        docker_unavailable(f"{type(exc).__name__}: {exc}")
+
+
 @pytest.fixture(scope="session", params=WORKSPACE_BACKENDS)
 def sb(request):
-    if request.param == "docker":
-        try:
-            sandbox = Sandbox(backend="docker")
-        except Exception as exc:  # noqa: BLE001 - any engine problem decides skip vs fail
-            docker_unavailable(f"{type(exc).__name__}: {exc}")
-    else:
-        from envsdk_sandbox.embedded import SandboxUnavailable
-
-        try:
-            sandbox = Sandbox(tier=1)
-        except SandboxUnavailable as exc:
-            tier_unavailable("tier1", str(exc))
+    """A Sandbox per workspace backend (tier 1, Docker), shared by the session."""
+    sandbox = _docker() if request.param == "docker" else _tier1()
     yield sandbox
     sandbox.close()
 
 
 @pytest.fixture(scope="session")
 def tier1():
-    from envsdk_sandbox.embedded import SandboxUnavailable
-
-    try:
-        sandbox = Sandbox(tier=1)
-    except SandboxUnavailable as exc:
-        tier_unavailable("tier1", str(exc))
+    """The tier-1 Sandbox alone (tests of the embedded host side and of the environment)."""
+    sandbox = _tier1()
     yield sandbox
     sandbox.close()
 

@@ -38,7 +38,7 @@ class HttpBackend:
     tier = TIER
 
     def __init__(self, urls: list[str] | tuple[str, ...], *, per_server: int = 4, retries: int | None = None,
-                 token_env: str | None = None, memory_mb: int | None = None) -> None:
+                 token_env: str | None = None) -> None:
         kwargs = {"token_env": token_env} if token_env else {}
         self.pool = ServerPool(urls, per_server=per_server, retries=retries, **kwargs)
 

@@ -103,7 +103,8 @@ class ServerPool:
         if not server.suspect:
             return True
         try:
-            ok = self._client.get(server.url + "/health", headers=self._headers, timeout=HEALTH_TIMEOUT_S).status_code == 200
+            answer = self._client.get(server.url + "/health", headers=self._headers, timeout=HEALTH_TIMEOUT_S)
+            ok = answer.status_code == 200
         except self._httpx.HTTPError:
             ok = False
         with self._cond:
@@ -112,17 +113,6 @@ class ServerPool:
             else:
                 server.down_until = time.monotonic() + self.cooldown_s
         return ok
-
-    def health(self) -> dict[str, bool]:
-        """Probe every server now: url -> answers /health."""
-        out = {}
-        for server in self.servers:
-            try:
-                out[server.url] = self._client.get(server.url + "/health", headers=self._headers,
-                                                   timeout=HEALTH_TIMEOUT_S).status_code == 200
-            except self._httpx.HTTPError:
-                out[server.url] = False
-        return out
 
     # ---- requests ---------------------------------------------------------------------------
     def post(self, path: str, body: dict[str, Any], *, timeout_s: float) -> tuple[int, dict[str, Any], str]:

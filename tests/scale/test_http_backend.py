@@ -23,7 +23,8 @@ from tests.scale.envs import wait_for
 TOKEN = "scale-test-token"
 HONEST = "def add(a, b):\n    return a + b\n"
 WRONG = "def add(a, b):\n    return a - b\n"
-SLOW = "import time\ndef add(a, b):\n    t = time.time()\n    while time.time() - t < 1.0:\n        pass\n    return a + b\n"
+SLOW = ("import time\ndef add(a, b):\n    t = time.time()\n    while time.time() - t < 1.0:\n        pass\n"
+        "    return a + b\n")
 STDIO_OK = "a, b = map(int, input().split())\nprint(a + b)\n"
 STDIO_SLOW = "import time\nt = time.time()\nwhile time.time() - t < 1.0:\n    pass\n" + STDIO_OK
 # (tests, completion): right, wrong, slow (in flight long enough to be cut by a dying server), hacks
@@ -161,7 +162,8 @@ def test_a_busy_or_failing_server_sends_the_run_to_the_next(servers):
 
 
 def test_verify_cli_with_sandbox_urls_gives_the_local_verdicts(servers, tmp_path):
-    rows = [{"id": str(i), "tests": tests, "completion": f"```python\n{code}```"} for i, (tests, code) in enumerate(CASES)]
+    rows = [{"id": str(i), "tests": tests, "completion": f"```python\n{code}```"}
+            for i, (tests, code) in enumerate(CASES)]
     path = tmp_path / "rows.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     remote_args = json.dumps({"backend": "http", "sandbox_urls": [s.url for s in servers], "timeout_s": 5.0})

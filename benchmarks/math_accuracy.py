@@ -1,7 +1,8 @@
 """Math verifier accuracy on every labelled set, plus the throughput ratio, in one run.
 
 Sets: the frozen equivalence set (tests/math/equivalence_cases.jsonl), our cases by kind
-(tests/math/conformance/own_kinds.jsonl) and the peer cases whose settings match ours
+(tests/math/conformance/own_kinds.jsonl and issue 21's kinds_issue21.jsonl, whose tolerance cases carry their
+options) and the peer cases whose settings match ours
 (tests/math/conformance/math_verify_test_all.jsonl, verl_numeric_canonicalization.jsonl; labels as the peer
 wrote them, and as our policy expects where docs/math.md lists a deliberate difference). Graders: envsdk's
 verifier (default and `require_commit=True`), math-verify called the fair way
@@ -36,7 +37,7 @@ def _cases(path: Path, completion_key: str) -> list[dict]:
             label = r.get("label", r.get("expected"))
             cases.append({"id": r["id"], "gold": r["gold"], "completion": r[completion_key],
                           "question": r.get("question"), "label": label, "policy": r.get("expected_envsdk", label),
-                          "require_commit": r.get("require_commit", False)})
+                          "require_commit": r.get("require_commit", False), "options": r.get("options", {})})
     return cases
 
 
@@ -48,7 +49,8 @@ def math_verify_fair(gold: str, completion: str) -> bool:
 
 
 def envsdk_grade(case: dict, require_commit: bool) -> bool:
-    return verify_answer(case["gold"], case["completion"], case["question"], require_commit=require_commit).correct
+    return verify_answer(case["gold"], case["completion"], case["question"], require_commit=require_commit,
+                         **case["options"]).correct
 
 
 GRADERS = {
@@ -60,6 +62,7 @@ GRADERS = {
 SETS = {
     "frozen 374 (equivalence_cases)": (TESTS / "equivalence_cases.jsonl", "completion"),
     "own cases by kind": (TESTS / "conformance/own_kinds.jsonl", "completion"),
+    "issue 21 cases by kind": (TESTS / "conformance/kinds_issue21.jsonl", "completion"),
     "Math-Verify test_all (selected)": (TESTS / "conformance/math_verify_test_all.jsonl", "pred"),
     "verl numeric canonicalization": (TESTS / "conformance/verl_numeric_canonicalization.jsonl", "pred"),
 }
@@ -81,11 +84,8 @@ def score(cases: list[dict], label_key: str, show_errors: bool) -> dict[str, tup
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--show-errors", action="store_true", help="print envsdk's misjudged cases")
-    parser.add_argument("--no-throughput", action="store_true", help="skip the whole-command throughput run")
-    args = parser.parse_args()
+def print_table(show_errors: bool = False) -> None:
+    """One line per set and labelling: accuracy, false positives and false negatives of every grader."""
     print(f"{'set (labels)':<46}{'n':>5}" + "".join(f"{name:>22}" for name in GRADERS))
     for title, (path, key) in SETS.items():
         cases = _cases(path, key)
@@ -93,9 +93,17 @@ def main() -> None:
         if any(c["policy"] != c["label"] for c in cases):
             labels.append(("policy", "our policy"))
         for label_key, label_name in labels:
-            results = score(cases, label_key, args.show_errors and label_key == labels[-1][0])
+            results = score(cases, label_key, show_errors and label_key == labels[-1][0])
             cells = "".join(f"{f'{100 * r / len(cases):.1f}% FP{fp} FN{fn}':>22}" for r, fp, fn in results.values())
             print(f"{f'{title} ({label_name})':<46}{len(cases):>5}{cells}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--show-errors", action="store_true", help="print envsdk's misjudged cases")
+    parser.add_argument("--no-throughput", action="store_true", help="skip the whole-command throughput run")
+    args = parser.parse_args()
+    print_table(args.show_errors)
     if not args.no_throughput:
         print()
         compare_commands()

@@ -209,6 +209,7 @@ class EmbeddedBackend:
         self.name = name
         self.resident_wanted = resident
         self.pool: ResidentPool | None = None
+        self.resident = False  # runs are served by resident workers (decided by the probe)
         self.python_given = python is not None
         self.python = python or default_python()
         self.fast = fast
@@ -304,6 +305,7 @@ class EmbeddedBackend:
 
     def _probe(self, resident: bool) -> str | None:
         """Run a trivial program (through resident workers or not); the problem, or None."""
+        self.resident = resident
         if resident:
             self.pool = self._new_pool()
         try:
@@ -314,6 +316,7 @@ class EmbeddedBackend:
             if probe.status == "ok" and probe.stdout == "ok\n":
                 return None
             problem = f"probe run ended {probe.status}: " + (probe.stderr.strip().splitlines() or [""])[-1]
+        self.resident = False
         if self.pool is not None:
             self.pool.close()
             self.pool = None
@@ -339,8 +342,9 @@ class EmbeddedBackend:
                 if self.server is not None:
                     self.server.close()
                 self.server = self._server(self.tier_num)
-                if self.pool is not None:  # a forked caller: the parent's workers are not ours to use
-                    self.pool.forget()
+                if self.resident:  # a forked caller (the parent's workers are not ours), or after close()
+                    if self.pool is not None:
+                        self.pool.forget()
                     self.pool = self._new_pool()
             server, pool = self.server, self.pool
         if pool is not None:

@@ -44,7 +44,7 @@ class Sandbox:
                                             urls=tuple(urls), resident=resident))
         self.backend: str = self._impl.name
         self.tier: str = self._impl.tier
-        self.resident: bool = getattr(self._impl, "pool", None) is not None
+        self.resident: bool = getattr(self._impl, "resident", False)
         self._builds = languages.Builds()
         self._on_close: list = []  # helpers started on demand (the workspace server) stop with the sandbox
 

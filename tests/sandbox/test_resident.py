@@ -328,3 +328,26 @@ def test_resident_workers_serve_a_non_root_caller_without_leaks(account):
     assert ppid["stdout"] == "1\n"  # served by a resident worker (per-run namespaces: 0)
     assert left["status"] == "ok", left["stderr"][-2000:]
     assert json.loads(after["stdout"]) == json.loads(before["stdout"])
+
+
+def test_a_forked_caller_gets_workers_of_its_own_and_a_closed_sandbox_stays_resident():
+    with Sandbox(tier="1-fast") as sb:
+        parents = workers(sb)
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # never returns into pytest
+            try:
+                res = sb.run("import os\nprint(os.getppid())\n", limits=LIMITS)
+                mine = workers(sb)
+                os.write(write, json.dumps([res.stdout, bool(mine) and not set(mine) & set(parents)]).encode())
+            finally:
+                os._exit(0)
+        os.close(write)
+        with os.fdopen(read) as fh:
+            stdout, own_pool = json.loads(fh.read())
+        os.waitpid(pid, 0)
+        assert stdout == "1\n" and own_pool
+        assert sb.run("print('parent')", limits=LIMITS).stdout == "parent\n" and workers(sb) == parents
+        sb.close()
+        res = sb.run("import os\nprint(os.getppid())\n", limits=LIMITS)  # used again after close()
+        assert res.stdout == "1\n" and sb.resident

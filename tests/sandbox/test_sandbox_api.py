@@ -121,7 +121,7 @@ def test_no_isolation_backend_reports_tier_3():
 
 
 def test_unknown_backend_is_a_clear_error():
-    with pytest.raises(ValueError, match="unknown sandbox backend .firecracker.: expected one of docker, embedded, none"):
+    with pytest.raises(ValueError, match="unknown sandbox backend .firecracker.: expected one of docker, embedded, http, none"):
         Sandbox(backend="firecracker")
 
 
@@ -174,7 +174,7 @@ def test_a_backend_registered_under_the_entry_point_group_serves_sandbox_and_cli
     from envsdk_sandbox.backend import backend_names
     from envsdk_sandbox.cli import _parser
 
-    assert backend_names() == ["docker", "embedded", "none", "recording"]
+    assert backend_names() == ["docker", "embedded", "http", "none", "recording"]
     assert _parser().parse_args(["run", "x.py", "--backend", "recording"]).backend == "recording"
     with Sandbox(backend="recording") as sb:
         res = sb.run("print(6 * 7)")

@@ -1,21 +1,30 @@
-"""Held-out accuracy (95% Wilson CI) and balanced accuracy (95% stratified-bootstrap CI) of the DARLING
-classifiers on our fixed NoveltyBench split, next to the majority baseline. Thresholds of the baselines are
-chosen on the training part only.
+"""Held-out accuracy (95% Wilson CI), balanced accuracy (95% stratified-bootstrap CI) and per-class recall of
+the DARLING classifiers on our fixed NoveltyBench split, next to the majority baseline, and each one's cost per
+group of 8 rollouts. Thresholds of the baselines are chosen on training pairs only; the cross-encoder's was
+chosen on its validation part of the training pairs when it was trained (benchmarks/darling_cross.py).
 
-Run: python benchmarks/darling_accuracy.py [CALIBRATION_PAIRS]   (minutes on a 2-core CPU; thresholds are
-chosen on the first CALIBRATION_PAIRS training pairs, all by default)
+Run: python benchmarks/darling_accuracy.py [--calibration N] [--cross-encoder WEIGHTS_DIR]
+(minutes on a 2-core CPU; baseline thresholds on the first N training pairs, all by default)
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import random
 import sys
+import time
 from pathlib import Path
 
-from envsdk_darling import load_classifier
-from envsdk_darling.minilm_pair import WEIGHTS_DIR
-from envsdk_darling.pairs import accuracy_of, load_pairs, split_pairs
+import torch
+
+sys.path.insert(0, str(Path(__file__).parent))
+from darling_cost import rollout_groups  # noqa: E402
+
+from envsdk_darling import DarlingConfig, DarlingScorer, load_classifier  # noqa: E402
+from envsdk_darling.minilm_pair import WEIGHTS_DIR  # noqa: E402
+from envsdk_darling.pairs import accuracy_of, load_pairs, split_pairs, wilson_interval  # noqa: E402
 
 DATA = Path(__file__).parents[1] / "../shared/data/novelty-bench/classifier_train.jsonl"
 
@@ -39,35 +48,82 @@ def balanced(predictions: list[bool], pairs, resamples: int = 10_000, seed: int 
     return score(hits), replicates[int(0.025 * resamples)], replicates[int(0.975 * resamples) - 1]
 
 
+def recall(predictions: list[bool], pairs, label: int) -> str:
+    """Recall on one class with its 95% Wilson interval."""
+    hits = [int(p) == q.similar for p, q in zip(predictions, pairs) if q.similar == label]
+    lo, hi = wilson_interval(sum(hits), len(hits))
+    return f"{sum(hits) / len(hits):.1%} ({lo:.1%}–{hi:.1%})"
+
+
 def report(name: str, predictions: list[bool], pairs) -> None:
-    """One line of accuracy (Wilson CI) and balanced accuracy (bootstrap CI)."""
+    """One line of accuracy (Wilson CI), balanced accuracy (bootstrap CI) and per-class recall."""
     value, lo, hi = balanced(predictions, pairs)
-    print(f"{accuracy_of(predictions, pairs).line(name)}; balanced {value:.1%} (95% CI {lo:.1%}–{hi:.1%})")
+    print(
+        f"{accuracy_of(predictions, pairs).line(name)}; balanced {value:.1%} (95% CI {lo:.1%}–{hi:.1%}); "
+        f"recall same {recall(predictions, pairs, 1)}, different {recall(predictions, pairs, 0)}",
+        flush=True,
+    )
 
 
-def tuned(name: str, train, heldout, grid, **options) -> tuple[float, list[bool]]:
+def tuned(classifier, train, heldout, grid) -> tuple[float, list[bool]]:
     """Held-out predictions at the threshold that is best on `train` (a calibration subset)."""
-    classifier = load_classifier(name, **options)
     train_p = probabilities(classifier, train)
     best = max(grid, key=lambda t: accuracy_of([p > t for p in train_p], train).accuracy)
     return best, [p > best for p in probabilities(classifier, heldout)]
 
 
+def group_cost(classifier, texts: list[str]) -> str:
+    """Seconds for every pair of one group, and through DARLING's partition (transitive shortcut). Each
+    measurement gets fresh texts (a trailing space: same tokens, new cache keys), so nothing is cached."""
+    pairs = [(i, j) for i in range(len(texts)) for j in range(i + 1, len(texts))]
+    started = time.perf_counter()
+    classifier.same_probs("", [t + " " for t in texts], pairs)
+    every = time.perf_counter() - started
+    if not classifier.pays_per_pair:
+        return f"{every:.2f} s per group of {len(texts)} ({len(texts)} texts encoded)"
+    fresh = [t + "  " for t in texts]
+    score = DarlingScorer(DarlingConfig(), classifier).score([1.0] * len(texts), completions=fresh)
+    return (
+        f"{every:.2f} s per group of {len(texts)} (all {len(pairs)} pairs, both orders); "
+        f"{score.classifier_s:.2f} s for DARLING's partition ({score.classifier_pairs} pairs asked, "
+        f"{len(set(score.classes))} classes)"
+    )
+
+
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calibration", type=int, default=0, help="baseline thresholds on the first N training pairs (0: all)")
+    parser.add_argument("--cross-encoder", help="weights directory of a trained cross-encoder to score too")
+    args = parser.parse_args()
+    torch.set_num_threads(2)
     if not DATA.exists():
         print(f"no data at {DATA}", file=sys.stderr)
         return 1
     split = json.loads((WEIGHTS_DIR / "novelty_split.json").read_text())
     train, heldout = split_pairs(load_pairs(DATA), split["heldout_ids"])
-    print(f"{len(train)} training pairs, {len(heldout)} held out (seed {split['seed']})")
+    print(f"{len(train)} training pairs, {len(heldout)} held out (seed {split['seed']}); load average {os.getloadavg()}")
+    group = rollout_groups()[0]
+    costs = {}
     shipped = load_classifier("minilm-pair")
     report("minilm-pair", [p > shipped.threshold for p in probabilities(shipped, heldout)], heldout)
+    costs["minilm-pair"] = group_cost(shipped, group)
+    if args.cross_encoder:
+        cross = load_classifier("cross-encoder", weights=args.cross_encoder)
+        report(f"cross>{cross.threshold:.2f}", [p > cross.threshold for p in probabilities(cross, heldout)], heldout)
+        costs["cross-encoder"] = group_cost(cross, group)
     grid = [k / 100 for k in range(1, 100)]
-    calibration = train[: int(sys.argv[1])] if len(sys.argv) > 1 else train  # e.g. 300 to save time
+    calibration = train[: args.calibration] if args.calibration else train
     for name, options in [("cosine", {}), ("lexical", {"n": 1})]:
-        threshold, predictions = tuned(name, calibration, heldout, grid, **options)
+        classifier = load_classifier(name, **options)
+        threshold, predictions = tuned(classifier, calibration, heldout, grid)
         report(f"{name}>{threshold:.2f}", predictions, heldout)
+        costs[name] = group_cost(classifier, group)
     report("majority", [False] * len(heldout), heldout)  # always 'different'
+    words = [len(t.split()) for t in group]
+    print(f"cost per group of {len(group)} rollouts ({min(words)}–{max(words)} words), torch threads as set:")
+    for name, line in costs.items():
+        print(f"  {name:<14} {line}")
+    print(f"load average {os.getloadavg()}")
     return 0
 
 

@@ -14,7 +14,8 @@ from typing import Any, Generic, Sequence, TypeVar
 
 import numpy as np
 
-Pair = tuple[int, int]
+from .partition import Pair, transitive_same_pairs
+
 V = TypeVar("V")
 
 
@@ -58,6 +59,22 @@ class Classifier(ABC):
 
     name: str = "classifier"
     threshold: float = 0.5
+    pays_per_pair: bool = False  # each pair costs a model pass, so skipping pairs by transitivity pays
+
+    def same_pairs(
+        self, prompt: str, texts: Sequence[str], pairs: Sequence[Pair], threshold: float, transitive: bool = False
+    ) -> tuple[list[Pair], int]:
+        """The pairs judged the same (P(same) > threshold) and how many pairs were scored. With
+        `transitive` (classes, not per-pair answers, are wanted) a classifier that pays per pair skips
+        the pairs whose class is already settled (`transitive_same_pairs`): same classes, fewer passes."""
+
+        def decide(batch: list[Pair]) -> list[bool]:
+            return [p > threshold for p in self.same_probs(prompt, texts, batch)]
+
+        if transitive and self.pays_per_pair:
+            return transitive_same_pairs(len(texts), pairs, decide)
+        verdicts = decide(list(pairs))
+        return [pair for pair, same in zip(pairs, verdicts) if same], len(pairs)
 
     @abstractmethod
     def same_probs(self, prompt: str, texts: Sequence[str], pairs: Sequence[Pair]) -> list[float]:
@@ -112,6 +129,8 @@ class EmbeddingClassifier(Classifier):
 
 class PairClassifier(Classifier):
     """A classifier that reads both texts at once (cross-encoders, served models, LLM judges)."""
+
+    pays_per_pair = True
 
     def __init__(self, cache_size: int = 16384):
         self._cache: LRUCache[float] = LRUCache(cache_size)

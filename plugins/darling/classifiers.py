@@ -15,6 +15,12 @@ def _minilm_pair(**kw: Any) -> Classifier:
     return MiniLMPairClassifier(**kw)
 
 
+def _cross_encoder(**kw: Any) -> Classifier:
+    from .cross_encoder import CrossEncoderClassifier
+
+    return CrossEncoderClassifier(**kw)
+
+
 def _cosine(**kw: Any) -> Classifier:
     from .cosine import CosineClassifier
 
@@ -70,6 +76,7 @@ def _judge(**kw: Any) -> Classifier:
 
 CLASSIFIERS: dict[str, Callable[..., Classifier]] = {
     "minilm-pair": _minilm_pair,
+    "cross-encoder": _cross_encoder,
     "cosine": _cosine,
     "hf-pair": _hf_pair,
     "modernbert": _modernbert,
@@ -100,6 +107,10 @@ class LazyClassifier(Classifier):
     @property
     def threshold(self) -> float:  # type: ignore[override]
         return self.loaded.threshold
+
+    @property
+    def pays_per_pair(self) -> bool:  # type: ignore[override]
+        return self.loaded.pays_per_pair
 
     def same_probs(self, prompt, texts, pairs):
         return self.loaded.same_probs(prompt, texts, pairs)

@@ -45,21 +45,30 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--classifier", default="minilm-pair", help="classifier name (default: minilm-pair)")
     score.add_argument("--classifier-options", default="{}", help="JSON object of classifier constructor options")
     score.add_argument("--options", default="{}", help="JSON object of DarlingConfig fields, e.g. '{\"shift_quality\": true}'")
-    train = sub.add_parser("train-classifier", help="fine-tune the MiniLM pair classifier on labelled pairs",
-                           description="Fine-tune the MiniLM pair classifier on labelled pairs; report held-out accuracy.")
+    train = sub.add_parser("train-classifier", help="train a pair classifier (minilm-pair or cross-encoder) on labelled pairs",
+                           description="Train the MiniLM pair classifier or the pair cross-encoder on labelled pairs; "
+                           "report held-out accuracy.")
     train.add_argument("--input", required=True, help="JSONL with generation_0, generation_1, similar (0/1), optional id/prompt")
-    train.add_argument("--output", required=True, help="directory for minilm-pair.safetensors and minilm-pair.json")
+    train.add_argument("--output", required=True, help="directory for the weights (.safetensors) and spec (.json)")
+    train.add_argument("--model", choices=["minilm-pair", "cross-encoder"], default="minilm-pair",
+                       help="minilm-pair: bi-encoder + cosine head; cross-encoder: [CLS] prompt [SEP] a [SEP] b (default: minilm-pair)")
     train.add_argument("--heldout-ids", help="JSON file with 'heldout_ids' (a fixed split); else a seeded fraction")
     train.add_argument("--heldout-fraction", type=float, default=0.25, help="held-out share without --heldout-ids (default: 0.25)")
     train.add_argument("--seed", type=int, default=0, help="seed of the split and the training (default: 0)")
-    train.add_argument("--epochs", type=int, default=3, help="AdamW epochs before the head's L-BFGS refit")
-    train.add_argument("--layers", type=int, default=0, help="top encoder layers to fine-tune (0 = head only)")
-    train.add_argument("--chunk-tokens", type=int, default=256, help="tokens per window a response is read in (default: 256)")
-    train.add_argument("--max-windows", type=int, default=0, help="windows per response seen in training (0 = all)")
-    train.add_argument("--max-tokens", type=int, default=0, help="tokens per training window (0 = the chunk size)")
+    train.add_argument("--epochs", type=int, default=None, help="epochs (default: 3 for minilm-pair, 2 for cross-encoder)")
+    train.add_argument("--layers", type=int, default=0, help="minilm-pair: top encoder layers to fine-tune (0 = head only)")
+    train.add_argument("--chunk-tokens", type=int, default=256, help="minilm-pair: tokens per window a response is read in (default: 256)")
+    train.add_argument("--max-windows", type=int, default=0, help="minilm-pair: windows per response seen in training (0 = all)")
+    train.add_argument("--max-tokens", type=int, default=0,
+                       help="minilm-pair: tokens per training window (0 = the chunk size); cross-encoder: tokens per input (0 = 128)")
     train.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     train.add_argument("--balanced", action="store_true",
-                       help="class-weighted loss and a threshold for balanced accuracy on the training pairs")
+                       help="minilm-pair: class-weighted loss and a threshold for balanced accuracy on the training pairs "
+                       "(the cross-encoder always trains so)")
+    train.add_argument("--validation-fraction", type=float, default=0.2,
+                       help="cross-encoder: share of the training pairs kept out of fitting to choose the threshold (default: 0.2)")
+    train.add_argument("--augment", type=float, default=0.0,
+                       help="cross-encoder: hard pairs (paraphrase-like same, spliced different) from this share of the fitting pairs")
     return parser
 
 
@@ -97,20 +106,22 @@ def _score(args: argparse.Namespace, out: TextIO) -> int:
 def _train(args: argparse.Namespace) -> int:
     import torch
 
-    from .minilm_pair import PairModelSpec
     from .pairs import load_pairs, split_pairs
-    from .train import TrainSettings, train_classifier
 
+    problem = (
+        f"no such file: {args.input}" if not Path(args.input).is_file()
+        else "--validation-fraction must be in [0, 1)" if not 0 <= args.validation_fraction < 1
+        else "--augment must be ≥ 0" if args.augment < 0
+        else None
+    )
+    if problem:
+        print(f"envsdk darling train-classifier: error: {problem}", file=sys.stderr)
+        return 2
     if args.threads:
         torch.set_num_threads(args.threads)
     pairs = load_pairs(args.input)
     held_ids = json.loads(Path(args.heldout_ids).read_text())["heldout_ids"] if args.heldout_ids else None
     train, heldout = split_pairs(pairs, held_ids, args.heldout_fraction, args.seed)
-    spec = PairModelSpec(trainable_layers=args.layers, chunk_tokens=args.chunk_tokens)
-    settings = TrainSettings(
-        epochs=args.epochs, seed=args.seed, max_windows=args.max_windows or None, max_tokens=args.max_tokens or None,
-        balanced=args.balanced,
-    )
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
     with open(output / "train.log", "w") as log:
@@ -120,6 +131,23 @@ def _train(args: argparse.Namespace) -> int:
             log.write(message + "\n")
             log.flush()
 
+        if args.model == "cross-encoder":
+            from .cross_encoder import CrossEncoderSpec
+            from .cross_train import CrossTrainSettings, train_cross_encoder
+
+            settings = CrossTrainSettings(
+                epochs=args.epochs or 2, seed=args.seed, validation_fraction=args.validation_fraction, augment=args.augment
+            )
+            train_cross_encoder(train, heldout, output, CrossEncoderSpec(max_tokens=args.max_tokens or 128), settings, report)
+            return 0
+        from .minilm_pair import PairModelSpec
+        from .train import TrainSettings, train_classifier
+
+        spec = PairModelSpec(trainable_layers=args.layers, chunk_tokens=args.chunk_tokens)
+        settings = TrainSettings(
+            epochs=args.epochs or 3, seed=args.seed, max_windows=args.max_windows or None,
+            max_tokens=args.max_tokens or None, balanced=args.balanced,
+        )
         train_classifier(train, heldout, output, spec, settings, report)
     return 0
 

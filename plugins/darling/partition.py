@@ -7,7 +7,7 @@ Pure functions over indices and texts: no classifier, no torch. The transform fe
 from __future__ import annotations
 
 from collections import Counter
-from typing import Hashable, Iterable, Sequence
+from typing import Callable, Hashable, Iterable, Sequence
 
 Pair = tuple[int, int]
 
@@ -34,21 +34,65 @@ def number_by_first_appearance(labels: Sequence[Hashable]) -> list[int]:
     return [seen.setdefault(label, len(seen)) for label in labels]
 
 
-def union_find_classes(n: int, same_pairs: Iterable[Pair]) -> list[int]:
-    """Connected components of the "same" graph (transitive closure), numbered by first appearance."""
-    parent = list(range(n))
+class UnionFind:
+    """Disjoint sets over 0..n−1; each set is named by its smallest member."""
 
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
+    def __init__(self, n: int):
+        self.parent = list(range(n))
+
+    def root(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
         return i
 
-    for i, j in same_pairs:
-        ri, rj = root(i), root(j)
+    def union(self, i: int, j: int) -> None:
+        ri, rj = self.root(i), self.root(j)
         if ri != rj:
-            parent[max(ri, rj)] = min(ri, rj)
-    return number_by_first_appearance([root(i) for i in range(n)])
+            self.parent[max(ri, rj)] = min(ri, rj)
+
+
+def union_find_classes(n: int, same_pairs: Iterable[Pair]) -> list[int]:
+    """Connected components of the "same" graph (transitive closure), numbered by first appearance."""
+    sets = UnionFind(n)
+    for i, j in same_pairs:
+        sets.union(i, j)
+    return number_by_first_appearance([sets.root(i) for i in range(n)])
+
+
+def transitive_same_pairs(
+    n: int, pairs: Sequence[Pair], decide: Callable[[list[Pair]], list[bool]]
+) -> tuple[list[Pair], int]:
+    """The "same" pairs that decide the connected components, asking `decide` (a batch of pairs →
+    same or not) about as few pairs as the answers allow. Returns (same pairs found, pairs asked).
+
+    Rounds: each round asks a spanning forest of the pairs still open (no pair in a round would be
+    implied if the round's earlier pairs all came back "same"); after it, every open pair whose ends
+    are now connected is dropped, because its answer cannot change the components. A group that is one
+    class costs n − 1 pairs instead of n(n−1)/2; a group of all-different responses still asks every
+    pair. The components equal `union_find_classes` over every pair's answer (per-pair counts do not:
+    use every pair for pairwise diversity)."""
+    known, same, asked = UnionFind(n), [], 0
+    open_pairs = list(pairs)
+    while open_pairs:
+        planned, batch, rest = UnionFind(n), [], []
+        for i, j in open_pairs:
+            if known.root(i) == known.root(j):
+                continue
+            if planned.root(known.root(i)) != planned.root(known.root(j)):
+                planned.union(known.root(i), known.root(j))
+                batch.append((i, j))
+            else:
+                rest.append((i, j))
+        if not batch:
+            break
+        asked += len(batch)
+        for pair, verdict in zip(batch, decide(batch)):
+            if verdict:
+                known.union(*pair)
+                same.append(pair)
+        open_pairs = rest
+    return same, asked
 
 
 def partition_diversity(classes: Sequence[int], active: Sequence[bool] | None = None) -> list[float]:

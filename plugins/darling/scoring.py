@@ -153,9 +153,11 @@ class DarlingScorer:
         if ask:
             if self.classifier is None:
                 raise ValueError("this group needs a classifier (long responses and no explicit partition)")
-            probs = self.classifier.same_probs(prompt, texts, ask)
-            same += [pair for pair, p in zip(ask, probs) if p > self.threshold]
-            counts["classifier_pairs"] = len(ask)
+            found, asked = self.classifier.same_pairs(
+                prompt, texts, ask, self.threshold, transitive=self.config.diversity == "partition"
+            )
+            same += found
+            counts["classifier_pairs"] = asked
         return same
 
     def _combine(self, quality: list[float], diversity: list[float], active: list[bool]) -> list[float]:

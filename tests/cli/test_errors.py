@@ -37,7 +37,7 @@ CASES = {
                          "--k", "1,4"],
                         "envsdk eval: error: --k 1,4: each k must be between 1 and -r (2); sample more with -r 4"),
     "unknown classifier": (["darling", "score", "--input", "{groups}", "--classifier", "nope"],
-                           "envsdk darling: error: unknown DARLING classifier 'nope'; known: cosine, final-answer, "
+                           "envsdk darling: error: unknown DARLING classifier 'nope'; known: cosine, cross-encoder, final-answer, "
                            "hf-pair, judge, lexical, minilm-pair, modernbert, qwen3-math, vllm"),
     "classifier options not JSON": (["darling", "score", "--input", "{groups}", "--classifier", "lexical",
                                      "--classifier-options", "{threshold: 1}"],

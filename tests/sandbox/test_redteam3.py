@@ -83,6 +83,7 @@ for kind in ('SOCK_DGRAM', 'SOCK_SEQPACKET'):
     attempt(kind, lambda: socket.socketpair(socket.AF_UNIX, getattr(socket, kind)))
 attempt('sendto path', lambda: a.sendto(b'forged', {path!r}))
 attempt('sendto abstract', lambda: a.sendto(b'forged', {abstract!r}))
+attempt('sendmsg path', lambda: a.sendmsg([b'forged'], [], 0, {path!r}))  # the kernel's refusal: a connected stream
 attempt('connect path', lambda: a.connect({path!r}))
 attempt('bind abstract', lambda: a.bind({squat!r}))
 attempt('listen', lambda: a.listen())
@@ -103,7 +104,7 @@ def test_only_stream_socketpairs_and_no_addressing_from_python(box, host_datagra
     lines = res.stdout.splitlines()
     assert res.status == "ok" and lines[0] == "stream pair ping" and lines[-1] == "still paired pong", res
     refused = [line.split()[:-1] for line in lines[1:-1]]
-    assert all(r[-1] == "refused" for r in refused) and len(refused) == 8, res.stdout
+    assert all(r[-1] == "refused" for r in refused) and len(refused) == 9, res.stdout
     assert_nothing_arrived(sockets)
     with socket.socket(socket.AF_UNIX) as owner:
         owner.bind(squat)  # the abstract name is still free for its owner
@@ -114,6 +115,7 @@ CPP_PROBE = r"""#include <cstddef>
 #include <cstring>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 static void report(const char* name, long rc) { std::printf("%s %s\n", name, rc < 0 ? "refused" : "allowed"); }
@@ -134,6 +136,9 @@ int main() {
   n = address(&a, PATH, sizeof PATH - 1);
   report("sendto-path", syscall(SYS_sendto, sv[0], "forged", 6, 0, &a, n));
   report("connect-path", syscall(SYS_connect, sv[0], &a, n));
+  iovec part = {const_cast<char*>("forged"), 6};
+  msghdr named = {}; named.msg_name = &a; named.msg_namelen = n; named.msg_iov = &part; named.msg_iovlen = 1;
+  report("sendmsg-path", syscall(SYS_sendmsg, sv[0], &named, 0));
   n = address(&a, ABSTRACT, sizeof ABSTRACT - 1);
   report("sendto-abstract", syscall(SYS_sendto, sv[0], "forged", 6, 0, &a, n));
   n = address(&a, SQUAT, sizeof SQUAT - 1);
@@ -160,7 +165,7 @@ def test_only_stream_socketpairs_and_no_addressing_by_raw_syscall(box, host_data
     res = box.run(defines + CPP_PROBE, language="cpp", limits=QUICK, compile_limits=COMPILE)
     lines = res.stdout.splitlines()
     assert res.status == "ok" and lines[0] == "stream ok" and lines[-1] == "still paired", res
-    assert [line.split()[1] for line in lines[1:-1]] == ["refused"] * 11, res.stdout
+    assert [line.split()[1] for line in lines[1:-1]] == ["refused"] * 12, res.stdout
     assert_nothing_arrived(sockets)
     with socket.socket(socket.AF_UNIX) as owner:
         owner.bind(squat)

@@ -1,7 +1,11 @@
 """Docker workspaces: one locked-down container per workspace (no network but its own loopback, read-only
 root, tmpfs /work /tmp /hidden, all capabilities dropped, no-new-privileges, uid 65534, memory/pids/CPU
-limits), commands by `docker exec`, fork by streaming /work as a tar into a fresh container, close by
-removing the container (its tmpfs go with it)."""
+limits), commands by `docker exec`, fork by streaming the work dir as a tar into a fresh container, close by
+removing the container (its tmpfs go with it).
+
+With `image=` (a task's own image, e.g. a Harbor task's): the image's filesystem is the agent's world, so the
+root is writable and commands run as the image's user in its WORKDIR (root and / when it names none), still
+without network, capabilities or new privileges."""
 
 from __future__ import annotations
 
@@ -37,16 +41,25 @@ class DockerWorkspace(Workspace):
     def __init__(self, backend, limits: WorkspaceLimits, image: str | None) -> None:
         super().__init__(limits)
         self.docker = backend
+        self.task_image = image
         self.image = image or backend.image
         self.api = backend.client.api
-        mounts, hidden = _host_usr_view() if self.image == LOCAL_IMAGE else ({}, [])
+        self.user = USER
+        if image is not None:
+            config = backend.client.images.get(image).attrs.get("Config") or {}
+            self.workdir, self.user = config.get("WorkingDir") or "/", config.get("User") or "0:0"
+        mounts, hidden = _host_usr_view() if _on_local_image(backend.client, self.image) else ({}, [])
         tmpfs = f"rw,exec,nosuid,nodev,size={limits.disk_mb}m,uid=65534,gid=65534"
-        private = f"rw,nosuid,nodev,size={limits.disk_mb}m,uid=65534,gid=65534,mode=700"
+        # A task image's user (root, or whoever it names) owns its scratch dirs; without capabilities root
+        # cannot write into a directory it does not own.
+        private = (f"rw,nosuid,nodev,size={limits.disk_mb}m,uid=65534,gid=65534,mode=700" if image is None else
+                   f"rw,nosuid,nodev,size={limits.disk_mb}m,mode=1777")
         run_limits = limits.run_limits()
         self.container = backend.client.containers.run(
-            self.image, ["python3", "-c", REAPER], detach=True, network_mode="none", read_only=True,
-            user=INIT_USER, working_dir=WORK, volumes=mounts,
-            tmpfs={WORK: tmpfs, "/tmp": tmpfs, "/dev/shm": tmpfs, HIDDEN: private, SCRATCH: private,
+            self.image, ["python3", "-c", REAPER], detach=True, network_mode="none", read_only=image is None,
+            user=INIT_USER, working_dir=self.workdir, volumes=mounts,
+            tmpfs={**({} if image else {WORK: tmpfs}), "/tmp": tmpfs, "/dev/shm": tmpfs, HIDDEN: private,
+                   SCRATCH: private,
                    **{path: "ro,nosuid,nodev,size=64k,mode=755" for path in hidden}},
             mem_limit=f"{limits.memory_mb}m", memswap_limit=f"{limits.memory_mb}m", pids_limit=limits.pids,
             nano_cpus=1_000_000_000, cap_drop=["ALL"], security_opt=["no-new-privileges"],
@@ -56,9 +69,10 @@ class DockerWorkspace(Workspace):
 
     # -- exec ------------------------------------------------------------------------------
     def _exec(self, argv: list[str], stdin: bytes = b"", env: dict[str, str] | None = None,
-              workdir: str = WORK) -> tuple[int | None, bytes, bytes]:
+              workdir: str | None = None) -> tuple[int | None, bytes, bytes]:
         """Run argv in the container as the workspace user with `stdin`; (exit code, stdout, stderr)."""
-        exec_id = self.api.exec_create(self.container.id, argv, stdin=True, user=USER, workdir=workdir,
+        exec_id = self.api.exec_create(self.container.id, argv, stdin=True, user=self.user,
+                                       workdir=workdir or self.workdir,
                                        environment=workspace_env(env or {}))["Id"]
         sock = self.api.exec_start(exec_id, socket=True)
         raw: socket.socket = getattr(sock, "_sock", sock)
@@ -108,13 +122,13 @@ class DockerWorkspace(Workspace):
 
     # -- files and processes ------------------------------------------------------------------
     def _write(self, path: str, data: bytes, mode: int, hidden: bool = False) -> None:
-        target = f"{HIDDEN if hidden else WORK}/{path}"
+        target = f"{HIDDEN if hidden else self.workdir.rstrip('/')}/{path}"
         code, _, err = self._exec(["python3", "-c", WRITE, target, str(mode)], data)
         if code != 0:
             raise OSError(f"cannot write {path}: {err.decode(errors='replace').strip().splitlines()[-1:]}")
 
     def _read(self, path: str, limit: int) -> bytes:
-        code, out, err = self._exec(["head", "-c", str(limit), "--", f"{WORK}/{path}"])
+        code, out, err = self._exec(["head", "-c", str(limit), "--", f"{self.workdir.rstrip('/')}/{path}"])
         if code != 0:
             raise FileNotFoundError(f"cannot read {path}: {err.decode(errors='replace').strip()}")
         return out
@@ -126,11 +140,11 @@ class DockerWorkspace(Workspace):
         self._exec(["find", HIDDEN, "-mindepth", "1", "-delete"])
 
     def _fork(self) -> "DockerWorkspace":
-        code, tar, err = self._exec(["tar", "-C", WORK, "-cf", "-", "."])
+        code, tar, err = self._exec(["tar", "-C", self.workdir, "-cf", "-", "."])
         if code != 0:
             raise OSError(f"cannot snapshot the workspace: {err.decode(errors='replace').strip()}")
-        child = DockerWorkspace(self.docker, self.limits, self.image)
-        code, _, err = child._exec(["tar", "-C", WORK, "-xf", "-"], tar)
+        child = DockerWorkspace(self.docker, self.limits, self.task_image)
+        code, _, err = child._exec(["tar", "-C", child.workdir, "-xf", "-"], tar)
         if code != 0:
             child.close()
             raise OSError(f"cannot fill the forked workspace: {err.decode(errors='replace').strip()}")
@@ -138,3 +152,14 @@ class DockerWorkspace(Workspace):
 
     def _close(self) -> None:
         _remove(self.container)
+
+
+def _on_local_image(client, image: str) -> bool:
+    """Whether `image` is the local host-files image or built on it (a task's Dockerfile `FROM` it): such
+    images get the host's /usr read-only over them, as the sandbox's own containers do."""
+    try:
+        base = client.images.get(LOCAL_IMAGE).attrs["RootFS"]["Layers"]
+        layers = client.images.get(image).attrs["RootFS"]["Layers"]
+    except Exception:  # noqa: BLE001 - no local image (or no such image): nothing to show over it
+        return False
+    return layers[:len(base)] == base

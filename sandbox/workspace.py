@@ -58,6 +58,7 @@ class Workspace(abc.ABC):
 
     backend: str
     tier: str
+    workdir: str = WORK  # where commands start and relative paths point (a task image's WORKDIR on Docker)
 
     def __init__(self, limits: WorkspaceLimits) -> None:
         self.limits = limits
@@ -69,18 +70,18 @@ class Workspace(abc.ABC):
 
     # -- the API ----------------------------------------------------------------------------
     def run(self, cmd: str, *, timeout: float | None = None, stdin: bytes | str = b"",
-            env: dict[str, str] | None = None, cwd: str = WORK) -> RunResult:
-        """Run `cmd` with the workspace's shell (bash, else sh) in `cwd`. Files, /tmp and background
+            env: dict[str, str] | None = None, cwd: str | None = None) -> RunResult:
+        """Run `cmd` with the workspace's shell (bash, else sh) in `cwd` (default: the work dir). Files, /tmp and background
         processes persist; the command's session is killed at `timeout` (default `limits.timeout_s`).
         Status: ok, error (non-zero exit), timeout (wall or CPU), memory_exceeded, output_limit (more
         output than kept, or a file past file_size_mb), killed (a signal)."""
         data = stdin.encode() if isinstance(stdin, str) else bytes(stdin)
         with self._lock:
             self._check_open()
-            return self._run(cmd, timeout or self.limits.timeout_s, data, dict(env or {}), cwd)
+            return self._run(cmd, timeout or self.limits.timeout_s, data, dict(env or {}), cwd or self.workdir)
 
     def put(self, path: str, data: bytes | str, *, hidden: bool = False, mode: int = 0o644) -> None:
-        """Write a file at `path` (relative to /work). `hidden=True`: kept outside the agent's view and
+        """Write a file at `path` (relative to the work dir). `hidden=True`: kept outside the agent's view and
         placed under /hidden only while `run_hidden` runs."""
         raw = data.encode() if isinstance(data, str) else bytes(data)
         F.components(path)
@@ -92,7 +93,7 @@ class Workspace(abc.ABC):
                 self._write(path, raw, mode)
 
     def read(self, path: str, limit: int = 16 << 20) -> bytes:
-        """At most `limit` bytes of the regular file `path` (relative to /work); a symlink is refused."""
+        """At most `limit` bytes of the regular file `path` (relative to the work dir); a symlink is refused."""
         with self._lock:
             self._check_open()
             return self._read(path, limit)
@@ -109,7 +110,8 @@ class Workspace(abc.ABC):
             self._kill_all()
             self._place_hidden()
             try:
-                return self._run(cmd, timeout or self.limits.timeout_s, b"", {"HIDDEN": HIDDEN, **(env or {})}, WORK)
+                return self._run(cmd, timeout or self.limits.timeout_s, b"", {"HIDDEN": HIDDEN, **(env or {})},
+                                 self.workdir)
             finally:
                 self._kill_all()
                 self._clear_hidden()

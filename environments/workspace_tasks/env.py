@@ -21,10 +21,9 @@ from envsdk.verdict import Verdict
 from envsdk_sandbox import Sandbox
 from envsdk_sandbox.workspace import Workspace, WorkspaceLimits
 
-from .tasks import RUN_CHECKS, CheckReport, WorkspaceTask
+from .tasks import CheckReport, Task
 
 TOOL_OUTPUT_CHARS = 8000  # what the model sees of one command's output
-CHECK_TIMEOUT_S = 60.0
 SYSTEM_PROMPT = ("You are working in a Linux shell in /work, which holds a small Python repository. Fix the bug "
                  "described by the user: inspect the code, edit it, run it, then call submit. Hidden tests run on "
                  "the final state of /work.")
@@ -46,7 +45,7 @@ def _report(result) -> str:
 
 
 def bash(command: str, workspace: Workspace) -> str:
-    """Run a bash command in /work (files and background processes persist between calls).
+    """Run a bash command in the work dir (files and background processes persist between calls).
 
     Args:
         command: the shell command line.
@@ -55,7 +54,7 @@ def bash(command: str, workspace: Workspace) -> str:
 
 
 def python(code: str, workspace: Workspace) -> str:
-    """Run a Python program (given as source text) in /work.
+    """Run a Python program (given as source text) in the work dir.
 
     Args:
         code: the program's source.
@@ -67,7 +66,7 @@ def read_file(path: str, workspace: Workspace) -> str:
     """Read a text file of the workspace.
 
     Args:
-        path: the file's path, relative to /work.
+        path: the file's path, relative to the work dir.
     """
     try:
         return _shown(workspace.read(path).decode(errors="replace"))
@@ -79,7 +78,7 @@ def write_file(path: str, content: str, workspace: Workspace) -> str:
     """Create or overwrite a text file of the workspace.
 
     Args:
-        path: the file's path, relative to /work.
+        path: the file's path, relative to the work dir.
         content: the whole new content.
     """
     try:
@@ -90,7 +89,7 @@ def write_file(path: str, content: str, workspace: Workspace) -> str:
 
 
 def apply_patch(patch: str, workspace: Workspace) -> str:
-    """Apply a unified diff (paths as a/FILE and b/FILE, as `git diff` writes them) in /work.
+    """Apply a unified diff (paths as a/FILE and b/FILE, as `git diff` writes them) in the work dir.
 
     Args:
         patch: the unified diff.
@@ -110,7 +109,7 @@ TOOLS = (bash, python, read_file, write_file, apply_patch, submit)
 class WorkspaceEnv(ToolEnv):
     """Tasks worked on in sandboxed workspaces, scored by their hidden checks (see the module docstring)."""
 
-    def __init__(self, tasks: list[WorkspaceTask], *, backend: str = "embedded", tool_format: str = "native",
+    def __init__(self, tasks: list[Task], *, backend: str = "embedded", tool_format: str = "native",
                  max_turns: int = 30, per_turn_reward: bool = False, limits: WorkspaceLimits | None = None,
                  **kwargs: Any):
         self.tasks = {task.id: task for task in tasks}
@@ -132,7 +131,7 @@ class WorkspaceEnv(ToolEnv):
                 self._sandbox = Sandbox(backend=self.backend) if self.backend == "docker" else Sandbox(tier=1)
             return self._sandbox
 
-    def task_of(self, row_or_state: dict[str, Any]) -> WorkspaceTask:
+    def task_of(self, row_or_state: dict[str, Any]) -> Task:
         task_id = (row_or_state.get("info") or {}).get("task")
         if task_id not in self.tasks:
             raise ValueError(f"unknown workspace task {task_id!r}")
@@ -142,10 +141,8 @@ class WorkspaceEnv(ToolEnv):
     async def setup_state(self, state: dict, row: dict[str, Any]) -> None:
         task = self.task_of(row)
         state["_task"] = task
-        ws = await asyncio.to_thread(self.sandbox.workspace, task.files, limits=self.limits)
+        ws = await asyncio.to_thread(task.start, self.sandbox, self.limits)
         state["_workspace"] = ws
-        for path, data in task.hidden().items():
-            ws.put(path, data, hidden=True)
         if task.prepare:
             result = await asyncio.to_thread(ws.run, task.prepare)
             if result.status != "ok":
@@ -180,18 +177,15 @@ class WorkspaceEnv(ToolEnv):
                 self._sandbox = None
 
 
-def check(ws: Workspace, task: WorkspaceTask) -> CheckReport:
-    """Run the task's hidden checks in `ws` (every process of it is killed first) and judge them."""
-    result = ws.run_hidden(RUN_CHECKS, timeout=CHECK_TIMEOUT_S)
-    if result.status == "timeout":
-        return CheckReport(0, len(task.checks), error="the hidden checks ran past their time limit")
-    return task.judge(result.stdout)
+def check(ws: Workspace, task: Task) -> CheckReport:
+    """The task's verdict on the workspace as it is now (its hidden tests; every process is killed first)."""
+    return task.verify(ws)
 
 
-def check_fork(ws: Workspace, task: WorkspaceTask) -> CheckReport:
+def check_fork(ws: Workspace, task: Task) -> CheckReport:
     """The hidden checks on a fork of `ws`: the agent's workspace and processes stay as they are."""
     with ws.fork() as copy:
-        return check(copy, task)
+        return task.verify(copy)
 
 
 @reward

@@ -12,7 +12,9 @@ from __future__ import annotations
 import difflib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
+
+from envsdk_sandbox import Sandbox, Workspace, WorkspaceLimits
 
 from .builtin import RAISES, TASKS
 
@@ -47,6 +49,7 @@ sys.stdout.write("%s%s\\n" % (spec["mark"], json.dumps(results)))
 sys.stdout.flush()
 '''
 RUN_CHECKS = f"python3 -I -B \"$HIDDEN/{RUNNER_PATH}\""  # -B: no stale bytecode in /work for later checks
+CHECK_TIMEOUT_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,19 @@ class CheckReport:
     @property
     def solved(self) -> bool:
         return self.error is None and self.total > 0 and self.passed == self.total
+
+
+class Task(Protocol):
+    """What WorkspaceEnv needs of a task: its row, how to open its workspace, and how to verify the final one."""
+
+    id: str
+    prepare: str | None
+
+    def row(self) -> dict[str, Any]: ...
+
+    def start(self, sandbox: Sandbox, limits: WorkspaceLimits) -> Workspace: ...
+
+    def verify(self, ws: Workspace) -> CheckReport: ...
 
 
 @dataclass(frozen=True)
@@ -130,6 +146,20 @@ class WorkspaceTask:
 
     def row(self) -> dict[str, Any]:
         return {"id": self.id, "prompt": self.instruction, "info": {"task": self.id}}
+
+    def start(self, sandbox: Sandbox, limits: WorkspaceLimits) -> Workspace:
+        """A workspace holding the repository, with the checks' runner and expressions as hidden files."""
+        ws = sandbox.workspace(self.files, limits=limits)
+        for path, data in self.hidden().items():
+            ws.put(path, data, hidden=True)
+        return ws
+
+    def verify(self, ws: Workspace) -> CheckReport:
+        """Run the hidden checks in `ws` (every process of it is killed first) and judge them on the host."""
+        result = ws.run_hidden(RUN_CHECKS, timeout=CHECK_TIMEOUT_S)
+        if result.status == "timeout":
+            return CheckReport(0, len(self.checks), error="the hidden checks ran past their time limit")
+        return self.judge(result.stdout)
 
 
 def _expected(value: Any) -> list:

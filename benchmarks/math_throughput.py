@@ -56,7 +56,7 @@ def compare_commands(repeats: int = 3, workers: int = 2) -> float:
         naive_path.write_text(NAIVE)
         naive_cmd = [sys.executable, str(naive_path), str(rows_path)]
         envsdk_cmd = [sys.executable, "-m", "envsdk.cli.main", "verify", "math", "--input", str(rows_path),
-                      "--output", str(out), "--workers", str(workers)]
+                      "--output", str(out), "--workers", str(workers), "--overwrite"]
         naive_s, envsdk_s = [], []
         for _ in range(repeats):
             naive_s.append(_timed(naive_cmd))

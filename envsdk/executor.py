@@ -89,14 +89,20 @@ def _worker_entry(conn_fd: int, alive_fd: int) -> None:
         from .registry import rebuild_environment
 
         env = rebuild_environment(*pickle.loads(conn.recv_bytes()))
-        warm_up = getattr(env, "warm_up", None)
-        if callable(warm_up):  # one-off imports before the first row, so no row's deadline or budget pays them
-            warm_up()
+        _warm_up(env)
     except Exception as exc:  # reported to the parent, which raises it as one clear line
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
         return
     conn.send(("ready",))
     _worker_main(conn, env)
+
+
+def _warm_up(env: Environment) -> None:
+    """Run the environment's optional `warm_up()` hook: one-off imports before a worker takes rows, so no row's
+    deadline or budget pays for them (a verdict must not depend on which row a worker took first)."""
+    warm_up = getattr(env, "warm_up", None)
+    if callable(warm_up):
+        warm_up()
 
 
 def _worker_main(conn: Connection, env: Environment) -> None:
@@ -421,6 +427,8 @@ class Executor:
 
     async def _pooled(self, task: _Task) -> list[Verdict]:
         if self._pool is None:
+            if self.config.start == "fork" and _can_fork(self.config.memory_mb):
+                _warm_up(self.env)  # once here: the forked workers inherit it instead of each paying for it
             self._pool = _Pool(self._payload(), self.config)
         results: list[Verdict | None] = [None] * len(task.rows)
         start = 0

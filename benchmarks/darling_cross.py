@@ -3,7 +3,7 @@ them kept for validation: threshold and choices), WITHOUT looking at the 250 hel
 once, later, with `python benchmarks/darling_accuracy.py --cross-encoder OUTPUT_DIR`.
 
 Run: nice -n 10 python benchmarks/darling_cross.py OUTPUT_DIR [AUGMENT] [EPOCHS] [MAX_TOKENS] [THREADS]
-(defaults 0, 2, 128, 2; about 25 minutes on 2 shared cores at load ~11)
+(defaults 0, 1, 128, 2)
 """
 
 from __future__ import annotations
@@ -21,22 +21,17 @@ from envsdk_darling.cross_encoder import CrossEncoderSpec  # noqa: E402
 from envsdk_darling.cross_train import CrossTrainSettings, train_cross_encoder  # noqa: E402
 from envsdk_darling.minilm_pair import WEIGHTS_DIR  # noqa: E402
 from envsdk_darling.pairs import load_pairs, split_pairs  # noqa: E402
+from envsdk_darling.train import training_log  # noqa: E402
 
 
 def main() -> int:
     output = Path(sys.argv[1])
-    augment, epochs, max_tokens, threads = (sys.argv[2:] + ["0", "2", "128", "2"][len(sys.argv) - 2 :])[:4]
+    augment, epochs, max_tokens, threads = (sys.argv[2:] + ["0", "1", "128", "2"][len(sys.argv) - 2 :])[:4]
     torch.set_num_threads(int(threads))
     split = json.loads((WEIGHTS_DIR / "novelty_split.json").read_text())
     train, _ = split_pairs(load_pairs(DATA), split["heldout_ids"])
     output.mkdir(parents=True, exist_ok=True)
-    with open(output / "train.log", "w") as log:
-
-        def note(message: str) -> None:
-            print(message, flush=True)
-            log.write(message + "\n")
-            log.flush()
-
+    with training_log(output / "train.log") as note:
         settings = CrossTrainSettings(epochs=int(epochs), augment=float(augment))
         train_cross_encoder(train, [], output, CrossEncoderSpec(max_tokens=int(max_tokens)), settings, note)
     return 0

@@ -22,7 +22,7 @@ from darling_accuracy import DATA, probabilities, report  # noqa: E402
 
 from envsdk_darling.minilm_pair import WEIGHTS_DIR, MiniLMPairClassifier, PairModelSpec  # noqa: E402
 from envsdk_darling.pairs import load_pairs, split_pairs  # noqa: E402
-from envsdk_darling.train import TrainSettings, train_classifier  # noqa: E402
+from envsdk_darling.train import TrainSettings, train_classifier, training_log  # noqa: E402
 
 
 def main() -> int:
@@ -33,13 +33,7 @@ def main() -> int:
     train, heldout = split_pairs(load_pairs(DATA), split["heldout_ids"])
     settings = TrainSettings(epochs=epochs, max_windows=1 if max_tokens else None, max_tokens=max_tokens or None, balanced=True)
     output.mkdir(parents=True, exist_ok=True)
-    with open(output / "train.log", "w") as log:
-
-        def note(message: str) -> None:
-            print(message, flush=True)
-            log.write(message + "\n")
-            log.flush()
-
+    with training_log(output / "train.log") as note:
         train_classifier(train, [], output, PairModelSpec(trainable_layers=layers), settings, note)
         started = time.perf_counter()
         classifier = MiniLMPairClassifier(weights=output, threads=2)

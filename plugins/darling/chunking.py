@@ -1,4 +1,5 @@
-"""Split long texts into windows an encoder can read whole, instead of truncating them silently."""
+"""Split long texts into windows an encoder can read whole, instead of truncating them silently, and pad
+token rows into one batch."""
 
 from __future__ import annotations
 
@@ -13,3 +14,16 @@ def windows(items: list, size: int) -> list[list]:
 def word_windows(text: str, size: int) -> list[str]:
     """The text as consecutive chunks of at most `size` whitespace words."""
     return [" ".join(w) for w in windows(text.split(), size)]
+
+
+def pad_rows(rows: list[list[int]], pad_id: int):
+    """(input ids, attention mask) tensors of token rows padded to the longest."""
+    import torch
+
+    width = max(len(r) for r in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, r in enumerate(rows):
+        ids[i, : len(r)] = torch.tensor(r)
+        mask[i, : len(r)] = 1
+    return ids, mask

@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--heldout-ids", help="JSON file with 'heldout_ids' (a fixed split); else a seeded fraction")
     train.add_argument("--heldout-fraction", type=float, default=0.25, help="held-out share without --heldout-ids (default: 0.25)")
     train.add_argument("--seed", type=int, default=0, help="seed of the split and the training (default: 0)")
-    train.add_argument("--epochs", type=int, default=None, help="epochs (default: 3 for minilm-pair, 2 for cross-encoder)")
+    train.add_argument("--epochs", type=int, default=None, help="epochs (default: 3 for minilm-pair, 1 for cross-encoder: every pair in both orders once)")
     train.add_argument("--layers", type=int, default=0, help="minilm-pair: top encoder layers to fine-tune (0 = head only)")
     train.add_argument("--chunk-tokens", type=int, default=256, help="minilm-pair: tokens per window a response is read in (default: 256)")
     train.add_argument("--max-windows", type=int, default=0, help="minilm-pair: windows per response seen in training (0 = all)")
@@ -107,6 +107,7 @@ def _train(args: argparse.Namespace) -> int:
     import torch
 
     from .pairs import load_pairs, split_pairs
+    from .train import training_log
 
     problem = (
         f"no such file: {args.input}" if not Path(args.input).is_file()
@@ -124,19 +125,13 @@ def _train(args: argparse.Namespace) -> int:
     train, heldout = split_pairs(pairs, held_ids, args.heldout_fraction, args.seed)
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
-    with open(output / "train.log", "w") as log:
-
-        def report(message: str) -> None:
-            print(message, flush=True)
-            log.write(message + "\n")
-            log.flush()
-
+    with training_log(output / "train.log") as report:
         if args.model == "cross-encoder":
             from .cross_encoder import CrossEncoderSpec
             from .cross_train import CrossTrainSettings, train_cross_encoder
 
             settings = CrossTrainSettings(
-                epochs=args.epochs or 2, seed=args.seed, validation_fraction=args.validation_fraction, augment=args.augment
+                epochs=args.epochs or 1, seed=args.seed, validation_fraction=args.validation_fraction, augment=args.augment
             )
             train_cross_encoder(train, heldout, output, CrossEncoderSpec(max_tokens=args.max_tokens or 128), settings, report)
             return 0

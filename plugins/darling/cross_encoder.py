@@ -16,6 +16,7 @@ import torch
 from pydantic import BaseModel, Field
 from safetensors.torch import load_file, save_file
 
+from .chunking import pad_rows
 from .classifier import PairClassifier
 
 WEIGHTS_FILE = "cross-encoder.safetensors"
@@ -100,12 +101,7 @@ class CrossEncoder(torch.nn.Module):
 
     def logits(self, rows: list[list[int]]) -> torch.Tensor:
         """One logit per row (rows padded to the longest)."""
-        width = max(len(r) for r in rows)
-        ids = torch.full((len(rows), width), self.tokenizer.pad_token_id, dtype=torch.long)
-        mask = torch.zeros((len(rows), width), dtype=torch.long)
-        for i, r in enumerate(rows):
-            ids[i, : len(r)] = torch.tensor(r)
-            mask[i, : len(r)] = 1
+        ids, mask = pad_rows(rows, self.tokenizer.pad_token_id)
         return self.model(input_ids=ids, attention_mask=mask).logits[:, 0]
 
     def symmetric_probs(self, triples: Sequence[tuple[str, str, str]], batch_rows: int = 32) -> torch.Tensor:

@@ -26,7 +26,7 @@ from .train import balanced_threshold, pair_loss
 class CrossTrainSettings:
     """Optimisation settings of `train_cross_encoder`."""
 
-    epochs: int = 2
+    epochs: int = 1  # each pair in both orders once; more did not fit 2 shared cores (docs/darling.md)
     batch_pairs: int = 8  # 16 rows per step: every pair in both orders
     lr: float = 4e-5
     lr_head: float = 1e-3

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from .chunking import windows
+from .chunking import pad_rows, windows
 from .classifier import EmbeddingClassifier
 from .cosine import minilm_path
 
@@ -116,13 +116,7 @@ class MiniLMPairModel(nn.Module):
         return rows, owner, first
 
     def pad(self, rows: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
-        width = max(len(r) for r in rows)
-        ids = torch.full((len(rows), width), self.tokenizer.pad_token_id, dtype=torch.long)
-        mask = torch.zeros((len(rows), width), dtype=torch.long)
-        for i, r in enumerate(rows):
-            ids[i, : len(r)] = torch.tensor(r)
-            mask[i, : len(r)] = 1
-        return ids, mask
+        return pad_rows(rows, self.tokenizer.pad_token_id)
 
     def embed(self, texts: Sequence[str], batch_windows: int = 16) -> torch.Tensor:
         rows, owner, first = self.chunk(texts)

@@ -6,13 +6,14 @@ once per window before training (their outputs are cached), so an epoch costs on
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import torch
 from torch import nn
@@ -36,6 +37,19 @@ class TrainSettings:
     weight_decay: float = 0.01
     seed: int = 0
     balanced: bool = False  # weight the rarer class up in the loss; threshold for balanced accuracy on train
+
+
+@contextlib.contextmanager
+def training_log(path: Path) -> Iterator[Callable[[str], None]]:
+    """A `report` function that prints each message and appends it to the log file at `path`."""
+    with open(path, "w") as log:
+
+        def report(message: str) -> None:
+            print(message, flush=True)
+            log.write(message + "\n")
+            log.flush()
+
+        yield report
 
 
 def pair_loss(train: Sequence[LabelledPair], balanced: bool) -> nn.BCEWithLogitsLoss:

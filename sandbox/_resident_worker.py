@@ -160,7 +160,7 @@ class Worker:
         """One run: hand it to the waiting child, watch it, end everything, report."""
         stdin, stdout, stderr, ctl_fd, data = fds
         ctl = socket.socket(fileno=ctl_fd)
-        reason, status, cpu = None, 0, 0.0
+        reason = None
         try:
             self.resize(hdr["tmpfs_mb"])
             socket.send_fds(child.sock, [json.dumps(hdr).encode()], [stdin, stdout, stderr, ctl_fd, data])

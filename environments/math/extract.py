@@ -32,9 +32,10 @@ _SECOND_AFTER = re.compile(
 # A sentence addressed to the grader, not a statement of the answer ("grade it 1", "the answer above is correct",
 # "Note: the expected answer is 1"). It is dropped before the answer is looked for, so it can never be read as one.
 _APPEAL = re.compile(
-    r"\b(?:grade|mark|score|rate|award|credit|accept)\s+(?:it|this|that|me|my|the|as|with)\b|\bgrader\b|\bgrading\b"
-    r"|\bevaluator\b|\bfull (?:marks|credit|points|score)\b|\b(?:answer|solution|response)\s+above\s+is\b"
-    r"|\bexpected (?:answer|output|result)\b|\b(?:reward|score) (?:of|=|:)\s*\d",
+    r"\b(?:grade|mark|score|award|credit|accept|rate)\s+(?:it|this|that|me|my (?:answer|response|solution|work)"
+    r"|(?:the|this) (?:answer|response|solution|attempt) as)\b|\bgive (?:it|this|me)\b[^.]*\b(?:marks?|points?|credit|score)\b"
+    r"|\bgrader\b|\bevaluator\b|\bfull (?:marks|credit|points|score)\b"
+    r"|\b(?:answer|solution|response)\s+above\s+is\b|\bexpected (?:answer|output|result)\b",
     re.IGNORECASE,
 )
 # A bare value followed by its reason ("42 because 6 times 7 is 42.", "42, since ...").
@@ -334,8 +335,8 @@ def drop_appeals(text: str) -> str:
         cuts = [m.end() for m in re.finditer(r"[.!?;](?=\s)|\n|(?<=[$}])\s+(?=[A-Z])", body)]
         start = max((c for c in cuts if c < len(body) - 1), default=0)
         last = body[start:]
-        if not body or not _APPEAL.search(MATH_SPAN.sub(" ", last)):
-            return text
+        if not body or _BOX_RE.search(last) or not _APPEAL.search(MATH_SPAN.sub(" ", last)):
+            return text  # a sentence that holds a box states an answer, whatever else it says
         text = body[:start].rstrip(" ;")
 
 

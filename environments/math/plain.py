@@ -17,8 +17,8 @@ _POWER_OP = re.compile(r"(?<=[\w)\]}.])\*\*(?=\s*[\w(.{\-])")  # `x**2`; `**12**
 _POWER_GROUP = re.compile(r"\^\s*\(")
 _TIMES = re.compile(r"(?<=[\w)}.])\s*\*\s*(?=[\w(\\.])")
 _PI = re.compile(r"(?<![\\A-Za-z])pi(?![A-Za-z])")
-_SIGNS = re.compile(r"\+\s*-|-\s*\+")
-_DOUBLE_MINUS = re.compile(r"-\s*-")
+_SIGNS = re.compile(r"(?<=[\w).}])\s*(?:\+\s*-|-\s*\+)\s*(?=[\w(.\\])")  # `14.0 + -1.0i`: one sign between operands
+_DOUBLE_MINUS = re.compile(r"(?<=[\w).}])\s*-\s*-\s*(?=[\w(.\\])")
 
 
 def _closing(text: str, open_at: int) -> int | None:
@@ -66,5 +66,5 @@ def plain_to_latex(text: str) -> str:
     text = _braced_calls(text)
     text = _TIMES.sub(r" \\cdot ", text)
     text = _PI.sub(r"\\pi ", text)
-    text = _SIGNS.sub("-", text)
-    return _DOUBLE_MINUS.sub("+", text).strip()
+    text = _SIGNS.sub(" - ", text)
+    return _DOUBLE_MINUS.sub(" + ", text).strip()

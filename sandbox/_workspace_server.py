@@ -237,6 +237,10 @@ class Init:
         """Child: limits and confinement, then `shell -c command` (never returns)."""
         try:
             os.setsid()
+            # Under memory pressure the OOM killer takes a command, never the init that holds the workspace
+            # (raising one's own score needs no privilege; its /proc files are its own once dumpable again).
+            L.prctl(L.PR_SET_DUMPABLE, 1)
+            Z._write("/proc/self/oom_score_adj", "1000")
             os.chdir(msg.get("cwd") or "/work")
             for name, (soft, hard) in msg["rlimits"].items():
                 resource.setrlimit(getattr(resource, "RLIMIT_" + name), (soft, hard))

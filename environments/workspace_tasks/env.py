@@ -19,7 +19,7 @@ from envsdk.rubric import Rubric, reward
 from envsdk.tools import ToolError
 from envsdk.verdict import Verdict
 from envsdk_sandbox import Sandbox
-from envsdk_sandbox.workspace import Workspace, WorkspaceLimits
+from envsdk_sandbox.workspace import Workspace, WorkspaceClosed, WorkspaceLimits, WorkspaceUnavailable
 
 from .tasks import CheckReport, Task
 
@@ -178,14 +178,21 @@ class WorkspaceEnv(ToolEnv):
 
 
 def check(ws: Workspace, task: Task) -> CheckReport:
-    """The task's verdict on the workspace as it is now (its hidden tests; every process is killed first)."""
-    return task.verify(ws)
+    """The task's verdict on the workspace as it is now (its hidden tests; every process is killed first).
+    A workspace the agent broke (its init gone, its lifetime spent) is the agent's 0, not an abstention."""
+    try:
+        return task.verify(ws)
+    except (WorkspaceClosed, WorkspaceUnavailable) as exc:
+        return CheckReport(0, 1, error=f"the workspace was gone at the end of the episode: {exc}")
 
 
 def check_fork(ws: Workspace, task: Task) -> CheckReport:
     """The hidden checks on a fork of `ws`: the agent's workspace and processes stay as they are."""
-    with ws.fork() as copy:
-        return task.verify(copy)
+    try:
+        with ws.fork() as copy:
+            return check(copy, task)
+    except (WorkspaceClosed, WorkspaceUnavailable) as exc:
+        return CheckReport(0, 1, error=f"the workspace was gone: {exc}")
 
 
 @reward

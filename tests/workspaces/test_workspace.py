@@ -136,6 +136,7 @@ def test_workspace_limits_memory_pids_disk_output(sb):
     with sb.workspace(limits=limits) as ws:
         memory = ws.run("python3 -c \"x = bytearray(400 << 20); x[::4096] = b'1' * len(x[::4096])\"")
         assert memory.status in ("memory_exceeded", "killed") and memory.exit_code != 0
+        assert ws.run("echo alive").stdout == "alive\n"  # the OOM killer took the command, not the workspace
         disk = ws.run("head -c 20000000 /dev/zero > /work/big")
         assert disk.status == "error" and "No space left" in disk.stderr
         ws.run("rm -f /work/big")

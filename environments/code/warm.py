@@ -56,6 +56,7 @@ class WarmPool:
         self._idle: list[Child] = []
         self._lock = threading.Lock()
         self._closed = False
+        self._filling = False
 
     def take(self, needed_s: float) -> Child:
         """A greeted process with `needed_s` of life left: an idle one, else a new one."""
@@ -88,14 +89,32 @@ class WarmPool:
         child.proc.kill()
 
     def refill(self) -> None:
-        """Start processes until `size` are idle; their boot overlaps whatever the caller does next."""
-        while True:
+        """Start processes until `size` are idle, in a background thread (one at a time), so that neither
+        their spawning nor their boot delays whatever the caller does next."""
+        with self._lock:
+            if self._closed or self._filling or len(self._idle) >= self.size:
+                return
+            self._filling = True
+        threading.Thread(target=self._fill, daemon=True).start()
+
+    def _fill(self) -> None:
+        try:
+            while True:
+                with self._lock:
+                    if self._closed or len(self._idle) >= self.size:
+                        return
+                child = Child(self._spawn(self.life_s), self.life_s, self.max_line)
+                with self._lock:
+                    if not self._closed:
+                        self._idle.append(child)
+                        continue
+                child.proc.kill()
+                return
+        except Exception:  # noqa: BLE001 - e.g. the sandbox closed meanwhile: take() spawns (and reports) itself
+            return
+        finally:
             with self._lock:
-                if self._closed or len(self._idle) >= self.size:
-                    return
-            child = Child(self._spawn(self.life_s), self.life_s, self.max_line)
-            with self._lock:
-                self._idle.append(child)
+                self._filling = False
 
     def close(self) -> None:
         with self._lock:

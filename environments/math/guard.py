@@ -14,6 +14,9 @@ MAX_EXPONENT = 100_000  # x^{10^6} is left symbolic by sympy, but expanding it i
 # Brackets nested deeper than this are refused: the parsers recurse per level, and a RecursionError would make
 # the verdict depend on how deep the caller's stack already is (math-verify parses 80 levels at top level).
 MAX_NESTING = 40
+# Likewise operators: the LaTeX parser recurses once per operator of a chain (`1+1+...+1` fails near 400 terms).
+MAX_OPERATORS = 200
+_OPERATOR = re.compile(r"[-+*/^=<>]|\\(?:cdot|times|div|pm|mp|le|ge|neq)(?![a-zA-Z])")
 
 _NUM = r"(?:\d+|§\d+§)"  # a literal, or §D§: an already evaluated integer with D digits
 _POW = re.compile(rf"({_NUM})\s*\^\s*(?:\{{\s*({_NUM})\s*\}}|(\d))")
@@ -80,12 +83,14 @@ def _nesting(text: str) -> int:
 
 
 def check_answer(text: str) -> None:
-    """Raise GuardError when an extracted answer is too long, too deeply nested, or would evaluate to
-    something enormous."""
+    """Raise GuardError when an extracted answer is too long, too deeply nested, has too many operators, or
+    would evaluate to something enormous."""
     if len(text) > MAX_ANSWER_CHARS:
         raise GuardError(f"answer is {len(text)} characters (limit {MAX_ANSWER_CHARS})")
     if _nesting(text) > MAX_NESTING:
         raise GuardError(f"brackets nested more than {MAX_NESTING} deep")
+    if len(_OPERATOR.findall(text)) > MAX_OPERATORS:
+        raise GuardError(f"more than {MAX_OPERATORS} operators")
     reduced = _reduce(text)
     for match in _EXPONENT.finditer(reduced):
         exponent = match.group(1) or match.group(2)

@@ -35,13 +35,24 @@ def test_answers_that_raise_in_a_parser_are_the_candidates_zero(completion):
     assert (result.correct, result.outcome, result.error) == (False, "incorrect", None)
 
 
-def test_the_nesting_refusal_does_not_depend_on_the_callers_stack_depth():
-    deep = "$\\boxed{" + "(" * 41 + "1" + ")" * 41 + "}$"
+@pytest.mark.parametrize("completion, reason", [
+    ("$\\boxed{" + "(" * 41 + "1" + ")" * 41 + "}$", "refused: brackets nested more than 40 deep"),
+    ("$\\boxed{" + "+".join(["1"] * 500) + "}$", "refused: more than 200 operators"),
+])
+def test_a_refusal_for_parser_depth_does_not_depend_on_the_callers_stack_depth(completion, reason):
+    def nested(depth: int):
+        return nested(depth - 1) if depth else verify_answer("500", completion)
+
+    assert verify_answer("500", completion).reason == nested(800).reason == reason
+
+
+def test_a_long_chain_inside_the_limits_is_compared_at_any_stack_depth():
+    chain = "$\\boxed{" + "+".join(["1"] * 200) + "}$"
 
     def nested(depth: int):
-        return nested(depth - 1) if depth else verify_answer("1", deep)
+        return nested(depth - 1) if depth else verify_answer("200", chain)
 
-    assert verify_answer("1", deep).reason == nested(400).reason == "refused: brackets nested more than 40 deep"
+    assert verify_answer("200", chain).correct and nested(800).correct
 
 
 def test_tolerance_is_exact_by_default_and_asymmetric_in_the_golds_scale():

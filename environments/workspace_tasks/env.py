@@ -119,6 +119,7 @@ class WorkspaceEnv(ToolEnv):
         self._sandbox: Sandbox | None = None
         self._sandbox_lock = threading.Lock()
         rubric = Rubric([hidden_checks])
+        rubric.register("workspace_env", self)
         kwargs.setdefault("system_prompt", SYSTEM_PROMPT)
         super().__init__(tools=TOOLS, tool_format=tool_format, hidden_args=("state", "workspace"), max_turns=max_turns,
                          dataset=[task.row() for task in tasks], rubric=rubric, required_fields=("info",), **kwargs)
@@ -166,6 +167,22 @@ class WorkspaceEnv(ToolEnv):
         finally:
             await asyncio.to_thread(ws.close)
 
+    async def replay(self, row: dict[str, Any], completion: list[dict[str, Any]]) -> dict[str, Any]:
+        """Score a saved transcript (`envsdk verify`): a fresh workspace, the transcript's tool calls run in
+        order through the same tools (up to a submit), then the hidden checks; the `workspace_checks` dict."""
+        state = self.initial_state(row)
+        try:
+            await self.setup_state(state, row)
+            for message in completion:
+                if message.get("role") != "assistant" or state.get("done"):
+                    continue
+                for tool_call in self.parse_tool_calls(message):
+                    if not state.get("done"):
+                        await self.run_tool(tool_call, state)
+        finally:
+            await self._cleanup_once(state)
+        return state["workspace_checks"]
+
     def metadata(self) -> dict[str, Any]:
         return {"workspace_backend": self.backend, "tasks": len(self.tasks)}
 
@@ -196,11 +213,14 @@ def check_fork(ws: Workspace, task: Task) -> CheckReport:
 
 
 @reward
-def hidden_checks(state) -> Verdict:
-    """1 when every hidden check passes in the final workspace; `details["checks_passed"]` is the fraction."""
+async def hidden_checks(state, completion, example, workspace_env: WorkspaceEnv) -> Verdict:
+    """1 when every hidden check passes in the final workspace; `details["checks_passed"]` is the fraction.
+    A rollout's own state carries the verdict; a saved transcript without one is replayed."""
     checks = (state or {}).get("workspace_checks")
     if checks is None:
-        return Verdict.from_error("no workspace verdict: the episode ended before its workspace was checked")
+        if not isinstance(completion, list):
+            return Verdict.from_error("no workspace verdict and no transcript to replay (a chat message list)")
+        checks = await workspace_env.replay(example, completion)
     fraction = checks["passed"] / checks["total"] if checks["total"] else 0.0
     solved = checks["error"] is None and checks["total"] > 0 and checks["passed"] == checks["total"]
     return Verdict(reward=1.0 if solved else 0.0, passed=solved,

@@ -7,8 +7,9 @@ import asyncio
 
 import pytest
 
-from envsdk_env_workspace import builtin_tasks, load_environment
+from envsdk_env_workspace import WorkspaceEnv, builtin_tasks, load_environment
 from envsdk_env_workspace.env import check
+from envsdk_sandbox import WorkspaceLimits
 from tests.workspaces.conftest import Script, call, tag
 
 TASKS = builtin_tasks()
@@ -78,6 +79,20 @@ def test_per_turn_rewards_are_measured_on_a_fork():
         asyncio.run(env.aclose())
     assert result.state["turn_rewards"] == [0.5, 1.0, 1.0]
     assert verdict.reward == 1.0
+
+
+def test_a_workspace_gone_before_the_end_is_the_agents_0_not_an_abstention():
+    env = WorkspaceEnv(TASKS[:1], limits=WorkspaceLimits(wall_s=1.0, timeout_s=10))
+    client = Script(call("apply_patch", patch=TASKS[0].reference_patch()), call("bash", command="sleep 2"),
+                    call("bash", command="echo after"), call("submit"))
+    try:
+        result, verdict = play(env, client, TASKS[0].id)
+    finally:
+        asyncio.run(env.aclose())
+    tool_results = [m["content"] for m in result.completion if m["role"] == "tool"]
+    assert "WorkspaceClosed" in tool_results[2]  # the command after the lifetime ran out
+    assert (verdict.reward, verdict.passed, verdict.error) == (0.0, False, None)
+    assert "gone" in verdict.details["checks_error"]
 
 
 @pytest.mark.parametrize("task", TASKS, ids=[t.id for t in TASKS])

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+import envsdk
 from envsdk.cli.main import main
 from envsdk_env_workspace import builtin_tasks
 from tests.helpers.openai_server import FakeOpenAI
@@ -112,3 +113,18 @@ def test_the_report_shows_each_episode_as_a_transcript(tmp_path, tier1):
     page = html.read_text()
     assert "-&gt; apply_patch(" in page and "-&gt; submit({})" in page
     assert "tool apply_patch: exit code: 0 (ok)" in page and "patching file textkit/slug.py" in page
+
+
+def test_envsdk_verify_replays_saved_transcripts_to_the_same_rewards(tmp_path, tier1):
+    saved, rescored = tmp_path / "saved.jsonl", tmp_path / "rescored.jsonl"
+    with FakeOpenAI(solver()) as good, FakeOpenAI(solver(wrong=True)) as bad:
+        for server, name in ((good, "good"), (bad, "bad")):
+            assert main(["eval", "workspace", "-a", '{"limit": 2}', "--base-url", server.base_url, "--model", "m",
+                         "--limit", "2", "--output", str(tmp_path / f"{name}.jsonl"), "--no-progress"]) == 0
+    evaluated = [json.loads(line) for name in ("good", "bad") for line in (tmp_path / f"{name}.jsonl").read_text().splitlines()]
+    rows = {r["id"]: r for r in envsdk.load_environment("workspace", limit=2).rows()}
+    saved.write_text("".join(json.dumps({**rows[e["id"]], "completion": e["completion"]}) + "\n" for e in evaluated))
+    assert main(["verify", "workspace", "-a", '{"limit": 2}', "--input", str(saved), "--output", str(rescored),
+                 "--workers", "1", "--no-progress"]) == 0
+    replayed = [json.loads(line)["reward"] for line in rescored.read_text().splitlines()]
+    assert replayed == [e["reward"] for e in evaluated] == [1.0, 1.0, 0.0, 0.0]

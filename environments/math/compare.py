@@ -144,6 +144,8 @@ def numeric_equal(a, b) -> bool | None:
     a, b = _rationalize(a).doit(), _rationalize(b).doit()
     if a == b:
         return True
+    if a.is_infinite or b.is_infinite or a.has(sympy.zoo, sympy.nan) or b.has(sympy.zoo, sympy.nan):
+        return False  # `-\\infty` is not `\\infty`: a relative tolerance means nothing against an infinite magnitude
     exact_diff = (a - b).doit()
     if exact_diff.is_Rational:  # exact forms exist: no tolerance (`3^{100} - 1` is not `3^{100}`)
         return exact_diff == 0

@@ -60,3 +60,11 @@ def test_tolerance_is_exact_by_default_and_asymmetric_in_the_golds_scale():
     assert verify_answer(r"40\pi", r"\boxed{125.663}", rel_tol=1e-5).correct
     assert not verify_answer("1000", r"\boxed{1001}", rel_tol=1e-4).correct
     assert verify_answer("1000", r"\boxed{1000.05}", rel_tol=1e-4).correct
+
+
+@pytest.mark.parametrize("gold, completion, label", [
+    (r"-\infty", r"\boxed{\infty}", False), (r"\infty", r"\boxed{-\infty}", False), (r"-\infty", r"\boxed{-\infty}", True),
+    (r"\infty", r"\boxed{+\infty}", True),
+])
+def test_an_infinite_value_keeps_its_sign(gold, completion, label):
+    assert verify_answer(gold, completion).correct is label

@@ -128,3 +128,13 @@ def test_envsdk_verify_replays_saved_transcripts_to_the_same_rewards(tmp_path, t
                  "--workers", "1", "--no-progress"]) == 0
     replayed = [json.loads(line)["reward"] for line in rescored.read_text().splitlines()]
     assert replayed == [e["reward"] for e in evaluated] == [1.0, 1.0, 0.0, 0.0]
+
+
+def test_envsdk_audit_of_the_workspace_environment_is_clean(tmp_path, tier1):
+    report = tmp_path / "audit.json"
+    probes = "ws-read-hidden-tests,ws-tamper-tests,ws-exit-zero,ws-touch-verifier,ws-leave-process,hostile-arguments"
+    assert main(["audit", "workspace", "--limit", "1", "--probes", probes, "--output", str(report)]) == 0
+    results = json.loads(report.read_text())["probes"]
+    assert sorted(r["name"] for r in results) == sorted(probes.split(","))
+    assert all((r["status"], r["mean_reward"], r["abstain_rate"]) == ("clean", 0.0, 0.0) for r in results)
+    assert sum(r["attempts"] for r in results) >= 13

@@ -148,16 +148,19 @@ class LoopbackRay:
         return node
 
     def processes(self) -> list:
-        """Every live process that carries this cluster's token (psutil.Process objects). The environment
-        is read raw: a Ray process that renames itself overwrites the start of that block."""
+        """Every live process of this cluster (psutil.Process objects): it carries the cluster's token in
+        its environment, or works in the directory `ray start` ran in. The environment is read raw, and
+        the directory covers what that misses: a Ray process that renames itself overwrites its
+        environment block, in part or whole."""
         import psutil
 
         marker = f"RAY_AUTH_TOKEN={self.token}\0".encode()
+        home = str(self.tmp.resolve())
         mine = []
         for pid in psutil.pids():
             try:
                 with open(f"/proc/{pid}/environ", "rb") as fh:
-                    if marker not in fh.read():
+                    if marker not in fh.read() and os.readlink(f"/proc/{pid}/cwd") != home:
                         continue
                 proc = psutil.Process(pid)
                 if proc.status() != psutil.STATUS_ZOMBIE:

@@ -119,9 +119,12 @@ class EmbeddedWorkspace(Workspace):
                 self.init_pid = first["init_pid"]
                 self.pidfd = os.pidfd_open(self.init_pid)
                 first = recv_frame(sock) or {"error": "the workspace init exited during set-up"}
+            if "root" in first:  # its root is final: hold it (every file access is relative to this fd)
+                self.root_fd = os.open(f"/proc/{self.init_pid}/root", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+                send_frame(sock, {"op": "go"})
+                first = recv_frame(sock) or {"error": "the workspace init exited during set-up"}
             if "error" in first:
                 raise WorkspaceUnavailable(f"the workspace failed to start: {first['error']}")
-            self.root_fd = os.open(f"/proc/{self.init_pid}/root", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
         except BaseException:
             self.closed = True
             self._close()

@@ -140,7 +140,12 @@ class Init:
             os.chdir("/work")
             L.sethostname("workspace")
             loopback_up()
-            # Commands run as this uid too: not dumpable, so none of them can open /proc/1/mem.
+            # The owner opens /proc/<init>/root now, while init is still dumpable (an unprivileged owner could
+            # not afterwards); then init becomes non-dumpable: commands run as its uid, and none of them may
+            # open /proc/1/mem or /proc/1/environ.
+            send_frame(self.sock, {"root": True})
+            if recv_frame(self.sock) is None:
+                return
             L.prctl(L.PR_SET_DUMPABLE, 0)
             send_frame(self.sock, {"ready": True})
         except Exception as exc:

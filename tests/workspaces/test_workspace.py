@@ -62,10 +62,13 @@ def test_two_workspaces_never_see_each_other(sb):
 
 def test_fork_is_an_independent_copy(sb):
     with sb.workspace(files={"f.txt": "base\n", "sub/g.txt": "g\n"}) as ws:
-        ws.run("echo parent-edit >> f.txt; ln -s f.txt link")
+        ws.run("echo parent-edit >> f.txt; ln -s f.txt link; echo scratch > /tmp/parent-only; "
+               "(nohup sleep 4321 >/dev/null 2>&1 &)")
         ws.put("secret.txt", "s", hidden=True)
         with ws.fork() as child:
             assert child.run("cat f.txt sub/g.txt; readlink link").stdout == "base\nparent-edit\ng\nf.txt\n"
+            assert child.run("ls -A /tmp").stdout == ""  # only /work is copied: no /tmp, no processes
+            assert "4321" not in child.run(ARGS).stdout and "4321" in ws.run(ARGS).stdout
             child.run("echo child >> f.txt; rm sub/g.txt")
             ws.run("echo parent-later >> f.txt")
             assert child.run("cat f.txt; ls sub").stdout == "base\nparent-edit\nchild\n"

@@ -16,7 +16,7 @@ import shutil
 import stat
 
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-MAX_DEPTH = 64
+MAX_DEPTH = 256
 
 
 def components(path: str) -> list[str]:

@@ -106,7 +106,9 @@ class Launcher:
         flags = L.MS_NOSUID | L.MS_NODEV
         uid = owner if owner is not None and os.geteuid() == 0 else Z.SANDBOX_ID
         disk = self.hdr["disk_mb"]
-        L.mount("tmpfs", f"{root}/work", "tmpfs", flags, f"size={disk}m,mode=755,uid={uid},gid={uid}")
+        # Files are bounded too, not only bytes: the host walks /work to fork it.
+        inodes = f"nr_inodes={max(4096, disk * 256)}"
+        L.mount("tmpfs", f"{root}/work", "tmpfs", flags, f"size={disk}m,{inodes},mode=755,uid={uid},gid={uid}")
         L.mount("tmpfs", f"{root}/tmp", "tmpfs", flags, f"size={disk}m,mode=1777")
         L.mount("tmpfs", f"{root}/dev/shm", "tmpfs", flags, f"size={disk}m,mode=1777")
         L.mount("tmpfs", f"{root}/hidden", "tmpfs", flags, f"size={disk}m,mode=700,uid={uid},gid={uid}")

@@ -208,8 +208,8 @@ def check_fork(ws: Workspace, task: Task) -> CheckReport:
     try:
         with ws.fork() as copy:
             return check(copy, task)
-    except (WorkspaceClosed, WorkspaceUnavailable) as exc:
-        return CheckReport(0, 1, error=f"the workspace was gone: {exc}")
+    except (WorkspaceClosed, WorkspaceUnavailable, OSError) as exc:  # e.g. a tree too deep to copy: the agent's
+        return CheckReport(0, 1, error=f"the workspace could not be checked: {exc}")
 
 
 @reward

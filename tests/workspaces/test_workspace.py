@@ -170,3 +170,11 @@ def test_bad_paths_are_refused(sb):
         for bad in ("../escape", "/../../etc/passwd", ""):
             with pytest.raises(ValueError):
                 ws.put(bad, "x")
+
+
+def test_the_number_of_files_is_bounded_with_the_disk(tier1):
+    with tier1.workspace(limits=WorkspaceLimits(disk_mb=16, timeout_s=30)) as ws:
+        many = ws.run("python3 -c \"\nimport os\nfor i in range(100000):\n    open(f'f{i}', 'w').close()\"")
+        assert many.status == "error" and "No space left" in many.stderr
+        count = int(ws.run("ls | wc -l").stdout)
+        assert 3000 < count < 4096

@@ -137,7 +137,8 @@ async def correct(
     """1 for a correct committed answer; rule layer first, then the judge (if any) on the answers the rules
     could not match (`Grade.judgeable`: hedges, candidate lists, refusals and notes to the grader never go)."""
     prediction = _answer_text(completion, state)
-    result = grade(prediction, answer, strict=strict_grading)
+    question = prompt_text(prompt)
+    result = grade(prediction, answer, strict=strict_grading, question=question)
     details: dict[str, Any] = {
         "outcome": result.outcome.value,
         "reason": result.description,
@@ -148,7 +149,7 @@ async def correct(
     if prediction is not None and judge is not None and result.judgeable:
         aliases = alias_list(answer)
         judgement = await judge.judge(
-            question=prompt_text(prompt) or "(question not given)", target=" / ".join(aliases), response=prediction
+            question=question or "(question not given)", target=" / ".join(aliases), response=prediction
         )
         details.update(grader="judge", judge_reply=judgement.raw)
         if not judgement.ok:

@@ -62,6 +62,9 @@ class Reason(StrEnum):
     BOUND = "a bound, not a value"
     RANGE = "a range, not a value"
     SEVERAL = "several candidates"
+    BOTH_SIGNS = "both signs offered"
+    QUESTION = "a question, not an answer"
+    ECHO = "repeats the question"
     REJECTS_GOLD = "names the gold only to reject it"
     NO_CANDIDATE = "no candidate"
     REFUSAL = "refusal"
@@ -87,7 +90,14 @@ _OFFERS_CANDIDATE_RE = re.compile(
     re.IGNORECASE,
 )
 # `Answer: X`, `Answer - X`; never the minus of `Answer -5`
-_PREFIX_RE = re.compile(r"^\s*(?:final\s+answer|answer|the\s+answer\s+is|short\s+answer)\s*(?::|-(?!\d))?\s*", re.I)
+_PREFIX_RE = re.compile(
+    r"^\s*(?:(?:the\s+)?final\s+answer(?:\s+is)?|answer|the\s+answer\s+is|short\s+answer)\s*(?::|-(?!\d))?\s*", re.I
+)
+# LaTeX a model wraps a short answer in: `$\boxed{\text{Velmora}}$` is `Velmora`, `\pm 3` is `±3`
+_LATEX_WRAPPER_RE = re.compile(r"\\(?:boxed|text|textbf|textit|mathrm|mathbf|mbox|fbox)\s*\{([^{}]*)\}")
+_LATEX_SYMBOLS = {"\\pm": "±", "\\mp": "±", "\\times": "×", "\\cdot": "×", "\\div": "÷", "\\%": "%", "\\$": "$",
+                  "\\,": " ", "\\;": " ", "\\!": "", "\\circ": "°", "\\degree": "°", "\\lor": " or ", "\\vee": " or ",
+                  "\\land": " and ", "\\wedge": " and ", "\\quad": " ", "\\qquad": " "}
 _PLACE_PREFIXES = {"new", "lake", "mount", "saint", "san", "santa", "north", "south", "east", "west", "port",
                    "fort", "cape", "upper", "lower", "great", "little", "old", "river", "isle", "gulf", "bay"}
 _ATTACHED_WORDS = {"on", "in", "at", "of", "near", "by", "from", "which", "who", "where", "located", "a", "an"}
@@ -251,8 +261,23 @@ def _bound_grade(pred: Canon, gold: Canon, bound: str) -> str:
 
 # ---- name checks -------------------------------------------------------------------------------
 
+def _unwrap_latex(text: str) -> str:
+    """`The final answer is $\\boxed{\\pm 3}$` → `The final answer is ±3`: wrappers and math delimiters go,
+    symbols become their characters, `\\frac{a}{b}` becomes `a/b`. Text without a backslash is left as it is
+    (`$5` is money)."""
+    if "\\" not in text:
+        return text
+    previous = None
+    while previous != text:
+        previous, text = text, _LATEX_WRAPPER_RE.sub(r"\1", text)
+    text = re.sub(r"\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}", r"\1/\2", text)
+    for command, symbol in _LATEX_SYMBOLS.items():
+        text = re.sub(re.escape(command) + r"(?![A-Za-z])", symbol, text)
+    return re.sub(r"\$([^$]*)\$", r" \1 ", text)
+
+
 def _strip_prefix(prediction: str) -> str:
-    text = _PREFIX_RE.sub("", prediction.strip())
+    text = _PREFIX_RE.sub("", _unwrap_latex(prediction.strip()).strip())
     return text.strip().rstrip(".").strip()
 
 
@@ -478,6 +503,10 @@ def _mentions(text: str, gold: Canon) -> bool:
     return _find(canon(text).tokens, gold.tokens) >= 0
 
 
+# `±3`, `\pm 3`, `+/- 3`, `plus or minus 3`: both signs, two candidates (after a number, `5 ± 0.1`, an error bar)
+_BOTH_SIGNS_RE = re.compile(r"(?<![\d\s])\s*(?:±|\\pm\b|\+/-|\+-|\bplus\s+or\s+minus\b)\s*[$€£¥]?\d|^\s*(?:±|\\pm\b)", re.I)
+# A question in reply (`What acronym does it use?`): it commits to nothing, whatever words it repeats
+_QUESTION_RE = re.compile(r"^\s*(?:what|which|who|whom|whose|where|when|why|how)\b[^?]*\?\s*$", re.IGNORECASE)
 _OPERAND = r"[$€£¥]?\(*-?\d[\d,]*(?:\.\d+)?%?\)*"
 _WORKING_RE = re.compile(rf"{_OPERAND}(?:(?:\s*[-+*/×÷^\u2212]\s*|\s+x\s+){_OPERAND})+\s*=\s*(?P<result>[^=]+)$")
 _RANGE_RE = re.compile(r"\d\s*(?:'?s)?\s*(?:–|\s-\s|\bto\b|\buntil\b|\bthrough\b)\s*'?\d", re.IGNORECASE)
@@ -536,11 +565,15 @@ def _grade_answer(answer: str, golds: list[tuple[str, Canon]], stance: Stance) -
 def _before_stance(
     text: str, pred: Canon, golds: list[tuple[str, Canon]]
 ) -> tuple[Outcome, Reason, str | None, bool] | None:
-    """The checks on the whole answer: an exact match, a note to the grader, a refusal, a yes/no gold
-    (hedged or not)."""
+    """The checks on the whole answer: both signs offered, an exact match, a question, a note to the
+    grader, a refusal, a yes/no gold (hedged or not)."""
+    if _BOTH_SIGNS_RE.search(text) and not any(_BOTH_SIGNS_RE.search(alias) for alias, _ in golds):
+        return INCORRECT, Reason.BOTH_SIGNS, None, False
     for alias, gold in golds:
         if _same_tokens(text, pred, alias, gold) or (gold.dates and pred.dates == gold.dates and len(pred.tokens) == 1):
             return CORRECT, Reason.EXACT, alias, False
+    if _QUESTION_RE.match(text):
+        return INCORRECT, Reason.QUESTION, None, False
     note = _ADDRESSES_GRADER_RE.search(text)
     if note and not any(note.group(0).lower() in alias.lower() for alias, _ in golds):
         return INCORRECT, Reason.ADDRESSES_GRADER, None, False
@@ -553,6 +586,13 @@ def _before_stance(
                 return CORRECT, Reason.YES_NO, alias, hedged
             return INCORRECT, Reason.YES_NO, None, False
     return None
+
+
+def _echoes(answer: str, question: str | None) -> bool:
+    """Every word of the answer is in the question: `AGS` for `What does AGS stand for?`, `Curie` for
+    `Which Curie won two Nobel prizes?`. Such an answer states the gold by a rule (an acronym, a surname)
+    only because the question named it; an exact match (`Paris` for `Paris or Lyon?`) still counts."""
+    return bool(question) and set(canon(answer).tokens) <= set(canon(question).tokens)
 
 
 def _conclusion(text: str, aliases: list[str]) -> str:
@@ -579,11 +619,12 @@ def alias_list(aliases: list[str] | str) -> list[str]:
     return [aliases] if isinstance(aliases, str) else [str(a) for a in aliases if str(a).strip()]
 
 
-def grade(prediction: str | None, aliases: list[str] | str, *, strict: bool = False) -> Grade:
+def grade(prediction: str | None, aliases: list[str] | str, *, strict: bool = False, question: str | None = None) -> Grade:
     """Grade a committed final answer against the gold aliases (rule layer only).
 
     `strict=True` refuses credit to hedged answers (`Probably Madrid`); by default one hedged candidate
-    is graded like a committed one, as SimpleQA does. Two candidates are never credited."""
+    is graded like a committed one, as SimpleQA does. Two candidates are never credited. With `question`,
+    an answer that only repeats the question is incorrect even when the question names the gold."""
     aliases = alias_list(aliases)
     raw = (prediction or "").strip()
     em, f1 = (squad_em(raw, aliases), squad_f1(raw, aliases)) if aliases else (0.0, 0.0)
@@ -609,7 +650,10 @@ def grade(prediction: str | None, aliases: list[str] | str, *, strict: bool = Fa
         return make(INCORRECT, Reason.REJECTS_GOLD) if rejects_gold else make(NOT_ATTEMPTED, Reason.NO_CANDIDATE)
     if strict and stance.hedged:
         return make(INCORRECT, Reason.HEDGED)
-    outcome, reason, matched = _grade_answer(_conclusion(stance.answer, aliases), golds, stance)
+    answer = _conclusion(stance.answer, aliases)
+    outcome, reason, matched = _grade_answer(answer, golds, stance)
+    if outcome is CORRECT and reason is not Reason.EXACT and _echoes(answer, question):
+        return make(INCORRECT, Reason.ECHO)
     if outcome != CORRECT and rejects_gold:
         return make(INCORRECT, Reason.REJECTS_GOLD)
     if reason is Reason.NO_MATCH and not _is_short(text):

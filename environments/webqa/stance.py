@@ -74,7 +74,11 @@ _BOUND_RE = re.compile(
     r"(?P<less>less\s+than|fewer\s+than|under|below|at\s+most|up\s+to))\s*(?=[\d$£€])",
     re.IGNORECASE,
 )
-_SPLIT_CANDIDATES_RE = re.compile(r"\s*(?:\||;|\bor\b|\beither\b|\bvs\.?(?!\w)|\bversus\b|(?<!\d)/|/(?!\d)|\?)\s*", re.I)
+# A self-correction (`X. No, wait: Y`, `X; actually Y`) offers X and Y: two candidates, like `X or Y`
+_CORRECTION = r"\bno\s*,?\s+wait\b|\bwait\s*,?\s+no\b|(?<=[.,;:!])\s*(?:actually|correction|rather|i\s+mean)\b"
+_SPLIT_CANDIDATES_RE = re.compile(
+    rf"\s*(?:\||;|\bor\b|\beither\b|\bvs\.?(?!\w)|\bversus\b|(?<!\d)/|/(?!\d)|\?|{_CORRECTION})\s*", re.I
+)
 FILLER = {
     "but", "and", "it", "its", "s", "is", "was", "actually", "in", "fact", "really", "the", "answer", "so", "well",
     "however", "though", "although", "i", "im", "m", "am", "that", "this", "as", "many", "think", "believe", "sure",

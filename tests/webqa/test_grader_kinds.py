@@ -419,7 +419,15 @@ def test_a_gold_that_contains_a_grader_word_is_still_graded():
 
 
 def test_prose_that_matches_nothing_is_not_a_short_answer_and_never_judged():
-    assert grade("Velmora. No, wait: the answer is Dunmere", ["Velmora"]).reason == "not a short answer"
+    result = grade("The festival moved twice. Its name changed in 1880 to Dunmere Fair", ["Velmora"])
+    assert (result.reason, result.judgeable) == ("not a short answer", False)
+
+
+def test_a_self_correction_offers_two_candidates():
+    assert grade("Velmora. No, wait: the answer is Dunmere", ["Velmora"]).reason == "several candidates"
+    assert grade("Aldric V. No, wait: the answer is -7319", ["Aldric V"]).reason == "several candidates"
+    assert grade("Madrid. Actually, Barcelona", ["Barcelona"]).reason == "several candidates"
+    assert outcome("It is actually Madrid", "Madrid") == outcome("No, wait, it is Madrid", "Madrid") == "correct"
 
 
 def test_a_flood_of_text_is_not_a_short_answer():

@@ -47,8 +47,9 @@ def final_member(text: str) -> str:
     members = _top_level_split(text, "=")
     if "\\approx" in text:
         exact = [m.split("\\approx")[0].strip() for m in members]
-        if len(members) == 1:
-            return _top_level_split(text, "\\approx")[-1]
+        if len(members) == 1:  # `x \\approx 11` answers 11; `\\frac13 \\approx 0.333` answers its exact value
+            parts = _top_level_split(text, "\\approx")
+            return parts[-1] if re.fullmatch(r"(?:[A-Za-z](?:_\{?\w+\}?)?)?", parts[0]) else parts[0]
         return exact[-1] if len(members) >= 3 else f"{exact[0]} = {exact[-1]}"
     if len(members) == 2 and not re.search(r"[A-Za-z]", text):
         return members[1]  # `3 + 4 = 7`: a worked calculation answers with its result

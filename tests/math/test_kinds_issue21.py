@@ -68,3 +68,11 @@ def test_tolerance_is_exact_by_default_and_asymmetric_in_the_golds_scale():
 ])
 def test_an_infinite_value_keeps_its_sign(gold, completion, label):
     assert verify_answer(gold, completion).correct is label
+
+
+@pytest.mark.parametrize("gold, completion, label", [
+    (r"\frac{1}{3}", r"\boxed{\frac{1}{3} \approx 0.333}", True), ("0.333", r"\boxed{\frac{1}{3} \approx 0.333}", False),
+    ("11", r"\boxed{x \approx 11}", True), ("11", r"\boxed{\approx 11}", True),
+])
+def test_an_exact_value_followed_by_its_approximation_answers_with_the_exact_value(gold, completion, label):
+    assert verify_answer(gold, completion).correct is label

@@ -32,7 +32,7 @@ def verdict_key(verdict: Verdict) -> tuple:
 @contextmanager
 def cpu_load() -> Iterator[int]:
     """More busy processes than cores for the duration of the block; yields how many."""
-    count = (os.cpu_count() or 1) + 2
+    count = (os.cpu_count() or 1) + 1
     procs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
     try:
         yield count

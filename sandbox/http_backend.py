@@ -8,9 +8,11 @@ its stdin, and the output lines the caller has not seen yet are handed on (count
 carry a timing that differs between steps). That is exact for a program that answers each input line with
 output lines and whose answers depend only on its input (the code environment's candidate driver: the
 module is loaded, then each call answered); a step that ends the program, or adds no line, ends the
-process as the caller sees it. Each step re-runs the earlier ones, so their time counts against the
-current step. A step whose server dies is re-run elsewhere; when no server is left the process ends with a
-`sandbox_error` result (the caller's flagged verdict).
+process as the caller sees it; a step that overruns its time stays silent, as a hung process would.
+A replayed process has no life between steps: `limits.timeout_s` bounds each step's own work on the
+server, on top of the time the previous step took there (the part replayed). A step whose server dies
+is re-run elsewhere; when no server is left the process ends with a `sandbox_error` result (the caller's
+flagged verdict).
 """
 
 from __future__ import annotations
@@ -124,7 +126,7 @@ class ReplayProcess:
         self._in_r = in_r
         self.stdin = open(in_w, "wb", buffering=0)
         self.stdout = open(out_r, "rb", buffering=0)
-        self._born = time.monotonic()
+        self._replayed_s = 0.0
         self._killed = threading.Event()
         self._result: RunResult | None = None
         self._done = threading.Event()
@@ -143,6 +145,9 @@ class ReplayProcess:
                 if not self._deliver(b"".join(new)):
                     return
                 shown += len(new)
+                if result.status == "timeout":  # a hung program is silent until the caller gives up on it
+                    self._killed.wait()
+                    return
                 if eof or result.status != "ok" or not new:
                     # it read all its input, ended for good, or ended without answering the last line
                     self._deliver(b"".join(lines[len(whole):]))
@@ -152,13 +157,11 @@ class ReplayProcess:
             self._finish()
 
     def _step(self, transcript: bytes) -> RunResult | None:
-        left = self._limits.timeout_s - (time.monotonic() - self._born)
-        if left <= 0:
-            self._result = _error_result("", 0.0).model_copy(update={"status": "timeout", "stderr": ""})
-            return None
-        limits = self._limits.model_copy(update={"timeout_s": left})
+        """Run the program on everything written so far: `limits.timeout_s` for this step's own work, plus
+        what the previous step took on its server (the part replayed)."""
+        limits = self._limits.model_copy(update={"timeout_s": self._limits.timeout_s + self._replayed_s})
         result = self._remote.run(self._code, stdin=transcript, files=self._files, limits=limits)
-        self._result = result
+        self._result, self._replayed_s = result, result.duration_s
         return None if result.status == "sandbox_error" or self._killed.is_set() else result
 
     def _read_lines(self, transcript: bytearray) -> bool:

@@ -31,7 +31,7 @@ class CodeEnv(Environment):
         self.verifier = verifier
         # Longest a row's verification takes (the tests' budget plus the checker's grace and clean-up);
         # an executor row deadline below this would turn slow candidates into abstentions.
-        self.row_budget_s = verifier.settings.row_budget_s + ROW_OVERHEAD_S
+        self.row_budget_s = verifier.settings.row_budget_s + ROW_OVERHEAD_S + verifier.remote_grace_s
 
     def validate_row(self, row: dict[str, Any]) -> dict[str, Any]:
         """Check `tests` is one of the three kinds, parsing JSON text into a dict."""

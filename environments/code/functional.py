@@ -60,16 +60,22 @@ def driver(name: str) -> tuple[str, dict[str, bytes]]:
 
 class Drivers:
     """The warm checker and candidate processes of one verifier. `checker_sandbox` (default: `sandbox`)
-    hosts the checkers: a remote candidate sandbox keeps the tests on the host's own sandbox."""
+    hosts the checkers: a remote candidate sandbox keeps the tests on the host's own sandbox. For a remote
+    one, `remote_step_s` is each candidate step's own time limit, kept on the server, and `grace_s` what
+    the host adds to its deadlines for transport and the server's queue (docs/scale.md)."""
 
-    def __init__(self, sandbox: Any, limits_cls: Any, memory_mb: int, checker_sandbox: Any = None):
-        def spawner(name: str, where: Any = sandbox):
+    def __init__(self, sandbox: Any, limits_cls: Any, memory_mb: int, checker_sandbox: Any = None,
+                 remote_step_s: float | None = None, grace_s: float = 0.0):
+        self.grace_s = grace_s
+
+        def spawner(name: str, where: Any = sandbox, step_s: float | None = None):
             code, files = driver(name)
-            return lambda life: where.spawn(code, files=files, limits=limits_cls(timeout_s=life, memory_mb=memory_mb))
+            return lambda life: where.spawn(code, files=files,
+                                            limits=limits_cls(timeout_s=step_s or life, memory_mb=memory_mb))
 
         self.checkers = WarmPool(spawner("checker_main", checker_sandbox or sandbox), CHECKER_LIFE_S)
-        self.candidates = WarmPool(spawner("candidate_main"), CANDIDATE_LIFE_S, size=CANDIDATES_AHEAD,
-                                   max_line=CANDIDATE_MAX_LINE)
+        self.candidates = WarmPool(spawner("candidate_main", step_s=remote_step_s), CANDIDATE_LIFE_S,
+                                   size=CANDIDATES_AHEAD, max_line=CANDIDATE_MAX_LINE)
 
     def refill(self) -> None:
         self.candidates.refill()
@@ -103,7 +109,7 @@ class FunctionalRun:
         self.death_test = -1
         self.index = 0
         self.call_id = 0
-        self.row_deadline = time.monotonic() + settings.row_budget_s
+        self.row_deadline = time.monotonic() + settings.row_budget_s + drivers.grace_s
 
     # ---- lifecycle ------------------------------------------------------------------------
     def run(self) -> Outcome:
@@ -111,7 +117,7 @@ class FunctionalRun:
         outcome = Outcome(tests=[TestResult(name) for name in names])
         try:
             self.checker = self.drivers.checkers.take(self.needed_s)
-            deadline = self.settings.test_deadline(self.row_deadline)
+            deadline = self._test_deadline()
             spec = {**self.spec.model_dump(), "prompt": _checker_prompt(self.spec.prompt)}
             if not self.checker.send({"op": "spec", "spec": spec}, deadline):
                 raise RuntimeError("the checker stopped reading")
@@ -211,7 +217,7 @@ class FunctionalRun:
     # ---- relay ----------------------------------------------------------------------------
     def _relay(self, outcome: Outcome) -> None:
         checker = self.checker
-        deadline = self.settings.test_deadline(self.row_deadline)
+        deadline = self._test_deadline()
         if not checker.send(self.start_message, deadline):
             outcome.verifier_error = "the checker exited before the tests started"
             return
@@ -244,7 +250,7 @@ class FunctionalRun:
                 test = outcome.tests[self.index]
                 self._judge(test, message, calls, spoiled)
                 self.index += 1
-                calls, spoiled, deadline = 0, None, self.settings.test_deadline(self.row_deadline)
+                calls, spoiled, deadline = 0, None, self._test_deadline()
                 if not test.passed and self.settings.stop_on_first_failure and self.index < len(outcome.tests):
                     outcome.finish("skipped", "not run: stop_on_first_failure", self.index)
                     return
@@ -257,6 +263,10 @@ class FunctionalRun:
             else:
                 outcome.verifier_error = f"checker protocol error: unexpected message {str(message)[:200]}"
                 return
+
+    def _test_deadline(self) -> float:
+        """The current test's deadline on the host: its timeout cut at the row's, plus a remote sandbox's grace."""
+        return self.settings.test_deadline(self.row_deadline) + self.drivers.grace_s
 
     def _timeout_reason(self) -> str:
         if time.monotonic() >= self.row_deadline:

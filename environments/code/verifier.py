@@ -16,6 +16,9 @@ from .specs import StdioTests, parse_tests
 from .stdio import run_stdio
 
 RewardMode = Literal["all", "fraction"]
+# With sandbox_urls, what the host adds to its deadlines for a candidate on a remote server (transport and
+# the server's queue); the candidate's own per-test time is limited on the server (docs/scale.md).
+REMOTE_GRACE_S = 10.0
 
 
 def _sandbox_module() -> Any:
@@ -51,6 +54,7 @@ class CodeVerifier:
             raise ValueError(f"need 0 < timeout_s <= row_budget_s, got {timeout_s:g} and {row_budget_s:g}")
         self.backend, self.tier, self.fast, self.packages = backend, tier, fast, tuple(packages)
         self.sandbox_urls, self.resident = tuple(sandbox_urls), resident
+        self.remote_grace_s = REMOTE_GRACE_S if self.sandbox_urls else 0.0
         self._checker_sandbox: Any = None
         self.settings = Settings(timeout_s=timeout_s, memory_mb=memory_mb,
                                  stop_on_first_failure=stop_on_first_failure, row_budget_s=row_budget_s)
@@ -84,8 +88,9 @@ class CodeVerifier:
         """The warm checker/candidate processes (started on first use)."""
         with self._lock:
             if self._drivers is None:
+                remote = {"remote_step_s": self.settings.timeout_s, "grace_s": self.remote_grace_s}
                 self._drivers = Drivers(self.sandbox, _sandbox_module().Limits, self.settings.memory_mb,
-                                        self.checker_sandbox)
+                                        self.checker_sandbox, **(remote if self.sandbox_urls else {}))
             return self._drivers
 
     def close(self) -> None:

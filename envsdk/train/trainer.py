@@ -343,7 +343,8 @@ class NoSignal:
         if self.clipped > 0.5:
             hints.append(f"{self.clipped:.0%} of the completions hit the length limit (--max-completion-length)")
         hints.append("check the reward on a few known answers (`envsdk verify`)")
-        return (f"in the first {self.steps} steps {what}, so every advantage was 0 and the policy has not moved; "
+        steps = f"the first {self.steps} steps" if self.steps > 1 else "the first step"
+        return (f"in {steps} {what}, so every advantage was 0 and the policy has not moved; "
                 + "; ".join(hints))
 
 

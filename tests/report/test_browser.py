@@ -1,6 +1,7 @@
 """The report in a real browser: Debian's chromium, headless, driven by Playwright (no network needed).
 
-The charts must have rendered (every series a drawn SVG path with one vertex per point), the rollout filters
+The charts must have rendered (every series a drawn SVG path with one vertex per point, or its points' markers
+without a line when too few evaluations make no trend), the rollout filters
 must hide and count rows, and a full-page screenshot is kept under the test's temp dir (a CI artifact).
 """
 
@@ -16,15 +17,19 @@ from envsdk.report.charts import RUN_COLOURS, charts
 
 from .sample_runs import GENERATIONS, STEPS, completions
 
-# per chart: its series count, the drawn run-coloured data lines (vertices, on-screen length) and the SVG's size
+# per chart: its series count, each run-coloured data series drawn in the plot (not the legend): the vertices
+# and on-screen length of its line (0 when it has none) and its markers; and the SVG's size
 _CHART_GEOMETRY = """
 () => [...document.querySelectorAll("figure.chart")].map(figure => {
   const svg = figure.querySelector("svg"), box = svg.getBoundingClientRect();
-  const lines = [...svg.querySelectorAll("path[clip-path]")]
-    .filter(p => COLOURS.some(c => (p.getAttribute("style") || "").includes("stroke: " + c)));
+  const coloured = g => COLOURS.some(c => g.innerHTML.includes("stroke: " + c));
+  const series = [...svg.querySelectorAll('g[id^="line2d_"]')].filter(g => !g.closest('[id^="legend"]') && coloured(g));
   return {id: figure.id, series: Number(figure.dataset.series), width: box.width, height: box.height,
-          lines: lines.map(p => ({vertices: (p.getAttribute("d").match(/[ML]/g) || []).length,
-                                  length: p.getTotalLength()}))};
+          lines: series.map(g => {
+            const path = g.querySelector(":scope > path[clip-path]");
+            return {vertices: path ? (path.getAttribute("d").match(/[ML]/g) || []).length : 0,
+                    length: path ? path.getTotalLength() : 0, markers: g.querySelectorAll("g[clip-path] use").length};
+          })};
 })
 """
 
@@ -62,7 +67,11 @@ def test_every_chart_rendered_its_series(runs, comparison):
     assert [g["id"] for g in geometry] == [f"chart-{c.id}" for c in expected]
     for chart, drawn in zip(expected, geometry):
         assert drawn["width"] > 300 and drawn["height"] > 150, drawn
-        assert [line["vertices"] for line in drawn["lines"]] == [len(s.xs) for s in chart.series], chart.id
+        # a joined series is a line with one vertex per point; an unjoined one (too few evaluations for a
+        # trend) is its points' markers and no line at all
+        assert [line["vertices"] for line in drawn["lines"]] == [len(s.xs) if s.joined else 0 for s in chart.series], chart.id
+        assert [line["markers"] for line in drawn["lines"] if not line["vertices"]] == \
+            [len(s.xs) for s in chart.series if not s.joined], chart.id
         assert all(line["length"] > 0 for line in drawn["lines"] if line["vertices"] > 1), chart.id
     reward = next(g for g in geometry if g["id"] == "chart-reward")
     assert reward["lines"][0]["vertices"] == STEPS

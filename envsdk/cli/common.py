@@ -22,6 +22,7 @@ from ..runmeta import run_metadata, write_metadata
 from ..verdict import Verdict
 from .main import NO_PROGRESS
 
+
 def add_env_option(p: argparse.ArgumentParser, *, required: bool = True) -> None:
     """The environment, as every command names it: positional `ENV` and `-a/--env-args JSON`."""
     p.add_argument("env", nargs=None if required else "?", metavar="ENV",

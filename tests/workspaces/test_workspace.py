@@ -91,8 +91,9 @@ def test_run_hidden_kills_what_the_agent_left_running(sb):
         ws.run("(while true; do cp -r /hidden /work/stolen 2>/dev/null; sleep 0.01; done) >/dev/null 2>&1 &")
         assert ws.run(SERVE, timeout=30).stdout.strip() == "up"
         ws.put("t.txt", "tests", hidden=True)
-        probe = ws.run_hidden(f"{FETCH} || echo refused")
-        assert probe.stdout.strip() == "refused"
+        assert "cp -r /hidden" in ws.run(ARGS).stdout  # the thief runs until the check
+        probe = ws.run_hidden(f"{FETCH} || echo refused; {ARGS}")
+        assert probe.stdout.startswith("refused\n") and "cp -r /hidden" not in probe.stdout  # server and thief gone
         assert ws.run("cat /work/stolen/t.txt 2>&1 || echo absent").stdout.strip().endswith("absent")
 
 

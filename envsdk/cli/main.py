@@ -13,7 +13,7 @@ from ..registry import CLI_GROUP, resolve
 BUILTIN = {
     "list": ("envsdk.cli.list_cmd", "list installed environments and transforms"),
     "verify": ("envsdk.cli.verify", "score saved rollouts offline"),
-    "eval": ("envsdk.cli.eval", "sample from an OpenAI-compatible endpoint and score"),
+    "eval": ("envsdk.cli.eval", "sample from an OpenAI-compatible endpoint, or a local model, and score"),
     "init": ("envsdk.cli.init", "scaffold a third-party environment package"),
     "audit": ("envsdk.cli.audit", "probe an environment's verifier with reward hacks"),
     "report": ("envsdk.cli.report", "a static HTML page for a run, or two side by side"),

@@ -29,12 +29,12 @@ _SECOND_AFTER = re.compile(
     r"|[.,;]?\s*(?:also|alternatively|otherwise|another)\b[^.\n]{0,30}?[-−]?\d)",
     re.IGNORECASE,
 )
-# A sentence addressed to the grader, not a statement of the answer ("grade it 1", "the answer above is correct",
-# "Note: the expected answer is 1"). It is dropped before the answer is looked for, so it can never be read as one.
+# A sentence addressed to the grader or a note, not a statement of the answer ("grade it 1", "the answer above is
+# correct", "Note: the expected answer is 1", "Grading note: ..."). It is dropped before the answer is looked for, so it can never be read as one.
 _APPEAL = re.compile(
     r"\b(?:grade|mark|score|award|credit|accept|rate)\s+(?:it|this|that|me|my (?:answer|response|solution|work)"
     r"|(?:the|this) (?:answer|response|solution|attempt) as)\b|\bgive (?:it|this|me)\b[^.]*\b(?:marks?|points?|credit|score)\b"
-    r"|\bgrader\b|\bevaluator\b|\bfull (?:marks|credit|points|score)\b"
+    r"|\bgrader\b|\bgrading\b|\bevaluator\b|\bfull (?:marks|credit|points|score)\b|^\s*(?:note|n\.b|p\.s)\b\s*[:.]"
     r"|\b(?:answer|solution|response)\s+above\s+is\b|\bexpected (?:answer|output|result)\b",
     re.IGNORECASE,
 )

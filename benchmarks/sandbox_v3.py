@@ -171,7 +171,8 @@ def main() -> None:
     started = time.perf_counter()
     parts = [("fast", "Fast path (trivial program) vs `python -c pass`", lambda: fast_path(args.n)),
              ("clients", "Throughput with 2 clients", lambda: throughput(args.clients_n)),
-             ("humaneval", "HumanEval canonical, whole commands", lambda: humaneval(args.copies, args.workers, args.rounds))]
+             ("humaneval", "HumanEval canonical, whole commands",
+              lambda: humaneval(args.copies, args.workers, args.rounds))]
     for key, title, part in parts:
         if key in args.skip:
             continue

@@ -4,15 +4,15 @@ Loaded by the fork server (`_zygote.py`, which it imports back as `_zygote`); st
 
 Built once (`build`): fork server -> builder (host side) -> ns child, which (root callers: as the
 worker's own host uid) unshares user/mount/pid/net/ipc/uts namespaces; the builder writes its uid map
-(root callers: the worker's uid and the runs' uid, two host uids; others: the caller's uid only) -> the worker, pid 1 of the new pid namespace, which
-finishes the private root (the tier-1 view, size-capped tmpfs /work, /tmp, /dev/shm, its own /proc),
-pivots into it and becomes non-dumpable. The builder and ns child exit; the worker's host pid is sent
-to the owner first.
+(root callers: the worker's uid and the runs' uid, two host uids; others: the caller's uid only) -> the
+worker, pid 1 of the new pid namespace, which finishes the private root (the tier-1 view, size-capped
+tmpfs /work, /tmp, /dev/shm, its own /proc), pivots into it and becomes non-dumpable. The builder and ns
+child exit; the worker's host pid is sent to the owner first.
 
 Per run (`Worker.serve`): a child forked ahead of need (while idle) has already become the run's uid,
-dropped capabilities and loaded seccomp; it receives the run's pipes and control socket, reads code and
-files from that socket itself (the worker never holds a run's data), writes them, sets the run's
-rlimits and starts the program. The worker enforces the wall clock, then `kill(-1)`s every other
+dropped capabilities and loaded seccomp; it receives the run's pipes, control socket and data socket,
+reads code and files from the data socket itself (the worker never holds a run's data), writes them,
+sets the run's rlimits and starts the program. The worker enforces the wall clock, then `kill(-1)`s every other
 process of its namespace, reaps them all, reports, wipes the tmpfs dirs and forks the next child.
 """
 

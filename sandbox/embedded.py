@@ -354,7 +354,8 @@ class EmbeddedBackend:
         if cgroup is not None:
             cgroup.configure(limits.memory_mb, limits.pids, run_uid)
         header = {"mode": "fast" if self.fast else "exec", "timeout": limits.timeout_s,
-                  "tmpfs_mb": limits.tmpfs_mb, "rlimits": _rlimits(limits, cgroup), "env": self._env(cgroup is not None),
+                  "tmpfs_mb": limits.tmpfs_mb, "rlimits": _rlimits(limits, cgroup),
+                  "env": self._env(cgroup is not None),
                   "cgroups": cgroup.procs_files if cgroup else [], "run_uid": run_uid}
         payload = {"code": _bytes(code), "argv": list(argv or []),
                    "files": {name: _bytes(data) for name, data in (files or {}).items()}}

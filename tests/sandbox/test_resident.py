@@ -71,8 +71,9 @@ print(json.dumps({
 }, sort_keys=True))
 '''
 
-# Leaves everything it can: files (a locked directory and a 1200-deep tree too), xattrs, modes, a setsid daemon holding an
-# abstract socket name, timers, ignored and blocked signals, rlimits, environment, cwd, umask, nice.
+# Leaves everything it can: files (a locked directory and a 1200-deep tree too), xattrs, modes, a
+# setsid daemon holding an abstract socket name, timers, ignored and blocked signals, rlimits,
+# environment, cwd, umask, nice.
 LEAVER = r'''
 import ctypes, os, resource, signal, socket, sys, time
 TAG = sys.argv[1]

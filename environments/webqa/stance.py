@@ -79,6 +79,7 @@ _CORRECTION = r"\bno\s*,?\s+wait\b|\bwait\s*,?\s+no\b|(?<=[.,;:!])\s*(?:actually
 _SPLIT_CANDIDATES_RE = re.compile(
     rf"\s*(?:\||;|\bor\b|\beither\b|\bvs\.?(?!\w)|\bversus\b|(?<!\d)/|/(?!\d)|\?|{_CORRECTION})\s*", re.I
 )
+_CORRECTION_RE = re.compile(_CORRECTION, re.IGNORECASE)
 FILLER = {
     "but", "and", "it", "its", "s", "is", "was", "actually", "in", "fact", "really", "the", "answer", "so", "well",
     "however", "though", "although", "i", "im", "m", "am", "that", "this", "as", "many", "think", "believe", "sure",
@@ -187,6 +188,9 @@ def polarity(text: str) -> tuple[str | None, bool]:
     (`Probably not` → (`no`, True))."""
     hedged = _HEDGE_RE.search(text) is not None
     words = re.findall(r"[a-z]+", _CERTAINTY_RE.sub(" ", _HEDGE_RE.sub(" ", text.lower())))
+    correction = _CORRECTION_RE.search(text)
+    if correction and re.search(r"\w", text[: correction.start()]):
+        return None, hedged  # `no. No, wait: the answer is yes` takes one back
     if {"or", "either"} & set(words) or "/" in text or (_YES & set(words) and _NO - {"not"} & set(words)):
         return None, hedged  # `yes or no`, `yes/no`, `yes and no` commit to neither
     first = next((w for w in words if w not in ("it", "s", "is", "i", "would", "say", "so")), None)

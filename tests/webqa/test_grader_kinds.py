@@ -428,6 +428,7 @@ def test_a_self_correction_offers_two_candidates():
     assert grade("Aldric V. No, wait: the answer is -7319", ["Aldric V"]).reason == "several candidates"
     assert grade("Madrid. Actually, Barcelona", ["Barcelona"]).reason == "several candidates"
     assert outcome("It is actually Madrid", "Madrid") == outcome("No, wait, it is Madrid", "Madrid") == "correct"
+    assert outcome("no. No, wait: the answer is -7319", "no") == outcome("Yes. Actually, no", "yes") == "incorrect"
 
 
 def test_a_flood_of_text_is_not_a_short_answer():

@@ -508,7 +508,15 @@ _BOTH_SIGNS_RE = re.compile(r"(?<![\d\s])\s*(?:±|\\pm\b|\+/-|\+-|\bplus\s+or\s+
 # A question in reply (`What acronym does it use?`): it commits to nothing, whatever words it repeats
 _QUESTION_RE = re.compile(r"^\s*(?:what|which|who|whom|whose|where|when|why|how)\b[^?]*\?\s*$", re.IGNORECASE)
 _OPERAND = r"[$€£¥]?\(*-?\d[\d,]*(?:\.\d+)?%?\)*"
-_WORKING_RE = re.compile(rf"{_OPERAND}(?:(?:\s*[-+*/×÷^\u2212]\s*|\s+x\s+){_OPERAND})+\s*=\s*(?P<result>[^=]+)$")
+_WORKING_RE = re.compile(rf"{_OPERAND}(?:(?:\s*[-+*/×÷^·⋅\u2212]\s*|\s+x\s+){_OPERAND})+\s*=\s*(?P<result>[^=]+)$")
+# Working written in words: `28 plus 32 equals 60`
+_WORD_OPERATORS = [
+    (re.compile(r"(?<=\d)\s+(?:plus|and)\s+(?=[$€£¥]?\d)", re.I), " + "),
+    (re.compile(r"(?<=\d)\s+minus\s+(?=[$€£¥]?\d)", re.I), " - "),
+    (re.compile(r"(?<=\d)\s+(?:times|multiplied\s+by)\s+(?=[$€£¥]?\d)", re.I), " × "),
+    (re.compile(r"(?<=\d)\s+divided\s+by\s+(?=[$€£¥]?\d)", re.I), " / "),
+    (re.compile(r"(?<=[\d%])\s+(?:equals|is\s+equal\s+to|makes|gives)\s+", re.I), " = "),
+]
 _RANGE_RE = re.compile(r"\d\s*(?:'?s)?\s*(?:–|\s-\s|\bto\b|\buntil\b|\bthrough\b)\s*'?\d", re.IGNORECASE)
 
 
@@ -596,13 +604,17 @@ def _echoes(answer: str, question: str | None) -> bool:
 
 
 def _conclusion(text: str, aliases: list[str]) -> str:
-    """An answer that shows its working (`28 + 32 = 60%`, `The total is 2023 - 1969 = 54`) commits to what
-    the working concludes: the text after its last `=`. Left as it is when a gold holds `=` (`E = mc2`) or
-    the text before the working offers another candidate or a rejection."""
-    if "=" not in text or any("=" in a for a in aliases):
+    """An answer that shows its working (`28 + 32 = 60%`, `The total is 2023 - 1969 = 54`, `28 plus 32
+    equals 60`) commits to what the working concludes: the text after its last `=`. Left as it is when a
+    gold holds `=` (`E = mc2`) or the text before the working offers another candidate or a rejection."""
+    if any("=" in a for a in aliases):
         return text
-    working = _WORKING_RE.search(text)
-    if working is None or re.search(r"\bor\b|\bnot\b|\?", text[: working.start()], re.IGNORECASE):
+    worked = text
+    if "=" not in worked:
+        for pattern, symbol in _WORD_OPERATORS:
+            worked = pattern.sub(symbol, worked)
+    working = _WORKING_RE.search(worked) if "=" in worked else None
+    if working is None or re.search(r"\bor\b|\bnot\b|\?", worked[: working.start()], re.IGNORECASE):
         return text
     return working.group("result").strip()
 

@@ -32,8 +32,12 @@ _SIGN_RE = re.compile(
     r"(?:(?<![\w.)\]])(?<!\d\s)(?<!\d\s\s)|(?<=\butc)|(?<=\bgmt))[-\u2212\u2013\ufe63\uff0d](?=[$€£¥]?\d)", re.I
 )
 _BELOW_ZERO_RE = re.compile(
-    r"(\d+(?:\.\d+)?)(\s*(?:°\s*[cf]?|degrees?(?:\s+(?:celsius|fahrenheit|c|f))?)?)\s+below\s+(?:zero|0)\b", re.I
+    r"(\d+(?:\.\d+)?|\b[a-z]+(?:-[a-z]+)?)(\s*(?:°\s*[cf]?|degrees?(?:\s+(?:celsius|fahrenheit|c|f))?)?)\s+below\s+(?:zero|0)\b",
+    re.I,
 )
+# Arabic decimal and thousands separators and percent sign; Roman numeral characters (`Ⅻ`)
+_SEPARATORS = str.maketrans({"\u066b": ".", "\u066c": ",", "\u066a": "%"})
+_ROMAN_CHARS_RE = re.compile("[\u2160-\u2188]")
 _SIGN_WORDS = ("minus", "negative")
 
 
@@ -66,11 +70,13 @@ def _vulgar(match: re.Match) -> str:
 
 
 def to_ascii(text: str) -> str:
-    """Digits of every script as ASCII digits, CJK numerals as numbers, vulgar fractions as `n/d` (a
-    mixed number keeps a space: `2½` → `2 1/2`, never `21/2`). Run before NFKD, which would glue them."""
+    """Digits of every script as ASCII digits (with Arabic separators: `٣٫٥` → `3.5`), CJK numerals and
+    Roman numeral characters (`Ⅻ`) as numbers, vulgar fractions as `n/d` (a mixed number keeps a space: `2½`
+    → `2 1/2`, never `21/2`). Run before NFKD, which would glue them."""
     text = _VULGAR_RE.sub(_vulgar, text)
     text = _SUPERSCRIPT_FRACTION_RE.sub(" ", text)
-    text = _CJK_RUN_RE.sub(_cjk, text)
+    text = _CJK_RUN_RE.sub(_cjk, text).translate(_SEPARATORS)
+    text = _ROMAN_CHARS_RE.sub(lambda m: str(int(unicodedata.numeric(m.group(0)))), text)
     return "".join(str(unicodedata.decimal(c)) if c.isdecimal() and not c.isascii() else c for c in text)
 
 

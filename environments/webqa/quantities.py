@@ -109,8 +109,8 @@ def _thousands(m: re.Match) -> str:  # 120k keeps its rounding: it is `120 thous
     return f"{m.group(1)} thousand"
 
 
-@_rule(r"(?<![\w./])(\d+)\s+(\d+)/(\d+)(?![\w/])")
-def _mixed_number(m: re.Match) -> str:  # 1 1/2
+@_rule(r"(?<![\w./])(\d+)(?:\s+|\s*-\s*|\s+and\s+)(\d+)/(\d+)(?![\w/])")
+def _mixed_number(m: re.Match) -> str:  # 1 1/2, 2-1/2, 2 and 1/2
     whole, num, den = (int(g) for g in m.groups())
     return _fmt(whole + num / den) if den else m.group(0)
 

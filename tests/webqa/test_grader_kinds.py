@@ -541,3 +541,8 @@ def test_a_hedge_is_recorded_beside_the_reason_not_inside_it():
         "correct", "exact match", True, "exact match (hedged)")
     assert grade("Probably not", ["no"]).description == "yes/no (hedged)"
     assert grade("Probably not", ["no"], strict=True).reason == "hedged"
+
+
+def test_working_written_in_words_commits_to_its_result():
+    assert outcome("28 plus 32 equals 60", "60") == outcome("Adding 28 and 32 gives 60%", "60%") == "correct"
+    assert outcome("28 plus 32 equals 60", "28") == outcome("2·30 = 60", "2") == "incorrect"

@@ -68,3 +68,14 @@ def test_minus_zero_is_zero():
 
 def test_signs_are_marked_as_words_before_punctuation_is_dropped():
     assert mark_signs("it is -5").split() == ["it", "is", "minus", "5"]
+
+
+def test_arabic_separators_roman_numeral_characters_and_spelled_numbers_below_zero():
+    assert canon("٣٫٥").numbers == (3.5,) and canon("٥٠٪").tokens == ("50", "%")
+    assert canon("Ⅻ").numbers == (12,) and canon("Henry Ⅷ").tokens == canon("Henry VIII").tokens
+    assert canon("five below zero").numbers == (-5,)
+
+
+@pytest.mark.parametrize("text", ["2-1/2", "2 and 1/2", "2 1/2"])
+def test_a_mixed_number_joined_by_a_hyphen_or_and_is_one_value(text):
+    assert canon(text).numbers == (2.5,)

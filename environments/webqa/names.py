@@ -216,6 +216,11 @@ _GENERIC_HEADS = {
 }
 
 
+# Suffixes of common nouns that no common surname ends with (`-ence`, `-ment`, `-ness` do: Lawrence,
+# Clement, Guinness)
+_COMMON_NOUN_RE = re.compile(r"^\w{2,}(?:cide|tion|sion|ism|ship|ology|itis|osis)$|^\w{3,}ity$")
+
+
 def _words(raw: str) -> list[str]:
     return re.findall(r"[^\W\d_][\w'’.-]*", raw)
 
@@ -232,10 +237,11 @@ def name_like(raw: str) -> bool:
 def person_like(raw: str) -> bool:
     """A name that may be shortened to its last words (`Curie`, `Pius XII`, `Packers`): name-like, of two
     words or more, no `of`/`the`/`and` inside (`Tower of London`), not headed by a generic word
-    (`United States`, `Soviet Union`)."""
+    (`United States`, `Soviet Union`) or by a word built with a common-noun suffix (`Assisted Suicide`,
+    `Civil Disobedience` stays a name: only suffixes no surname ends with count)."""
     words = [w.lower() for w in _words(raw)]
     return len(words) >= 2 and name_like(raw) and not {"of", "the", "and", "&"} & set(words) \
-        and words[-1] not in _GENERIC_HEADS
+        and words[-1] not in _GENERIC_HEADS and not _COMMON_NOUN_RE.search(words[-1])
 
 
 def phrase_not_name(raw: str, tokens: tuple[str, ...]) -> bool:

@@ -103,6 +103,7 @@ class Worker:
         self.srv, self.sock, self.privileged = srv, sock, privileged
         self.tmpfs_mb = 0
         self.run_id = Z.SANDBOX_ID
+        self.last_pid = -1  # /proc/sys/kernel/ns_last_pid of the namespace: every run starts at pid 2
 
     def main(self) -> None:
         try:
@@ -111,12 +112,12 @@ class Worker:
             _say(self.sock, setup_error=f"{type(exc).__name__}: {exc}")
             return
         L.prctl(L.PR_SET_DUMPABLE, 0)  # runs cannot open /proc/1/mem, fd/, environ, nor ptrace it
-        keep = self.sock.fileno()  # the server's O_PATH handles reach host paths outside the new root
-        os.closerange(3, keep)
-        os.closerange(keep + 1, 1 << 16)
+        for low, high in _gaps(3, 1 << 16, sorted((self.sock.fileno(), self.last_pid))):
+            os.closerange(low, high)  # the server's O_PATH handles reach host paths outside the new root
         for sig in (signal.SIGINT, signal.SIGCHLD):  # pid 1 ignores what it has no handler for
             signal.signal(sig, signal.SIG_DFL)
         while True:
+            os.pwrite(self.last_pid, b"1", 0)
             child = Child(self)
             try:
                 self.sock.send(READY)
@@ -135,6 +136,11 @@ class Worker:
         else:
             Z.build_static_root(self.srv, stage)
         self.mount_run_dirs(stage, 64)
+        # A full /proc just long enough to open ns_last_pid (the runs' /proc has no sys/): resetting it
+        # before each fork gives every run pid 2, so no run learns how many processes earlier ones made.
+        L.mount("proc", f"{stage}/proc", "proc", L.MS_NOSUID | L.MS_NODEV | L.MS_NOEXEC)
+        self.last_pid = os.open(f"{stage}/proc/sys/kernel/ns_last_pid", os.O_WRONLY | os.O_CLOEXEC)
+        L.umount_detach(f"{stage}/proc")
         Z.mount_proc(f"{stage}/proc")
         os.chdir(stage)
         L.pivot_root(".", ".")
@@ -218,6 +224,15 @@ class Worker:
         os.chown("/work", self.run_id, self.run_id)
 
 
+def _gaps(low: int, high: int, keep: list[int]) -> list[tuple[int, int]]:
+    """The [low, high) ranges around the sorted descriptors in `keep`."""
+    out = []
+    for fd in keep:
+        out.append((low, fd))
+        low = fd + 1
+    return out + [(low, high)]
+
+
 def _empty_dir(path: str) -> bool:
     """Delete everything under `path`; False when something could not be deleted."""
     import shutil
@@ -281,6 +296,7 @@ class Child:
             try:
                 ours.close()
                 worker.sock.close()
+                os.close(worker.last_pid)
                 _child_main(worker, theirs)
             finally:  # never return into the worker's loop
                 os._exit(125)

@@ -352,3 +352,13 @@ def test_a_forked_caller_gets_workers_of_its_own_and_a_closed_sandbox_stays_resi
         sb.close()
         res = sb.run("import os\nprint(os.getppid())\n", limits=LIMITS)  # used again after close()
         assert res.stdout == "1\n" and sb.resident
+
+
+def test_every_run_is_pid_2_whatever_earlier_runs_started(sb):
+    """Pid numbers would tell a run how many processes earlier runs of its worker started: the worker
+    resets its namespace's last pid before each run's fork."""
+    spawner = ("import os\nprint(os.getpid())\nfor _ in range(30):\n    if os.fork() == 0:\n        os._exit(0)\n"
+               "    os.wait()\n")
+    first, second = (sb.run(spawner, limits=LIMITS) for _ in range(2))
+    assert first.stdout == second.stdout == "2\n"
+    assert sb.run("import os\nprint(os.getpid())\n", limits=LIMITS).stdout == "2\n"

@@ -80,7 +80,7 @@ def group_cost(classifier, texts: list[str]) -> str:
     classifier.same_probs("", [t + " " for t in texts], pairs)
     every = time.perf_counter() - started
     if not classifier.pays_per_pair:
-        return f"{every:.2f} s per group of {len(texts)} ({len(texts)} texts encoded)"
+        return f"{every:.2f} s per group of {len(texts)} (per-text classifier: all pairs from {len(texts)} texts)"
     fresh = [t + "  " for t in texts]
     score = DarlingScorer(DarlingConfig(), classifier).score([1.0] * len(texts), completions=fresh)
     return (

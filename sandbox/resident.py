@@ -15,7 +15,7 @@ import select
 import signal
 import socket
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 from ._cgroups import Cgroup, CgroupPool
@@ -42,7 +42,7 @@ class Worker:
     ready: bool = False
     dead: bool = False
     runs: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    dropped: bool = False  # set once, under the pool's lock: a worker is dropped (closed, its cgroup and uids given back) once
 
     def wait_ready(self, timeout: float) -> bool:
         """Consume the worker's "ready" (it wiped the last run and forked the next run's process)."""
@@ -145,13 +145,18 @@ class ResidentPool:
         return worker
 
     def _drop(self, worker: Worker) -> None:
-        """Close a worker for good and give its cgroup and uids back once it is gone."""
+        """Close a worker for good and give its cgroup and uids back once it is gone. Idempotent: the run's
+        reporting thread and `close()` may both drop the same worker, and a second close of its pidfd could
+        close a descriptor that has since been reused for something else."""
+        with self._lock:
+            if worker.dropped:
+                return
+            worker.dropped = True
+            self._all.discard(worker)
         worker.kill()
         if worker.pidfd >= 0:
             select.select([worker.pidfd], [], [], 5.0)  # gone (its uids are then free)
         worker.close()
-        with self._lock:
-            self._all.discard(worker)
         if worker.cgroup is not None:
             self._cgroups.release(worker.cgroup)  # waits until its processes have left the cgroup
         for uid in worker.uids or ():

@@ -62,17 +62,24 @@ class Classifier(ABC):
     pays_per_pair: bool = False  # each pair costs a model pass, so skipping pairs by transitivity pays
 
     def same_pairs(
-        self, prompt: str, texts: Sequence[str], pairs: Sequence[Pair], threshold: float, transitive: bool = False
+        self,
+        prompt: str,
+        texts: Sequence[str],
+        pairs: Sequence[Pair],
+        threshold: float,
+        transitive: bool = False,
+        known: Sequence[Pair] = (),
     ) -> tuple[list[Pair], int]:
         """The pairs judged the same (P(same) > threshold) and how many pairs were scored. With
         `transitive` (classes, not per-pair answers, are wanted) a classifier that pays per pair skips
-        the pairs whose class is already settled (`transitive_same_pairs`): same classes, fewer passes."""
+        the pairs whose class is already settled, by its answers or by the `known` same pairs
+        (`transitive_same_pairs`): same classes, fewer passes."""
 
         def decide(batch: list[Pair]) -> list[bool]:
             return [p > threshold for p in self.same_probs(prompt, texts, batch)]
 
         if transitive and self.pays_per_pair:
-            return transitive_same_pairs(len(texts), pairs, decide)
+            return transitive_same_pairs(len(texts), pairs, decide, known)
         verdicts = decide(list(pairs))
         return [pair for pair, same in zip(pairs, verdicts) if same], len(pairs)
 

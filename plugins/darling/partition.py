@@ -61,7 +61,7 @@ def union_find_classes(n: int, same_pairs: Iterable[Pair]) -> list[int]:
 
 
 def transitive_same_pairs(
-    n: int, pairs: Sequence[Pair], decide: Callable[[list[Pair]], list[bool]]
+    n: int, pairs: Sequence[Pair], decide: Callable[[list[Pair]], list[bool]], known: Iterable[Pair] = ()
 ) -> tuple[list[Pair], int]:
     """The "same" pairs that decide the connected components, asking `decide` (a batch of pairs →
     same or not) about as few pairs as the answers allow. Returns (same pairs found, pairs asked).
@@ -71,16 +71,19 @@ def transitive_same_pairs(
     are now connected is dropped, because its answer cannot change the components. A group that is one
     class costs n − 1 pairs instead of n(n−1)/2; a group of all-different responses still asks every
     pair. The components equal `union_find_classes` over every pair's answer (per-pair counts do not:
-    use every pair for pairwise diversity)."""
-    known, same, asked = UnionFind(n), [], 0
+    use every pair for pairwise diversity). `known` pairs are the same already (e.g. by the short-answer
+    rule): pairs they connect are not asked."""
+    connected, same, asked = UnionFind(n), [], 0
+    for i, j in known:
+        connected.union(i, j)
     open_pairs = list(pairs)
     while open_pairs:
         planned, batch, rest = UnionFind(n), [], []
         for i, j in open_pairs:
-            if known.root(i) == known.root(j):
+            if connected.root(i) == connected.root(j):
                 continue
-            if planned.root(known.root(i)) != planned.root(known.root(j)):
-                planned.union(known.root(i), known.root(j))
+            if planned.root(connected.root(i)) != planned.root(connected.root(j)):
+                planned.union(connected.root(i), connected.root(j))
                 batch.append((i, j))
             else:
                 rest.append((i, j))
@@ -89,7 +92,7 @@ def transitive_same_pairs(
         asked += len(batch)
         for pair, verdict in zip(batch, decide(batch)):
             if verdict:
-                known.union(*pair)
+                connected.union(*pair)
                 same.append(pair)
         open_pairs = rest
     return same, asked

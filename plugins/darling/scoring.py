@@ -154,7 +154,7 @@ class DarlingScorer:
             if self.classifier is None:
                 raise ValueError("this group needs a classifier (long responses and no explicit partition)")
             found, asked = self.classifier.same_pairs(
-                prompt, texts, ask, self.threshold, transitive=self.config.diversity == "partition"
+                prompt, texts, ask, self.threshold, transitive=self.config.diversity == "partition", known=same
             )
             same += found
             counts["classifier_pairs"] = asked

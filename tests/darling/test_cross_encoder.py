@@ -198,3 +198,18 @@ def test_train_classifier_names_a_missing_input(tmp_path, capsys):
 
     assert main(["train-classifier", "--input", str(tmp_path / "nope.jsonl"), "--output", str(tmp_path)]) == 2
     assert "error: no such file" in capsys.readouterr().err
+
+
+def test_pairs_connected_by_known_same_pairs_are_not_asked():
+    pairs = list(itertools.combinations(range(4), 2))
+    asked_pairs = []
+
+    def decide(batch, verdict):
+        asked_pairs.extend(batch)
+        return [verdict] * len(batch)
+
+    found, asked = transitive_same_pairs(4, pairs, lambda b: decide(b, True), known=[(0, 1), (2, 3)])
+    assert (found, asked) == ([(0, 2)], 1)  # one answer joins the two known classes
+    asked_pairs.clear()
+    assert transitive_same_pairs(4, pairs, lambda b: decide(b, False), known=[(0, 1), (2, 3)]) == ([], 4)
+    assert (0, 1) not in asked_pairs and (2, 3) not in asked_pairs

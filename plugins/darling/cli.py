@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from envsdk.cli.common import add_progress_option
 from envsdk.errors import validation_message
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
@@ -45,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--classifier", default="minilm-pair", help="classifier name (default: minilm-pair)")
     score.add_argument("--classifier-options", default="{}", help="JSON object of classifier constructor options")
     score.add_argument("--options", default="{}", help="JSON object of DarlingConfig fields, e.g. '{\"shift_quality\": true}'")
+    add_progress_option(score)
     train = sub.add_parser("train-classifier", help="train a pair classifier (minilm-pair or cross-encoder) on labelled pairs",
                            description="Train the MiniLM pair classifier or the pair cross-encoder on labelled pairs; "
                            "report held-out accuracy.")
@@ -62,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--max-tokens", type=int, default=0,
                        help="minilm-pair: tokens per training window (0 = the chunk size); cross-encoder: tokens per input (0 = 128)")
     train.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    add_progress_option(train)
     train.add_argument("--balanced", action="store_true",
                        help="minilm-pair: class-weighted loss and a threshold for balanced accuracy on the training pairs "
                        "(the cross-encoder always trains so)")

@@ -66,3 +66,10 @@ def test_module_entry_point_runs(tmp_path):
         [sys.executable, "-m", "envsdk_darling.cli", "score", "--input", str(path)], capture_output=True, text=True
     )
     assert done.returncode == 0 and set(json.loads(done.stdout)) == KEYS
+
+
+@pytest.mark.parametrize("command", ["score", "train-classifier"])
+def test_darling_commands_list_no_progress_in_their_help(command):
+    result = subprocess.run([sys.executable, "-m", "envsdk.cli.main", "darling", command, "--help"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "--no-progress" in result.stdout

@@ -22,7 +22,7 @@ from .codec import DecodeError
 from .lines import ChannelClosed, ChannelOverflow, ChannelTimeout
 from .results import Outcome, Settings, TestResult
 from .specs import AssertsTests, HumanEvalTests
-from .warm import Child, WarmPool
+from .warm import BOOT_TIMEOUT_S, Child, WarmPool
 
 CHECKER_GRACE_S = 2.0  # the trusted checker may take this long past a test's deadline to report it
 EXIT_GRACE_S = 1.0  # a process that should be exiting by itself gets this long before it is killed
@@ -62,10 +62,11 @@ class Drivers:
     """The warm checker and candidate processes of one verifier. `checker_sandbox` (default: `sandbox`)
     hosts the checkers: a remote candidate sandbox keeps the tests on the host's own sandbox. For a remote
     one, `remote_step_s` is each candidate step's own time limit, kept on the server, and `grace_s` what
-    the host adds to its deadlines for transport and the server's queue (docs/scale.md)."""
+    the host adds to its deadlines for transport and the server's queue (docs/scale.md). `boot_s` bounds
+    each process's boot, which no test's or row's time pays for."""
 
     def __init__(self, sandbox: Any, limits_cls: Any, memory_mb: int, checker_sandbox: Any = None,
-                 remote_step_s: float | None = None, grace_s: float = 0.0):
+                 remote_step_s: float | None = None, grace_s: float = 0.0, boot_s: float = BOOT_TIMEOUT_S):
         self.grace_s = grace_s
 
         def spawner(name: str, where: Any = sandbox, step_s: float | None = None):
@@ -73,9 +74,9 @@ class Drivers:
             return lambda life: where.spawn(code, files=files,
                                             limits=limits_cls(timeout_s=step_s or life, memory_mb=memory_mb))
 
-        self.checkers = WarmPool(spawner("checker_main", checker_sandbox or sandbox), CHECKER_LIFE_S)
+        self.checkers = WarmPool(spawner("checker_main", checker_sandbox or sandbox), CHECKER_LIFE_S, boot_s=boot_s)
         self.candidates = WarmPool(spawner("candidate_main", step_s=remote_step_s), CANDIDATE_LIFE_S,
-                                   size=CANDIDATES_AHEAD, max_line=CANDIDATE_MAX_LINE)
+                                   size=CANDIDATES_AHEAD, max_line=CANDIDATE_MAX_LINE, boot_s=boot_s)
 
     def refill(self) -> None:
         self.candidates.refill()
@@ -93,7 +94,13 @@ def _names(value: Any) -> list[str]:
 
 
 class FunctionalRun:
-    """One verification: hand out spec and program, handshake, relay, judge. Use `run()` once."""
+    """One verification: hand out spec and program, handshake, relay, judge. Use `run()` once.
+
+    The drivers' boot is not the candidate's time: the row's clock starts once the checker and the first
+    candidate process have said hello (before the program is sent), and a replacement candidate's boot
+    moves its test's deadline on by as long as it took (within the row's budget, which the candidate's
+    own deaths spend). The candidate's module load counts: it has the first test's timeout.
+    """
 
     def __init__(self, drivers: Drivers, spec: HumanEvalTests | AssertsTests, program: str, settings: Settings):
         self.drivers, self.spec, self.program, self.settings = drivers, spec, program, settings
@@ -109,7 +116,7 @@ class FunctionalRun:
         self.death_test = -1
         self.index = 0
         self.call_id = 0
-        self.row_deadline = time.monotonic() + settings.row_budget_s + drivers.grace_s
+        self.row_deadline = self.deadline = 0.0  # time.monotonic() values, set once the drivers have booted
 
     # ---- lifecycle ------------------------------------------------------------------------
     def run(self) -> Outcome:
@@ -117,12 +124,14 @@ class FunctionalRun:
         outcome = Outcome(tests=[TestResult(name) for name in names])
         try:
             self.checker = self.drivers.checkers.take(self.needed_s)
-            deadline = self._test_deadline()
+            child = self._take_candidate()
+            self.row_deadline = time.monotonic() + self.settings.row_budget_s + self.drivers.grace_s
+            self.deadline = self._test_deadline()
             spec = {**self.spec.model_dump(), "prompt": _checker_prompt(self.spec.prompt)}
-            if not self.checker.send({"op": "spec", "spec": spec}, deadline):
+            if not self.checker.send({"op": "spec", "spec": spec}, self.deadline):
                 raise RuntimeError("the checker stopped reading")
-            self._start_candidate(deadline, outcome)
-            if self._checker_loaded(outcome, deadline + CHECKER_GRACE_S):
+            self._start_candidate(child, outcome)
+            if self._checker_loaded(outcome, self.deadline + CHECKER_GRACE_S):
                 self._relay(outcome)
         except (OSError, RuntimeError) as exc:
             outcome.verifier_error = f"sandbox failure: {type(exc).__name__}: {exc}"
@@ -152,16 +161,30 @@ class FunctionalRun:
             return False
         return True
 
-    def _start_candidate(self, deadline: float, outcome: Outcome | None = None) -> None:
-        """Hand the program to a fresh candidate and wait until its module has loaded; on failure record
-        why (and, for the first start, the import error in `outcome`)."""
+    def _take_candidate(self) -> Child:
+        """A booted (greeted) candidate process; its boot has the pool's own budget, and a failed or
+        overlong boot raises RuntimeError (a sandbox failure, flagged)."""
         child = self.drivers.candidates.take(self.needed_s)
         self.drivers.candidates.refill()  # the next sample's process boots while this one runs
         self.candidates.append(child)
+        return child
+
+    def _restart_candidate(self) -> None:
+        """A fresh candidate for the current test after one died in an earlier test; the time its boot
+        took moves the test's deadline on (never past the row's)."""
+        started = time.monotonic()
+        child = self._take_candidate()
+        booted = time.monotonic() - started
+        self.deadline = min(self.deadline + booted, self.row_deadline + self.drivers.grace_s)
+        self._start_candidate(child)
+
+    def _start_candidate(self, child: Child, outcome: Outcome | None = None) -> None:
+        """Hand the program to a booted candidate and wait, until the current deadline, for its module to
+        load; on failure record why (and, for the first start, the import error in `outcome`)."""
         why = "the candidate stopped reading its channel"
-        if child.send({"op": "load", "code": self.program}, deadline):
+        if child.send({"op": "load", "code": self.program}, self.deadline):
             try:
-                ready = child.recv(deadline)
+                ready = child.recv(self.deadline)
             except ChannelTimeout:
                 why = "the candidate's module took longer than the per-test timeout to load"
             except ChannelClosed:
@@ -217,14 +240,14 @@ class FunctionalRun:
     # ---- relay ----------------------------------------------------------------------------
     def _relay(self, outcome: Outcome) -> None:
         checker = self.checker
-        deadline = self._test_deadline()
-        if not checker.send(self.start_message, deadline):
+        self.deadline = self._test_deadline()
+        if not checker.send(self.start_message, self.deadline):
             outcome.verifier_error = "the checker exited before the tests started"
             return
         calls, spoiled = 0, None
         while True:
             try:
-                message = checker.recv(deadline + CHECKER_GRACE_S)
+                message = checker.recv(self.deadline + CHECKER_GRACE_S)
             except ChannelTimeout:
                 if self.index < len(outcome.tests):
                     outcome.tests[self.index].status = "timeout"
@@ -237,20 +260,20 @@ class FunctionalRun:
             op = message.get("op")
             if op == "call":
                 calls += 1
-                reply, spoil = self._call(message, deadline)
+                reply, spoil = self._call(message)
                 spoiled = spoiled or spoil
-                if not checker.send(reply, deadline + CHECKER_GRACE_S):
+                if not checker.send(reply, self.deadline + CHECKER_GRACE_S):
                     return
             elif op == "batch":
-                reply, spoil, made = self._batch(message, deadline)
+                reply, spoil, made = self._batch(message)
                 calls, spoiled = calls + made, spoiled or spoil
-                if not checker.send(reply, deadline + CHECKER_GRACE_S):
+                if not checker.send(reply, self.deadline + CHECKER_GRACE_S):
                     return
             elif op == "test" and message.get("index") == self.index < len(outcome.tests):
                 test = outcome.tests[self.index]
                 self._judge(test, message, calls, spoiled)
                 self.index += 1
-                calls, spoiled, deadline = 0, None, self._test_deadline()
+                calls, spoiled, self.deadline = 0, None, self._test_deadline()
                 if not test.passed and self.settings.stop_on_first_failure and self.index < len(outcome.tests):
                     outcome.finish("skipped", "not run: stop_on_first_failure", self.index)
                     return
@@ -291,15 +314,15 @@ class FunctionalRun:
         if spoiled is not None and spoiled[0] == "timeout":
             test.status = "timeout"
 
-    def _call(self, message: dict, deadline: float) -> tuple[dict, tuple[str, str] | None]:
+    def _call(self, message: dict) -> tuple[dict, tuple[str, str] | None]:
         """Relay one call; returns the reply for the checker and, if the call spoiled the test, why."""
         fn = message.get("fn")
         if fn not in self.exposed:
             return {"raised": "NameError", "msg": f"name {fn!r} is not defined by the candidate"}, None
-        reply, spoil = self._exchange({"fn": fn, **_call_fields(message)}, deadline)
+        reply, spoil = self._exchange({"fn": fn, **_call_fields(message)})
         return _forward(reply) if spoil is None else (reply, spoil)
 
-    def _batch(self, message: dict, deadline: float) -> tuple[dict, tuple[str, str] | None, int]:
+    def _batch(self, message: dict) -> tuple[dict, tuple[str, str] | None, int]:
         """Relay a batch of calls the checker makes up front; also returns how many calls it holds."""
         calls = message.get("calls")
         if not isinstance(calls, list) or not 0 < len(calls) <= MAX_BATCH:
@@ -307,7 +330,7 @@ class FunctionalRun:
         requests = [{"fn": c.get("fn"), **_call_fields(c)} for c in calls if isinstance(c, dict)]
         if len(requests) != len(calls) or any(r["fn"] not in self.exposed for r in requests):
             return {"dead": "the batch names functions the candidate lacks"}, None, 0
-        reply, spoil = self._exchange({"batch": requests}, deadline)
+        reply, spoil = self._exchange({"batch": requests})
         if spoil is not None:
             return reply, spoil, len(calls)
         answers = reply.get("batch")
@@ -317,19 +340,19 @@ class FunctionalRun:
         spoiled = next((why for _, why in forwarded if why is not None), None)
         return {"batch": [r for r, _ in forwarded]}, spoiled, len(calls)
 
-    def _exchange(self, payload: dict, deadline: float) -> tuple[dict, tuple[str, str] | None]:
-        """Send one request to the candidate and read its reply; a dead/timed-out/garbled candidate is
-        killed, and the reply then says so (`dead`) with why the test is spoiled."""
+    def _exchange(self, payload: dict) -> tuple[dict, tuple[str, str] | None]:
+        """Send one request to the candidate and read its reply by the test's deadline; a dead/timed-out/
+        garbled candidate is killed, and the reply then says so (`dead`) with why the test is spoiled."""
         if self.candidate is None and self.death_test != self.index:
-            self._start_candidate(deadline)  # it died in an earlier test: give later tests a fresh one
+            self._restart_candidate()  # it died in an earlier test: give later tests a fresh one
         child = self.candidate
         if child is None:
             return {"dead": self.death}, ("failed", f"the candidate is gone: {self.death}")
         self.call_id += 1
         status, why = "failed", "the candidate stopped reading its calls"
-        if child.send({"id": self.call_id, **payload}, deadline):
+        if child.send({"id": self.call_id, **payload}, self.deadline):
             try:
-                reply = child.recv(deadline)
+                reply = child.recv(self.deadline)
             except ChannelTimeout:
                 status, why = "timeout", self._timeout_reason()
             except ChannelClosed:

@@ -17,6 +17,8 @@ from .codec import DecodeError, dumps, loads
 from .lines import ChannelClosed, ChannelOverflow, ChannelTimeout, LineReader, write_all
 
 MAX_LINE = 16 << 20  # a checker's message (trusted test code's calls)
+# A driver's boot (the sandbox's spawn, the interpreter's start, the driver's hello) is trusted work done
+# before any candidate code exists, so it has this budget of its own, outside every test's and row's time.
 BOOT_TIMEOUT_S = 20.0
 
 
@@ -35,10 +37,10 @@ class Child:
     def recv(self, deadline: float) -> dict:
         return loads(self.reader.readline(deadline))
 
-    def greet(self) -> bool:
-        """Consume the driver's hello (True) or find the process dead or mute (False)."""
+    def greet(self, boot_s: float) -> bool:
+        """Consume the driver's hello (True) or find the process dead or mute for `boot_s` (False)."""
         try:
-            self.greeted = self.recv(time.monotonic() + BOOT_TIMEOUT_S).get("op") == "hello"
+            self.greeted = self.recv(time.monotonic() + boot_s).get("op") == "hello"
         except (ChannelClosed, ChannelTimeout, ChannelOverflow, DecodeError):
             self.greeted = False
         return self.greeted
@@ -48,18 +50,22 @@ class WarmPool:
     """Keeps up to `size` started, idle processes of one driver.
 
     `life_s` is the sandbox's wall-clock limit per process (a backstop; the host enforces per-test
-    deadlines); a process is handed out only while the caller's `needed_s` of its life remains.
+    deadlines); a process is handed out only while the caller's `needed_s` of its life remains. `boot_s`
+    bounds each process's boot: one that has not said hello by then is a sandbox failure.
     """
 
-    def __init__(self, spawn: Callable[[float], Any], life_s: float, size: int = 1, max_line: int = MAX_LINE):
+    def __init__(self, spawn: Callable[[float], Any], life_s: float, size: int = 1, max_line: int = MAX_LINE,
+                 boot_s: float = BOOT_TIMEOUT_S):
         self._spawn, self.life_s, self.size, self.max_line = spawn, life_s, size, max_line
+        self.boot_s = boot_s
         self._idle: list[Child] = []
         self._lock = threading.Lock()
         self._closed = False
         self._filling = False
 
     def take(self, needed_s: float) -> Child:
-        """A greeted process with `needed_s` of life left: an idle one, else a new one."""
+        """A greeted process with `needed_s` of life left: an idle one, else a new one. RuntimeError when
+        a new one does not boot within `boot_s` (the sandbox's failure, never a candidate's)."""
         now = time.monotonic()
         with self._lock:
             idle, self._idle = self._idle, []
@@ -68,16 +74,17 @@ class WarmPool:
             if child not in fresh:
                 child.proc.kill()
         for child in fresh:
-            if child.greeted or child.greet():
+            if child.greeted or child.greet(self.boot_s):
                 for spare in fresh[fresh.index(child) + 1 :]:
                     self.give_back(spare)
                 return child
             child.proc.kill()
         child = Child(self._spawn(self.life_s), self.life_s, self.max_line)
-        if not child.greet():
+        if not child.greet(self.boot_s):
             child.proc.kill()
             result = child.proc.wait(5)
-            raise RuntimeError(f"a sandboxed driver failed to start ({result.status}): {result.stderr[-500:]}")
+            raise RuntimeError(f"a sandboxed driver did not boot within its {self.boot_s:g}s budget "
+                               f"({result.status}): {result.stderr[-500:]}")
         return child
 
     def give_back(self, child: Child) -> None:

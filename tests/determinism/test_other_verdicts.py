@@ -71,7 +71,7 @@ def test_code_verdicts_do_not_flip_across_its_budgets():
     if "cpp" not in supported() and os.environ.get("CI") == "true":
         pytest.fail("no cpp toolchain under CI=true")
     cases = [c for c in CODE_ROWS if "cpp" in supported() or "cpp" not in c[0]]
-    env = envsdk.load_environment("code", limit=1, timeout_s=3.0)
+    env = envsdk.load_environment("code", limit=1, timeout_s=1.0)  # tight: a boot must not eat it
     results = verdicts_four_ways(env, [{"tests": c[1]} for c in cases], [c[2] for c in cases], key=_code_key)
     assert flips(results, [c[0] for c in cases]) == []
     assert [key[0] for key in results["idle"]][:3] == [1.0, 0.0, 0.0]

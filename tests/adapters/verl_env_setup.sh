@@ -21,7 +21,7 @@ if [[ "$TORCH" == *+cpu ]]; then
 else
   "${PIP[@]}" torch --index-url https://download.pytorch.org/whl/cpu
 fi
-"${PIP[@]}" "verl==0.9.1" cachetools fastapi uvicorn pytest pytest-timeout "pydantic>=2.5" "httpx>=0.25" "tqdm>=4.60" \
+"${PIP[@]}" "verl==0.9.1" cachetools fastapi uvicorn "pytest==9.2.0" "pytest-timeout==2.4.0" "pydantic>=2.5" "httpx>=0.25" "tqdm>=4.60" \
   "cloudpickle>=2" "pyseccomp>=0.1"  # envsdk's own dependencies and its sandbox extra (the code env)
 # The math env needs math-verify; its antlr4_9_3 extra matches the antlr runtime that verl's hydra pins.
 "${PIP[@]}" "math-verify[antlr4_9_3]>=0.7"

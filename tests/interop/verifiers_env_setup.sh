@@ -14,6 +14,6 @@ fi
 python3 -m venv "$VENV"
 PIP=("$VENV/bin/python" -m pip install --quiet)
 "${PIP[@]}" --upgrade pip setuptools wheel
-"${PIP[@]}" "verifiers==0.4.0" uv pytest pytest-timeout "pydantic>=2.5" "httpx>=0.25" "tqdm>=4.60" cloudpickle
+"${PIP[@]}" "verifiers==0.4.0" uv "pytest==9.2.0" "pytest-timeout==2.4.0" "pydantic>=2.5" "httpx>=0.25" "tqdm>=4.60" cloudpickle
 "${PIP[@]}" --no-deps --no-build-isolation -e "$REPO"
 "$VENV/bin/python" -c "import verifiers, envsdk; print('verifiers', verifiers.__version__, 'ready in', '$VENV')"

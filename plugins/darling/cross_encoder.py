@@ -14,10 +14,10 @@ from typing import Sequence
 
 import torch
 from pydantic import BaseModel, Field
-from safetensors.torch import load_file, save_file
 
 from .chunking import pad_rows
 from .classifier import PairClassifier
+from .finetuned_io import load_finetuned, save_finetuned
 
 WEIGHTS_FILE = "cross-encoder.safetensors"
 SPEC_FILE = "cross-encoder.json"
@@ -118,10 +118,7 @@ class CrossEncoder(torch.nn.Module):
 
     def save(self, directory: Path) -> None:
         """Write the fine-tuned tensors (fp16) and the spec."""
-        directory.mkdir(parents=True, exist_ok=True)
-        tensors = {k: v.half().contiguous() for k, v in self.trainable_state_dict().items()}
-        save_file(tensors, str(directory / WEIGHTS_FILE))
-        (directory / SPEC_FILE).write_text(self.spec.model_dump_json(indent=1) + "\n")
+        save_finetuned(directory, WEIGHTS_FILE, SPEC_FILE, self.trainable_state_dict(), self.spec)
 
     @classmethod
     def load(cls, directory: Path, base_path: str | None = None) -> CrossEncoder:
@@ -131,10 +128,7 @@ class CrossEncoder(torch.nn.Module):
                 "`envsdk darling train-classifier --model cross-encoder` (docs/darling.md)"
             )
         model = cls(CrossEncoderSpec.model_validate_json((directory / SPEC_FILE).read_text()), base_path)
-        tensors = {k: v.float() for k, v in load_file(str(directory / WEIGHTS_FILE)).items()}
-        missing = [k for k in model.trainable_state_dict() if k not in tensors]
-        if missing:
-            raise ValueError(f"{directory / WEIGHTS_FILE} lacks {len(missing)} tensors, e.g. {missing[0]}")
+        tensors = load_finetuned(directory / WEIGHTS_FILE, model.trainable_state_dict())
         model.model.load_state_dict(tensors, strict=False)
         return model.eval()
 

@@ -15,12 +15,12 @@ from typing import Sequence
 import numpy as np
 import torch
 from pydantic import BaseModel, Field
-from safetensors.torch import load_file, save_file
 from torch import nn
 
 from .chunking import pad_rows, windows
 from .classifier import EmbeddingClassifier
 from .cosine import minilm_path
+from .finetuned_io import load_finetuned, save_finetuned
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 WEIGHTS_FILE = "minilm-pair.safetensors"
@@ -131,20 +131,13 @@ class MiniLMPairModel(nn.Module):
 
     def save(self, directory: Path) -> None:
         """Write the fine-tuned tensors (fp16) and the spec."""
-        directory.mkdir(parents=True, exist_ok=True)
-        tensors = {k: v.half().contiguous() for k, v in self.trainable_state_dict().items()}
-        save_file(tensors, str(directory / WEIGHTS_FILE))
-        (directory / SPEC_FILE).write_text(self.spec.model_dump_json(indent=1) + "\n")
+        save_finetuned(directory, WEIGHTS_FILE, SPEC_FILE, self.trainable_state_dict(), self.spec)
 
     @classmethod
     def load(cls, directory: Path, base_path: str | None = None) -> MiniLMPairModel:
         spec = PairModelSpec.model_validate_json((directory / SPEC_FILE).read_text())
         model = cls(spec, base_path)
-        tensors = {k: v.float() for k, v in load_file(str(directory / WEIGHTS_FILE)).items()}
-        missing = [k for k in model.trainable_state_dict() if k not in tensors]
-        if missing:
-            raise ValueError(f"{directory / WEIGHTS_FILE} lacks {len(missing)} tensors, e.g. {missing[0]}")
-        model.load_state_dict(tensors, strict=False)
+        model.load_state_dict(load_finetuned(directory / WEIGHTS_FILE, model.trainable_state_dict()), strict=False)
         return model.eval()
 
 

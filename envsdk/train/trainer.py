@@ -7,7 +7,6 @@ group transforms → `compute_advantages`) → `policy_loss` (TRL 1.16.0 semanti
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
 import math
@@ -25,6 +24,7 @@ import envsdk
 from envsdk.clients.hf_generator import HFGenerator, Samples
 from envsdk.environment import SupportsAnswerSpace, SupportsWarmStart
 from envsdk.executor import ExecutorConfig
+from envsdk.loop_thread import LoopThread
 from envsdk.ray_executor import RayExecutor
 from envsdk.runmeta import run_metadata, write_metadata
 from envsdk.scoring import BatchScorer, Scored
@@ -91,7 +91,7 @@ class GRPOTrainer:
         self.order_rng = random.Random(c.seed)
         self.order: list[int] = []
         self.step = 0
-        self.loop = asyncio.new_event_loop()
+        self.loop = LoopThread("envsdk-train")  # one loop for the run: the scorer's worker pool lives on it
         pool = ExecutorConfig(workers=c.verify_workers, timeout_s=c.verify_timeout_s)
         self.remote = RayExecutor(self.env, pool, address=c.verify_ray_address) if c.verify_ray_address else None
         self.scorer = BatchScorer(self.env, transforms=self.transforms, on_error=c.on_error, scale=self.scale,
@@ -142,7 +142,7 @@ class GRPOTrainer:
         repeated = [row for row in rows for _ in range(n)]
         scoring = self.scorer.score(repeated, [row.get("prompt") for row in repeated], texts, group_size=n,
                                     transform=transform)
-        return self.loop.run_until_complete(scoring)
+        return self.loop.run(scoring)
 
     def _update(self, samples: Samples, advantages: torch.Tensor) -> dict[str, float]:
         """μ optimizer updates on one generation batch, each accumulated over GA shuffled micro-batches."""
@@ -295,10 +295,10 @@ class GRPOTrainer:
         write_metadata(self.out / "run.json", meta)
 
     def close(self) -> None:
-        self.loop.run_until_complete(self.scorer.aclose())
+        self.loop.run(self.scorer.aclose())
         if self.remote is not None:
-            self.loop.run_until_complete(self.remote.aclose())
-        self.loop.run_until_complete(self.env.aclose())
+            self.loop.run(self.remote.aclose())
+        self.loop.run(self.env.aclose())
         self.loop.close()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, Mapping, Sequence
 
 from .messages import Text, completion_text
 from .verdict import Verdict
@@ -43,7 +43,8 @@ class Group:
     `prompt` is the row's own prompt (never a trainer's rendering of it), so a transform that reads it
     sees the same input on every path. `rewards` starts as the verdicts' rewards; transforms rewrite it. `keep` marks rollouts that
     count in the baseline (False for abstained errors or filtered rollouts). `advantages` is set
-    only by the final advantage step.
+    only by the final advantage step. `annotations[i]` holds what each transform says of rollout i, by
+    transform name (`annotate`); the rollout records carry it to disk and the report.
     """
 
     group_id: str
@@ -56,6 +57,7 @@ class Group:
     answer: Any = None
     advantages: list[float] | None = None
     metrics: dict[str, float] = field(default_factory=dict)
+    annotations: list[dict[str, dict[str, Any]]] | None = None
 
     @classmethod
     def from_verdicts(
@@ -114,3 +116,11 @@ class Group:
             keep=list(keep) if keep is not None else list(self.keep),
             metrics={**self.metrics, **metrics},
         )
+
+    def annotate(self, transform: str, notes: Sequence[Mapping[str, Any]]) -> Group:
+        """A copy where rollout i carries `notes[i]` under the transform's name (e.g. DARLING's class and
+        diversity): plain JSON values, shown per rollout by `envsdk report`."""
+        if len(notes) != self.n:
+            raise ValueError(f"group {self.group_id} has {self.n} rollouts but got {len(notes)} annotations")
+        current = self.annotations or [{} for _ in range(self.n)]
+        return replace(self, annotations=[{**old, transform: dict(new)} for old, new in zip(current, notes)])

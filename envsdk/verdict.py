@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -40,6 +40,17 @@ class Verdict(BaseModel):
         if self.passed is not None:
             return self.passed
         return not self.failed and self.reward >= 1.0
+
+    @property
+    def status(self) -> Literal["correct", "wrong", "error", "timeout"]:
+        """The one word for a verdict, wherever one is shown (the report's filter, summaries): `error` or
+        `timeout` when the verifier failed, else `correct` or `wrong` by `correct` (a reward-only rubric's
+        full credit is correct, partial credit is wrong)."""
+        if self.error is not None:
+            return "error"
+        if self.timed_out:
+            return "timeout"
+        return "correct" if self.correct else "wrong"
 
     @classmethod
     def from_error(cls, error: str, *, timed_out: bool = False, duration_s: float = 0.0, **details: Any) -> Verdict:

@@ -12,7 +12,8 @@ from typing import Any
 
 from ..environment import Environment
 from ..errors import require
-from ..scoring import encode_label, resolve_env
+from ..scoring.batch import resolve_env
+from ..scoring.labels import encode_label
 
 ROW_COLUMN = "envsdk_row"
 

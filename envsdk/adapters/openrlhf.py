@@ -14,7 +14,8 @@ import asyncio
 from typing import Any, Callable, Sequence
 
 from ..environment import Environment
-from ..scoring import BatchScorer, openrlhf_response, openrlhf_samples
+from ..scoring import BatchScorer
+from ..scoring.labels import openrlhf_response, openrlhf_samples
 
 
 def make_reward_func(env: Environment | str, **env_kwargs: Any) -> Callable[..., dict[str, Any]]:

@@ -18,7 +18,8 @@ import weakref
 from typing import Any, Mapping, Sequence
 
 from ..verdict import Verdict
-from ..scoring import BatchScorer, label_fields
+from ..scoring import BatchScorer
+from ..scoring.labels import label_fields
 from .export import ROW_COLUMN, decode_row, to_verl_parquet, verl_records
 
 __all__ = ["compute_score", "compute_score_async", "compute_score_batch", "to_verl_parquet", "verl_records", "row_for"]

@@ -23,7 +23,8 @@ from typing import Any
 from verl import DataProto
 from verl.experimental.reward_loop.reward_manager.base import RewardManagerBase
 
-from ..scoring import BatchScorer, GroupBuffer
+from ..scoring import BatchScorer
+from ..scoring.buffer import PARTIAL_GROUP, GroupBuffer
 from ..transforms import check_scale
 from .verl import env_name, row_for, score_dict
 
@@ -65,10 +66,9 @@ class EnvsdkRewardManager(RewardManagerBase):
         if meta.get("uid") is not None:  # verl's group id: the group key on every envsdk path
             row = {**row, "group_id": str(meta["uid"])}
         if scorer.needs_whole_groups:
-            outcome = await buffer.submit(row, text)
-            reward, verdict, partial = outcome.reward, outcome.verdict, outcome.partial
+            record = await buffer.submit(row, text)
         else:
-            scored = await scorer.score([row], [row.get("prompt", "")], [text])
-            reward, verdict, partial = scored.rewards[0], scored.verdicts[0], False
-        info: dict[str, Any] = {**score_dict(verdict, reward), "envsdk_partial_group": float(partial)}
+            record = (await scorer.score([row], [row.get("prompt", "")], [text])).records[0]
+        partial = record.group_metrics.get(PARTIAL_GROUP, 0.0)
+        info: dict[str, Any] = {**score_dict(record.verdict, record.final_reward), "envsdk_partial_group": partial}
         return {"reward_score": info.pop("score"), "reward_extra_info": info}

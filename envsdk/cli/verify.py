@@ -13,7 +13,8 @@ from ..environment import Environment
 from ..executor import Executor
 from ..journal import Journal, row_hash
 from ..runmeta import check_resume, resume_key
-from ..scoring import verdict_metrics, verify_saved
+from ..record import RolloutRecord, summarize
+from ..scoring.saved import verify_saved
 from ..verdict import Verdict
 from .common import (add_env_args, add_output_options, executor_config, load_env, meta_path, print_summary, progress,
                      ray_executor, refuse_to_replace, show_progress, verdict_line, write_meta)
@@ -93,7 +94,7 @@ def _journal(env: Environment, args) -> Journal:
 
 def summarise(verdicts: list[Verdict]) -> dict:
     """The table `verify` prints: rows, mean reward, correct, error and timeout rates."""
-    metrics = verdict_metrics(verdicts) if verdicts else {}
+    metrics = summarize([RolloutRecord.of(v) for v in verdicts])
     return {
         "rows": len(verdicts),
         "reward_mean": metrics.get("reward_mean", 0.0),

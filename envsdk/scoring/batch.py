@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import math
 import time
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
@@ -20,14 +19,16 @@ from ..errors import EnvsdkError, RowError
 from ..executor import Executor, ExecutorConfig
 from ..group import Group, OnError
 from ..messages import Text, is_messages
+from ..record import RolloutRecord, group_records, summarize
 from ..registry import adhoc_factory, load_environment, load_transform, rebuild_environment
 from ..transforms import GroupTransform, Scale, apply_transforms, compute_advantages, required_scale
 from ..verdict import Verdict
 
 TransformLike = GroupTransform | str | tuple[str, dict]
 
-# Fields that describe one rollout rather than its prompt instance: never part of a group key.
-_ROLLOUT_FIELDS = frozenset({"completion", "rollout_index", "usage", *Verdict.model_fields})
+# What a rollout record says beyond its row (its verdict, completion, rewards...): everything else a row
+# carries is the row itself, so a field the record gains can never leak into a group key.
+_RECORD_FIELDS = frozenset({*RolloutRecord.model_fields, *Verdict.model_fields}) - {"prompt"}
 
 
 class PartialGroupError(EnvsdkError, ValueError):
@@ -35,12 +36,13 @@ class PartialGroupError(EnvsdkError, ValueError):
 
 
 def group_key(row: Mapping[str, Any]) -> str:
-    """What makes rollouts one group, on every path: the row's `group_id` (a trainer's uid, `eval`
-    output), else its `id`, else a hash of its prompt-side fields (prompt and labels, no rollout fields)."""
+    """What makes rollouts one group, on every path (the one statement of the rule; the others link here):
+    the row's `group_id` (a trainer's uid, a record's group), else its `id`, else a hash of the row itself
+    (its prompt and labels: every field that is not a `RolloutRecord` field)."""
     for name in ("group_id", "id"):
         if row.get(name) is not None:
             return str(row[name])
-    fields = {k: v for k, v in row.items() if k not in _ROLLOUT_FIELDS}
+    fields = {k: v for k, v in row.items() if k not in _RECORD_FIELDS}
     blob = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
     return "sha1:" + hashlib.sha1(blob.encode()).hexdigest()
 
@@ -96,70 +98,31 @@ def check_rollout_row(row: Any) -> dict:
     return row
 
 
-# ---- metrics ---------------------------------------------------------------------------------
-def _mean(values: Sequence[float]) -> float:
-    return sum(values) / len(values) if values else 0.0
-
-
-def verdict_metrics(verdicts: Sequence[Verdict]) -> dict[str, float]:
-    """Reward, correctness and verifier-health means over verdicts, plus each reward component's mean
-    (over the verdicts that have it)."""
-    rewards = [v.reward for v in verdicts]
-    mean = _mean(rewards)
-    out = {
-        "reward_mean": mean,
-        "reward_std": math.sqrt(sum((r - mean) ** 2 for r in rewards) / max(len(rewards) - 1, 1)),
-        "correct_rate": _mean([float(v.correct) for v in verdicts]),
-        "verify/error_rate": _mean([float(v.error is not None) for v in verdicts]),
-        "verify/timeout_rate": _mean([float(v.timed_out) for v in verdicts]),
-        # a comparison stopped by its own CPU budget: a 0 (not an abstention), counted so a rise is visible
-        "verify/budget_exceeded_rate": _mean([float(bool(v.details.get("budget_exceeded"))) for v in verdicts]),
-    }
-    components: dict[str, list[float]] = {}
-    for v in verdicts:
-        for name, value in v.components.items():
-            components.setdefault(name, []).append(value)
-    out.update({f"rewards/{k}/mean": _mean(v) for k, v in sorted(components.items()) if all(map(math.isfinite, v))})
-    return out
-
-
-def batch_metrics(groups: Sequence[Group]) -> dict[str, float]:
-    """The metrics of a scored batch, the same names on every path: `verdict_metrics`, the share of
-    rollouts in groups whose verdict rewards do not vary, distinct correct answers per group, the
-    transforms' own metrics (`transform/<name>/...`) and the final reward mean when transforms changed it."""
-    verdicts = [v for g in groups for v in g.verdicts]
-    out = verdict_metrics(verdicts)
-    flat = [g.n for g in groups if g.n and max(v.reward for v in g.verdicts) - min(v.reward for v in g.verdicts) < 1e-12]
-    out["frac_reward_zero_std"] = sum(flat) / max(len(verdicts), 1)
-    out["distinct_correct"] = _mean(
-        [float(len({r.text.strip() for r in g.rollouts if r.verdict.correct})) for g in groups]
-    )
-    extra: dict[str, list[float]] = {}
-    for g in groups:
-        for name, value in g.metrics.items():
-            extra.setdefault(name, []).append(value)
-    out.update({k: _mean(v) for k, v in sorted(extra.items()) if all(map(math.isfinite, v))})
-    final = [r for g in groups for r in g.rewards]
-    if final != [0.0 if v.failed else v.reward for v in verdicts]:
-        out["transformed_reward_mean"] = _mean(final)
-    return out
-
-
 # ---- the scorer ------------------------------------------------------------------------------
 @dataclass
 class Scored:
-    """The outcome of one scored batch; `rewards`, `verdicts` and `advantages` follow the input order.
+    """The outcome of one scored batch: one `RolloutRecord` per input rollout, in input order, and views of them.
 
-    `rewards[i]` is None for an abstained failure (`on_error="abstain"`); `advantages` is None unless the
-    scorer has a scale. `seconds` splits the wall time into `verify` and `transform` (transforms + advantages).
+    `rewards[i]` is what a trainer receives: the final reward, None for a rollout left out of its baseline under
+    `on_error="abstain"` (0.0 under "zero"); `advantages` is None unless the scorer has a scale; `metrics` is
+    `summarize(records)`. `seconds` splits the wall time into `verify` and `transform` (transforms + advantages).
     """
 
-    rewards: list[float | None]
-    verdicts: list[Verdict]
+    records: list[RolloutRecord]
     groups: list[Group]
+    rewards: list[float | None]
     metrics: dict[str, float] = field(default_factory=dict)
-    advantages: list[float] | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def verdicts(self) -> list[Verdict]:
+        return [r.verdict for r in self.records]
+
+    @property
+    def advantages(self) -> list[float] | None:
+        if not self.records or self.records[0].advantage is None:
+            return None
+        return [r.advantage for r in self.records]
 
 
 class BatchScorer:
@@ -330,16 +293,13 @@ class BatchScorer:
                                                                 "transform": time.perf_counter() - verified})
 
     def _aligned(self, n: int, index_groups: list[list[int]], groups: list[Group], seconds: dict) -> Scored:
-        rewards: list[float | None] = [None] * n
-        verdicts: list[Verdict] = [Verdict()] * n
-        advantages: list[float] | None = [0.0] * n if groups and groups[0].advantages is not None else None
+        records: list[RolloutRecord] = [RolloutRecord()] * n
         for idx, group in zip(index_groups, groups):
-            for j, i in enumerate(idx):
-                rewards[i] = group.rewards[j] if group.keep[j] else (None if self.on_error == "abstain" else 0.0)
-                verdicts[i] = group.rollouts[j].verdict
-                if advantages is not None:
-                    advantages[i] = group.advantages[j]
-        return Scored(rewards, verdicts, groups, batch_metrics(groups), advantages, seconds)
+            for i, record in zip(idx, group_records(group)):
+                records[i] = record
+        absent = None if self.on_error == "abstain" else 0.0
+        rewards = [r.final_reward if r.final_reward is not None else absent for r in records]
+        return Scored(records, groups, rewards, summarize(records), seconds)
 
     async def aclose(self) -> None:
         if self._executor is not None and self._own_executor:

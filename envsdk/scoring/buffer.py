@@ -2,7 +2,8 @@
 
 OpenRLHF sends samples as they finish, one request per sample or per small batch, so the n samples of
 one prompt arrive in separate requests. A group that does not fill within `timeout_s` of its first
-sample is scored without the transforms and its samples are marked `partial`.
+sample is scored without the transforms, and its records carry the group metric `PARTIAL_GROUP` = 1.
+Each waiter gets its sample's `RolloutRecord`.
 """
 
 from __future__ import annotations
@@ -10,17 +11,10 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from ..verdict import Verdict
+from ..record import RolloutRecord
 from .batch import BatchScorer, group_key
 
-
-@dataclass
-class Outcome:
-    """What one buffered sample gets back."""
-
-    reward: float | None
-    verdict: Verdict
-    partial: bool
+PARTIAL_GROUP = "partial_group"  # group metric: 1 when the group timed out before it was whole
 
 
 @dataclass
@@ -39,9 +33,8 @@ class GroupBuffer:
         self._pending: dict[str, _Pending] = {}
         self._tasks: set[asyncio.Task] = set()
 
-    async def submit(self, row: dict, completion: str) -> Outcome:
-        """Wait for this sample's group (`group_key`: verl's uid as `group_id`, else the row's id, else its
-        prompt and labels) to fill or time out, and return the sample's outcome."""
+    async def submit(self, row: dict, completion: str) -> RolloutRecord:
+        """Wait for this sample's group (`group_key`) to fill or time out, and return the sample's record."""
         key = group_key(row)
         loop = asyncio.get_running_loop()
         pending = self._pending.get(key)
@@ -80,9 +73,11 @@ class GroupBuffer:
                 if not future.done():
                     future.set_exception(exc)
             return
-        for future, reward, verdict in zip(pending.futures, scored.rewards, scored.verdicts):
+        for future, record in zip(pending.futures, scored.records):
+            if partial:
+                record = record.model_copy(update={"group_metrics": {**record.group_metrics, PARTIAL_GROUP: 1.0}})
             if not future.done():
-                future.set_result(Outcome(reward, verdict, partial))
+                future.set_result(record)
 
 
 class RowBatcher:
@@ -100,7 +95,7 @@ class RowBatcher:
         self._runner: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
 
-    async def submit(self, row: dict, completion: str) -> Outcome:
+    async def submit(self, row: dict, completion: str) -> RolloutRecord:
         if self._runner is None:
             self._wakeup = asyncio.Event()
             self._runner = asyncio.get_running_loop().create_task(self._run())
@@ -124,8 +119,8 @@ class RowBatcher:
         try:
             rows = [r for r, _, _ in batch]
             scored = await self.scorer.score(rows, [r.get("prompt") for r in rows], [c for _, c, _ in batch])
-            for (_, _, future), reward, verdict in zip(batch, scored.rewards, scored.verdicts):
-                future.done() or future.set_result(Outcome(reward, verdict, False))
+            for (_, _, future), record in zip(batch, scored.records):
+                future.done() or future.set_result(record)
         except Exception as exc:  # every waiter learns of the failure
             for _, _, future in batch:
                 future.done() or future.set_exception(exc)

@@ -13,16 +13,11 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from ..scoring import (
-    BatchScorer,
-    GroupBuffer,
-    Outcome,
-    RowBatcher,
-    openrlhf_response,
-    openrlhf_samples,
-    verdict_metrics,
-    verify_saved,
-)
+from ..record import RolloutRecord, summarize
+from ..scoring import BatchScorer
+from ..scoring.buffer import PARTIAL_GROUP, GroupBuffer, RowBatcher
+from ..scoring.labels import openrlhf_response, openrlhf_samples
+from ..scoring.saved import verify_saved
 from .models import RewardRequest, RewardResponse
 
 
@@ -95,8 +90,8 @@ def create_app(
             raise HTTPException(422, exc.errors(include_url=False, include_context=False)) from exc
         check_batch(len(req.query))
         rows, completions = openrlhf_samples(scorer.env, req.query, req.prompts, req.labels)
-        outcomes = await asyncio.gather(*(buffer.submit(r, c) for r, c in zip(rows, completions)))
-        return JSONResponse(_reward_response(outcomes).model_dump())
+        records = await asyncio.gather(*(buffer.submit(r, c) for r, c in zip(rows, completions)))
+        return JSONResponse(_reward_response(records).model_dump())
 
     @app.post("/verify")
     async def verify(request: Request) -> JSONResponse:
@@ -111,8 +106,9 @@ def create_app(
     return app
 
 
-def _reward_response(outcomes: list[Outcome]) -> RewardResponse:
-    """OpenRLHF's answer; `partial_group_rate` counts samples whose group timed out before it was whole."""
-    verdicts = [o.verdict for o in outcomes]
-    logs = {**verdict_metrics(verdicts), "partial_group_rate": sum(o.partial for o in outcomes) / max(len(outcomes), 1)}
-    return RewardResponse(**openrlhf_response([o.reward for o in outcomes], verdicts, logs))
+def _reward_response(records: list[RolloutRecord]) -> RewardResponse:
+    """OpenRLHF's answer; its logs are `summarize(records)`, with `partial_group_rate`: the share of samples
+    whose group timed out before it was whole."""
+    partial = sum(r.group_metrics.get(PARTIAL_GROUP, 0.0) for r in records) / max(len(records), 1)
+    logs = {**summarize(records), "partial_group_rate": partial}
+    return RewardResponse(**openrlhf_response([r.final_reward for r in records], [r.verdict for r in records], logs))

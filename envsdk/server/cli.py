@@ -8,7 +8,8 @@ import os
 import socket
 import sys
 
-from ..scoring import BatchScorer, resolve_transforms, transform_options
+from ..scoring import BatchScorer
+from ..scoring.batch import resolve_transforms, transform_options
 from ..cli.common import add_env_args, executor_config, load_env, ray_executor
 from ..cli.main import parser
 from ..errors import EnvsdkError, require

@@ -19,7 +19,7 @@ from ..cli.common import add_env_option, add_progress_option, env_kwargs, show_p
 from ..cli.main import parser, quiet_libraries
 from ..errors import OptionError
 from ..registry import ENV_GROUP, resolve
-from ..scoring import transform_options
+from ..scoring.batch import transform_options
 from .config import GRPOConfig
 from .reporting import BACKENDS
 from .tiny import TinyConfig

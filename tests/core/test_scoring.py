@@ -9,14 +9,10 @@ import pytest
 from envsdk import Environment, Group, GroupTransform, Rubric, Verdict, reward
 from envsdk.errors import EnvsdkError
 from envsdk.executor import Executor
-from envsdk.scoring import (
-    BatchScorer,
-    PartialGroupError,
-    batch_metrics,
-    group_key,
-    transform_options,
-    verify_saved,
-)
+from envsdk.record import group_records, summarize
+from envsdk.scoring import BatchScorer, PartialGroupError, group_key
+from envsdk.scoring.batch import transform_options
+from envsdk.scoring.saved import verify_saved
 from envsdk.transforms import check_scale, compute_advantages, required_scale
 
 
@@ -164,7 +160,7 @@ def test_batch_metrics_use_the_correctness_rule_and_name_every_quantity():
 
 def test_batch_metrics_report_the_final_reward_when_a_transform_changed_it():
     group = Group.from_verdicts(prompt="p", completions=["a", "b"], verdicts=[Verdict(reward=1.0)] * 2)
-    assert batch_metrics([group.with_rewards([0.5, 0.5])])["transformed_reward_mean"] == 0.5
+    assert summarize(group_records(group.with_rewards([0.5, 0.5])))["transformed_reward_mean"] == 0.5
 
 
 # ---- the one scale declaration ---------------------------------------------------------------

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from envsdk import Verdict
-from envsdk.scoring.batch import verdict_metrics
+from envsdk.record import RolloutRecord, summarize
 from envsdk_env_math.budget import BUDGET_REASON, BudgetExceeded, compare_budget, paused_budget
 from envsdk_env_math.rubric import make_rubric
 from envsdk_env_math.verifier import verify_answer
@@ -45,8 +45,8 @@ def test_the_rubric_flags_an_overrun_and_the_metrics_count_it():
     assert [v.reward for v in verdicts] == [0.0, 1.0]
     assert verdicts[0].details["budget_exceeded"] is True and verdicts[0].error is None
     assert "budget_exceeded" not in verdicts[1].details
-    assert verdict_metrics(verdicts)["verify/budget_exceeded_rate"] == 0.5
-    assert verdict_metrics([Verdict(reward=1.0)])["verify/budget_exceeded_rate"] == 0.0
+    assert summarize([RolloutRecord.of(v) for v in verdicts])["verify/budget_exceeded_rate"] == 0.5
+    assert summarize([RolloutRecord.of(Verdict(reward=1.0))])["verify/budget_exceeded_rate"] == 0.0
 
 
 def test_wall_time_spent_waiting_is_not_charged():

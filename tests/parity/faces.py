@@ -23,7 +23,7 @@ import httpx
 import envsdk
 from envsdk.adapters.export import ROW_COLUMN, trl_records
 from envsdk.metrics import mean_pass_at_k
-from envsdk.scoring import encode_label
+from envsdk.scoring.labels import encode_label
 from envsdk.verdict import Verdict
 
 from .rollouts import COMPLETIONS, ENVS, GROUP_SIZES, KS, ROWS, SCALES, TRANSFORMS, batch, flat

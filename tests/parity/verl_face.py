@@ -18,7 +18,7 @@ from verl.trainer.ppo.reward import load_reward_manager  # noqa: E402
 
 import envsdk  # noqa: E402
 from envsdk.adapters.export import ROW_COLUMN  # noqa: E402
-from envsdk.scoring import encode_label  # noqa: E402
+from envsdk.scoring.labels import encode_label  # noqa: E402
 from tests.adapters.verl_hooks import reward_loop_input  # noqa: E402
 from tests.helpers.tokenizers import char_tokenizer  # noqa: E402
 from tests.parity.envs import register  # noqa: E402

@@ -71,11 +71,11 @@ class Group:
         answer: Any = None,
         states: list[dict] | None = None,
         on_error: OnError = "abstain",
-        key: str | None = None,
+        group_id: str | None = None,
     ) -> Group:
         """Build a group; failed verdicts are left out of the baseline when `on_error="abstain"`.
 
-        `key` is the group key (`envsdk.scoring.group_key`) the id is made from; else `example_id`.
+        `group_id` is the id the spine gives it (`envsdk.scoring.batch.group_id`); else one made from `example_id`.
         """
         if len(completions) != len(verdicts):
             raise ValueError(f"{len(completions)} completions but {len(verdicts)} verdicts")
@@ -83,7 +83,7 @@ class Group:
         rollouts = [Rollout(i, c, v, s) for i, (c, v, s) in enumerate(zip(completions, verdicts, states))]
         keep = [not (on_error == "abstain" and v.failed) for v in verdicts]
         return cls(
-            group_id=make_group_id(env, key if key is not None else example_id, prompt),
+            group_id=group_id if group_id is not None else make_group_id(env, example_id, prompt),
             prompt=prompt,
             rollouts=rollouts,
             rewards=[0.0 if v.failed else v.reward for v in verdicts],

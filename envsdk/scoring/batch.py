@@ -17,7 +17,7 @@ from typing import Any, Mapping, Sequence
 from ..environment import Environment
 from ..errors import EnvsdkError, RowError
 from ..executor import Executor, ExecutorConfig
-from ..group import Group, OnError
+from ..group import Group, OnError, make_group_id
 from ..messages import Text, is_messages
 from ..record import RolloutRecord, group_records, summarize
 from ..registry import adhoc_factory, load_environment, load_transform, rebuild_environment
@@ -45,6 +45,14 @@ def group_key(row: Mapping[str, Any]) -> str:
     fields = {k: v for k, v in row.items() if k not in _RECORD_FIELDS}
     blob = json.dumps(fields, sort_keys=True, ensure_ascii=False, default=str)
     return "sha1:" + hashlib.sha1(blob.encode()).hexdigest()
+
+
+def group_id(env_name: str, row: Mapping[str, Any]) -> str:
+    """The id a group and its records carry on every face: the row's own `group_id` when it has one (a trainer's
+    uid, a record read back), else a stable hash of the environment and `group_key(row)`."""
+    if row.get("group_id") is not None:
+        return str(row["group_id"])
+    return make_group_id(env_name, group_key(row))
 
 
 def resolve_env(env: Environment | str, **env_kwargs: Any) -> Environment:
@@ -280,7 +288,7 @@ class BatchScorer:
                 example_id=rows[idx[0]].get("id"),
                 answer=rows[idx[0]].get("answer"),
                 on_error=self.on_error,
-                key=group_key(rows[idx[0]]),
+                group_id=group_id(self.name, rows[idx[0]]),
             )
             for idx, verdicts in zip(index_groups, results)
         ]

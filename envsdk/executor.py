@@ -490,8 +490,3 @@ def _failure_verdict(message: tuple, timeout: float) -> Verdict:
     if kind == "memory":
         return Verdict.from_error(f"verification worker exceeded its memory cap ({message[1]:.0f} MiB); killed")
     return Verdict.from_error(f"verification crashed: {message[1]}")
-
-
-def run_sync(coro):
-    """Run a coroutine from synchronous code (CLI, adapters without a loop)."""
-    return asyncio.run(coro)

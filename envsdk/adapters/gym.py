@@ -7,11 +7,11 @@ ends the episode with its reward. The verdict is in `info["verdict"]`; a verifie
 
 from __future__ import annotations
 
-import asyncio
 import random
 from typing import Any
 
 from ..environment import Environment
+from ..loop_thread import LoopThread
 from ..messages import Messages
 from ..scoring import BatchScorer
 
@@ -25,7 +25,7 @@ class TextEnv:
         self.split = split
         self._rng = random.Random()
         self._row: dict | None = None
-        self._loop = asyncio.new_event_loop()
+        self._loop = LoopThread("envsdk-gym")
 
     def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[Messages, dict]:
         """Start an episode on `options["row"]`, the row with `options["id"]`, or a random row."""
@@ -46,11 +46,11 @@ class TextEnv:
         if self._row is None:
             raise RuntimeError("call reset() before step()")
         row, self._row = self._row, None
-        scored = self._loop.run_until_complete(self.scorer.score([row], [row.get("prompt")], [action]))
+        scored = self._loop.run(self.scorer.score([row], [row.get("prompt")], [action]))
         verdict = scored.verdicts[0]
         info = {"verdict": verdict, "error": verdict.error, "id": row.get("id")}
         return [], float(scored.rewards[0] or 0.0), True, False, info
 
     def close(self) -> None:
-        self._loop.run_until_complete(self.scorer.aclose())
+        self._loop.run(self.scorer.aclose())
         self._loop.close()

@@ -10,10 +10,10 @@ so a group transform cannot run here: serve the environment with `envsdk serve E
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Callable, Sequence
 
 from ..environment import Environment
+from ..loop_thread import LoopThread
 from ..scoring import BatchScorer
 from ..scoring.labels import openrlhf_response, openrlhf_samples
 
@@ -25,11 +25,11 @@ def make_reward_func(env: Environment | str, **env_kwargs: Any) -> Callable[...,
     Verifier failures score 0 (OpenRLHF cannot abstain) and show as `verify/error_rate`.
     """
     scorer = BatchScorer(env, on_error="zero", **env_kwargs)
-    loop = asyncio.new_event_loop()  # OpenRLHF calls the hook via asyncio.to_thread: one private loop
+    loop = LoopThread("envsdk-openrlhf")  # OpenRLHF calls the hook via asyncio.to_thread, maybe from several threads
 
     def reward_func(queries: Sequence[str], prompts: Sequence[str], labels: Sequence[str], **_: Any) -> dict:
         rows, completions = openrlhf_samples(scorer.env, queries, prompts, labels)
-        scored = loop.run_until_complete(scorer.score(rows, list(prompts), completions))
+        scored = loop.run(scorer.score(rows, list(prompts), completions))
         return openrlhf_response(scored.rewards, scored.verdicts, scored.metrics)
 
     return reward_func

@@ -9,11 +9,11 @@ the trainer's `num_generations`, and a split group raises instead of being score
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Callable, Sequence
 
 from ..environment import Environment
 from ..group import OnError
+from ..loop_thread import LoopThread
 from ..messages import Text
 from ..scoring import BatchScorer, Scored, TransformLike
 from ..transforms import check_scale
@@ -53,22 +53,19 @@ class RewardFunc:
         self.strict_scale = strict_scale
         self.__name__ = f"envsdk_{scorer.name}"
         self._checked = False
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop = LoopThread(f"envsdk-trl-{scorer.name}")  # one loop, so the executor's pool outlives a call
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_loop": None, "_checked": False}
+        return {**self.__dict__, "_checked": False}
 
     def close(self) -> None:
         """Stop the verification workers (they are started again by the next call)."""
-        if self._loop is not None:
-            self._loop.run_until_complete(self.scorer.aclose())
+        self._loop.run(self.scorer.aclose())
 
     def __call__(
         self, prompts: list[Text], completions: list[Text], completion_ids: list | None = None, **columns: Any
     ) -> list[float | None]:
-        if self._loop is None:  # one private loop, so the executor's pool outlives the call
-            self._loop = asyncio.new_event_loop()
-        return self._loop.run_until_complete(self._score(prompts, completions, columns))
+        return self._loop.run(self._score(prompts, completions, columns))
 
     async def _score(self, prompts: list[Text], completions: list[Text], columns: dict[str, Any]) -> list[float | None]:
         trainer = getattr(columns.get("log_metric"), "__self__", None)

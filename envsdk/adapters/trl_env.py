@@ -17,14 +17,14 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-import threading
 import typing
 import uuid
 from concurrent.futures import Future
-from typing import Any, Callable, Coroutine, Sequence
+from typing import Any, Callable, Sequence
 
 from ..environment import Environment
 from ..group import OnError
+from ..loop_thread import LoopThread
 from ..messages import Messages, Text
 from ..multiturn import MultiTurnEnv, State, ToolEnv
 from ..tools import Tool, ToolCall
@@ -49,32 +49,10 @@ log = logging.getLogger("envsdk")
 _RESERVED = ("reset", "get_reward")
 
 
-class _LoopThread:
-    """One event loop on a daemon thread, where every episode of this process runs its environment code.
-
-    Episode resources (HTTP sessions, sandboxes) are created in `setup_state` and used by later tool calls
-    and `cleanup`; keeping them on one loop is what makes them valid across TRL's separate sync calls."""
-
-    _instance: _LoopThread | None = None
-    _lock = threading.Lock()
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        threading.Thread(target=self.loop.run_forever, name="envsdk-trl-episodes", daemon=True).start()
-
-    @classmethod
-    def shared(cls) -> _LoopThread:
-        with cls._lock:
-            if cls._instance is None:
-                cls._instance = cls()
-            return cls._instance
-
-    def submit(self, coro: Coroutine[Any, Any, Any]) -> Future:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop)
-
-    def run(self, coro: Coroutine[Any, Any, Any]) -> Any:
-        """Run a coroutine on the episode loop from synchronous code (TRL's calls)."""
-        return self.submit(coro).result()
+# The loop where every episode of this process runs its environment code. Episode resources (HTTP sessions,
+# sandboxes) are created in `setup_state` and used by later tool calls and `cleanup`; keeping them on one loop
+# is what makes them valid across TRL's separate sync calls.
+_EPISODES = LoopThread("envsdk-trl-episodes")
 
 
 class ToolEpisode:
@@ -102,7 +80,7 @@ class ToolEpisode:
     def reset(self, **columns: Any) -> None:
         """Start an episode for a dataset row (TRL passes the row's columns); releases the previous one."""
         row = decode_row(columns[ROW_COLUMN]) if columns.get(ROW_COLUMN) else dict(columns)
-        _LoopThread.shared().run(self._start(row))
+        _EPISODES.run(self._start(row))
         return None  # the prompt comes from the dataset
 
     async def _start(self, row: dict[str, Any]) -> None:
@@ -114,7 +92,7 @@ class ToolEpisode:
     def _call_tool(self, name: str, arguments: dict[str, Any]) -> str:
         if self._state is None:
             raise RuntimeError("call reset() before calling a tool")
-        return _LoopThread.shared().run(self._run_tool(name, arguments))
+        return _EPISODES.run(self._run_tool(name, arguments))
 
     async def _run_tool(self, name: str, arguments: dict[str, Any]) -> str:
         state = self._state
@@ -125,7 +103,7 @@ class ToolEpisode:
 
     def _finish(self, prompt: Text, completion: Messages, finish_reason: str | None) -> Future:
         """Close the episode on the episode loop: stop reason, turn count, cleanup; resolves to the public state."""
-        return _LoopThread.shared().submit(self._finish_async(prompt, completion, finish_reason))
+        return _EPISODES.submit(self._finish_async(prompt, completion, finish_reason))
 
     async def _finish_async(self, prompt: Text, completion: Messages, finish_reason: str | None) -> State:
         state = self._state
@@ -293,9 +271,7 @@ class EpisodeRewardFunc(RewardFunc):
     def __call__(
         self, prompts: list[Text], completions: list[Text], completion_ids: list | None = None, **columns: Any
     ) -> list[float | None]:
-        if self._loop is None:  # one private loop, so the executor's pool outlives the call
-            self._loop = asyncio.new_event_loop()
-        return self._loop.run_until_complete(self._score_episodes(prompts, completions, completion_ids, columns))
+        return self._loop.run(self._score_episodes(prompts, completions, completion_ids, columns))
 
     async def _score_episodes(
         self, prompts: list[Text], completions: list[Text], completion_ids: list | None, columns: dict[str, Any]

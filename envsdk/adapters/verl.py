@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import weakref
 from typing import Any, Mapping, Sequence
 
+from ..loop_thread import LoopThread
 from ..verdict import Verdict
 from ..scoring import BatchScorer
 from ..scoring.labels import label_fields
@@ -24,7 +24,9 @@ from .export import ROW_COLUMN, decode_row, to_verl_parquet, verl_records
 
 __all__ = ["compute_score", "compute_score_async", "compute_score_batch", "to_verl_parquet", "verl_records", "row_for"]
 
-_local = threading.local()  # verl calls sync scorers from a thread pool: one private loop per thread
+# verl calls the sync hooks from a thread pool: every thread's calls run concurrently on this one loop,
+# so the process keeps one scorer (one worker pool) per environment, not one per thread
+_LOOP = LoopThread("envsdk-verl")
 _scorers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # event loop -> {(env, kwargs): scorer}
 
 
@@ -91,7 +93,7 @@ def compute_score(
 
     kwargs (from `reward_kwargs`): `env` (name), `envs` (data_source → env name), `env_kwargs`.
     """
-    return _thread_loop().run_until_complete(compute_score_async(data_source, solution_str, ground_truth, extra_info, **kwargs))
+    return _LOOP.run(compute_score_async(data_source, solution_str, ground_truth, extra_info, **kwargs))
 
 
 def compute_score_batch(
@@ -113,10 +115,4 @@ def compute_score_batch(
             )
         )
 
-    return _thread_loop().run_until_complete(all_())
-
-
-def _thread_loop() -> asyncio.AbstractEventLoop:
-    if getattr(_local, "loop", None) is None:
-        _local.loop = asyncio.new_event_loop()
-    return _local.loop
+    return _LOOP.run(all_())

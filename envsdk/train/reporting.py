@@ -3,20 +3,19 @@
 `--report-to tensorboard|wandb|none` picks the logger backends (imported only when chosen). Each metric line
 is logged under TRL's name for the same metric, with the Hugging Face Trainer's `train/` and `eval/`
 prefixes, so a dashboard built for TRL's `GRPOTrainer` reads envsdk runs too (docs/report.md lists the names).
-`completions.jsonl` keeps every rollout of every step (prompt, completion, verdict, transformed reward,
-advantage, the group's transform metrics): `envsdk report` shows it as the rollout table.
+`completions.jsonl` keeps every rollout of every step as a `RolloutRecord` line (`envsdk.record`: source
+"train", the step, prompt, completion, verdict, transformed reward, advantage, the transforms' annotations and
+group metrics): `envsdk report` shows it as the rollout table.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, Sequence
 
 from envsdk.errors import EnvsdkError, require
-from envsdk.group import Group
-from envsdk.messages import prompt_text
+from envsdk.record import RolloutRecord, write_records
 
 BACKENDS = ("tensorboard", "wandb", "none")
 
@@ -24,7 +23,6 @@ BACKENDS = ("tensorboard", "wandb", "none")
 TRL_NAMES = {
     "reward_mean": "reward",
     "completion_len_mean": "completions/mean_length",
-    "eval_reward_mean": "reward",
 }
 # bookkeeping fields of a metric line, not metrics
 _NOT_METRICS = ("step", "eval")
@@ -88,43 +86,6 @@ def open_backends(report_to: Sequence[str], run_dir: Path, config: dict[str, Any
     return [kinds[name](run_dir, config) for name in dict.fromkeys(report_to) if name != "none"]
 
 
-@dataclass
-class CompletionRecord:
-    """One line of `completions.jsonl`: a rollout as the trainer saw it at one step."""
-
-    step: int
-    group_id: str
-    example_id: str | None
-    prompt: str
-    rollout_index: int
-    completion: str
-    reward: float  # the verifier's
-    final_reward: float  # after the group transforms
-    advantage: float | None
-    kept: bool  # counted in the group baseline (False: abstained error or filtered)
-    passed: bool | None
-    error: str | None
-    timed_out: bool
-    details: dict[str, Any] = field(default_factory=dict)
-    group_metrics: dict[str, float] = field(default_factory=dict)
-
-
-def completion_records(step: int, groups: Sequence[Group]) -> list[CompletionRecord]:
-    """The rollouts of one step's transformed groups, flattened."""
-    out = []
-    for g in groups:
-        advantages = g.advantages or [None] * g.n
-        for rollout, final, advantage, kept in zip(g.rollouts, g.rewards, advantages, g.keep):
-            v = rollout.verdict
-            out.append(CompletionRecord(
-                step=step, group_id=g.group_id, example_id=g.example_id, prompt=prompt_text(g.prompt),
-                rollout_index=rollout.rollout_index, completion=rollout.text, reward=v.reward, final_reward=final,
-                advantage=advantage, kept=kept, passed=v.passed, error=v.error, timed_out=v.timed_out,
-                details=v.details, group_metrics=dict(g.metrics),
-            ))
-    return out
-
-
 class RunReporter:
     """Sends each metric line to the chosen backends and each step's rollouts to `completions.jsonl`.
 
@@ -140,15 +101,14 @@ class RunReporter:
         _keep_steps_up_to(path, start_step if log_completions else 0)  # never leave an earlier run's lines behind
         self.completions = path if log_completions else None
 
-    def log(self, line: dict[str, Any], groups: Sequence[Group] = ()) -> None:
-        """One metrics.jsonl line (a training step or an eval) and, for a step, its transformed groups."""
+    def log(self, line: dict[str, Any], records: Sequence[RolloutRecord] = ()) -> None:
+        """One metrics.jsonl line (a training step or an eval) and, for a step, its rollouts' records."""
         scalars = trl_tags(line)
         for backend in self.backends:
             backend.log(scalars, line["step"])
-        if self.completions is not None and groups:
+        if self.completions is not None and records:
             with self.completions.open("a", encoding="utf-8") as fh:
-                for record in completion_records(line["step"], groups):
-                    fh.write(json.dumps(asdict(record), ensure_ascii=False, default=str) + "\n")
+                write_records(fh, records)
 
     def close(self) -> None:
         for backend in self.backends:

@@ -16,7 +16,7 @@ import time
 from contextlib import nullcontext
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import torch
 
@@ -25,6 +25,7 @@ from envsdk.clients.hf_generator import HFGenerator, Samples
 from envsdk.environment import SupportsAnswerSpace, SupportsWarmStart
 from envsdk.executor import ExecutorConfig
 from envsdk.loop_thread import LoopThread
+from envsdk.record import RolloutRecord
 from envsdk.ray_executor import RayExecutor
 from envsdk.runmeta import run_metadata, write_metadata
 from envsdk.scoring import BatchScorer, Scored
@@ -32,7 +33,7 @@ from envsdk.transforms import check_scale, required_scale
 
 from . import checkpoint
 from .config import GRPOConfig
-from .evaluate import summarize
+from .evaluate import eval_metrics
 from .logps import token_logps
 from .loss import policy_loss
 from .reporting import RunReporter
@@ -188,12 +189,15 @@ class GRPOTrainer:
         samples = self.generator.sample(prompts, n, temperature=c.temperature, top_p=c.top_p, max_tokens=self.max_tokens)
         generated = time.perf_counter()
         scored = self.score_completions(rows, samples.texts, n)
-        self.last_groups = scored.groups  # for completions.jsonl
+        self.last_groups = scored.groups  # for the no-signal check
         advantages = torch.tensor(scored.advantages, device=self.device)
         ready = time.perf_counter()
         update = self._update(samples, advantages)
         done = time.perf_counter()
         self.step += 1
+        # completions.jsonl: the spine's records of this step, with what only the trainer knows
+        self.last_records = [r.model_copy(update={"source": "train", "step": self.step, "truncated": not finished})
+                             for r, finished in zip(scored.records, samples.finished.tolist())]
         return {
             "step": self.step,
             **scored.metrics,
@@ -223,10 +227,10 @@ class GRPOTrainer:
         for start in range(0, len(rows), per_call):
             prompts = [sampler.render(self.env.format_prompt(row)) for row in rows[start : start + per_call]]
             texts += sampler.sample(prompts, n, temperature=c.temperature, top_p=c.top_p, max_tokens=self.max_tokens).texts
-        groups = self.score_completions(rows, texts, n, transform=False).groups
+        records = self.score_completions(rows, texts, n, transform=False).records
         ks = [k for k in c.eval_k if k <= n]
         space = self.env.answer_space if isinstance(self.env, SupportsAnswerSpace) else None
-        line = {"step": self.step, **summarize(rows, groups, ks, space)}
+        line = {"step": self.step, **eval_metrics(rows, records, ks, space)}
         line["eval_s"] = time.perf_counter() - started
         return line
 
@@ -250,7 +254,7 @@ class GRPOTrainer:
                 _emit(log, self.evaluate(), reporter)
             while self.step < c.max_steps:
                 line = self.train_step()
-                _emit(log, line, reporter, self.last_groups)
+                _emit(log, line, reporter, self.last_records)
                 if (why := self.signal.check(line, self.last_groups)) is not None:
                     progress.write(f"envsdk train: warning: {why}", file=sys.stderr)  # below the bar, not through it
                 progress.update(1)
@@ -348,10 +352,10 @@ class NoSignal:
                 + "; ".join(hints))
 
 
-def _emit(log, line: dict[str, Any], reporter: RunReporter, groups=()) -> None:
+def _emit(log, line: dict[str, Any], reporter: RunReporter, records: Sequence[RolloutRecord] = ()) -> None:
     log.write(json.dumps(line, sort_keys=True) + "\n")
     log.flush()
-    reporter.log(line, groups)
+    reporter.log(line, records)
 
 
 def _truncate(path: Path, step: int, final_step: int) -> None:

@@ -4,6 +4,6 @@ See docs/report.md for what the page shows and which files each kind of run prov
 """
 
 from .render import render_report, write_report
-from .runs import ReportInputError, Rollout, Run, load_run
+from .runs import ReportInputError, Run, load_run
 
-__all__ = ["ReportInputError", "Rollout", "Run", "load_run", "render_report", "write_report"]
+__all__ = ["ReportInputError", "Run", "load_run", "render_report", "write_report"]

@@ -5,23 +5,72 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_type_hints
 
 from envsdk.errors import require
+from envsdk.messages import content_text, prompt_text
+from envsdk.verdict import Verdict
 
 from .charts import RUN_COLOURS, charts
-from .runs import VERDICTS, Run
+from .runs import Run
 
-# summary keys shown first, in this order; the others follow alphabetically
-_SUMMARY_ORDER = ("examples", "rollouts", "reward_mean", "eval_reward_mean", "distinct_correct", "passed_rate",
-                  "failed_rate", "unjudged_rate", "error_rate", "timeout_rate")
+# the words of the status filter: `Verdict.status`'s, in its order (correct, wrong, error, timeout)
+STATUSES = get_args(get_type_hints(Verdict.status.fget)["return"])
+# summary keys (`envsdk.record.summarize`'s) shown first, in this order; pass@k, coverage@k, then the others by name
+_SUMMARY_ORDER = ("rollouts", "groups", "reward_mean", "reward_std", "correct_rate", "distinct_correct",
+                  "transformed_reward_mean", "verify/error_rate", "verify/timeout_rate", "verify/abstain_rate",
+                  "verify/budget_exceeded_rate", "frac_reward_zero_std")
 _SKIP = ("step", "eval")
 
 
 def _number(value: Any) -> str:
+    """A number as the page shows it (floats to 4 significant digits); "–" for none."""
+    if value is None:
+        return "–"
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
+
+
+def _transcript(text: Any) -> str | None:
+    """A prompt or completion as text: a string as is, chat messages as a transcript (`_message_text`)."""
+    if text is None or isinstance(text, str):
+        return text
+    if isinstance(text, list):
+        return "\n".join(_message_text(m) for m in text if isinstance(m, dict))
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _message_text(message: dict[str, Any]) -> str:
+    """`role: content`; a tool result names its tool, and each tool call follows as `-> name(arguments)`."""
+    role = f"tool {message.get('name') or ''}".strip() if message.get("role") == "tool" else message.get("role", "?")
+    calls = "".join(f"\n  -> {(c.get('function') or {}).get('name')}({(c.get('function') or {}).get('arguments')})"
+                    for c in message.get("tool_calls") or [] if isinstance(c, dict))
+    return f"{role}: {content_text(message)}{calls}"
+
+
+def _note(values: dict[str, Any]) -> str:
+    """One transform's annotation of a rollout, compact: `class 2 · diversity 0.5`."""
+    return " · ".join(f"{key} {_number(v) if isinstance(v, (int, float)) else json.dumps(v, ensure_ascii=False)}"
+                      for key, v in values.items())
+
+
+@dataclass
+class Table:
+    """Which optional columns a run's rollout table has: the reward after the transforms and the advantage
+    (when any rollout has an advantage), and the transforms' annotations (when any rollout has one)."""
+
+    transformed: bool
+    annotated: bool
+
+    @property
+    def width(self) -> int:
+        return 6 + 2 * self.transformed + self.annotated
+
+
+def _table(run: Run) -> Table:
+    return Table(transformed=any(r.advantage is not None for r in run.rollouts),
+                 annotated=any(r.annotations for r in run.rollouts))
 
 
 def _at_k_first(key: str) -> tuple[int, str, int]:
@@ -81,6 +130,9 @@ def render_report(runs: list[Run]) -> str:
     env = jinja2.Environment(loader=jinja2.PackageLoader("envsdk.report", "templates"), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True)
     env.filters["number"] = _number
+    env.filters["transcript"] = _transcript
+    env.filters["prompt_text"] = prompt_text
+    env.filters["note"] = _note
     env.filters["compact"] = lambda d: json.dumps(d, ensure_ascii=False, sort_keys=True, default=str) if d else ""
     page = env.get_template("report.html.j2")
     columns = _columns(runs)
@@ -90,7 +142,8 @@ def render_report(runs: list[Run]) -> str:
         charts=charts(runs),
         columns=columns,
         summary=_summary_rows(columns),
-        verdicts=VERDICTS,
+        statuses=STATUSES,
+        tables=[_table(run) for run in runs],
         about=[_about(run) for run in runs],
         configs=[json.dumps(run.meta.get("config", run.meta), indent=2, sort_keys=True, default=str) for run in runs],
     )

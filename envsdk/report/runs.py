@@ -1,22 +1,27 @@
-"""Reading what a command left on disk into one `Run`: a trainer run directory, an eval output or a verify output.
+"""Reading what a command left on disk into one `Run`: a trainer run directory, an eval or verify output, or a
+file of rollout records (the reward server's `--log-rollouts`).
 
     trainer run   DIR/metrics.jsonl + DIR/run.json (+ DIR/completions.jsonl, the rollouts of every step)
-    eval output   OUT.jsonl + OUT.meta.json ("command": "eval") + OUT.summary.json
-    verify output OUT.jsonl + OUT.meta.json ("command": "verify"); the rollouts' texts come from the input it names
+    eval output   OUT.jsonl + OUT.meta.json ("command": "eval") (+ OUT.summary.json: the k's of its pass@k)
+    verify output OUT.jsonl + OUT.meta.json ("command": "verify"); a version-1 output's texts come from its input
+    record file   OUT.jsonl of version-2 records and no meta (the `source` of its records names the face)
+
+The rollouts are `envsdk.record.RolloutRecord`s, read with `read_records` (which also reads version-1 lines), and
+every summary on the page is `envsdk.record.summarize` of them (a trainer run's evaluations already are).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from envsdk.errors import EnvsdkError
-from envsdk.messages import content_text
+from envsdk.record import RECORD_VERSION, RolloutRecord, read_records, summarize
 
-Kind = Literal["train", "eval", "verify"]
-VERDICTS = ("passed", "failed", "unjudged", "error", "timeout")  # the verdict words, in the filter's order
+_PASS_AT = re.compile(r"^pass@(\d+)$")
 
 
 class ReportInputError(EnvsdkError):
@@ -24,38 +29,12 @@ class ReportInputError(EnvsdkError):
 
 
 @dataclass
-class Rollout:
-    """One row of the rollout table."""
-
-    group: str  # the example id (or the prompt) its group belongs to
-    index: int
-    completion: str | None
-    reward: float
-    passed: bool | None
-    error: str | None
-    timed_out: bool
-    details: dict[str, Any] = field(default_factory=dict)
-    step: int | None = None
-    prompt: str | None = None
-    final_reward: float | None = None  # after the group transforms (trainer runs)
-    advantage: float | None = None
-    group_metrics: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def verdict(self) -> str:
-        """One word for the filter: error, timeout, passed, failed, or unjudged (no pass flag, no error)."""
-        if self.error is not None:
-            return "error"
-        if self.timed_out:
-            return "timeout"
-        return {True: "passed", False: "failed", None: "unjudged"}[self.passed]
-
-
-@dataclass
 class Run:
-    """What one run recorded: training steps, evaluations, a summary and its rollouts."""
+    """What one run recorded: training steps, evaluations, a summary and its rollouts.
 
-    kind: Kind
+    `kind` is "train", "eval", "verify", or the `source` of a record file's records (e.g. "serve")."""
+
+    kind: str
     path: Path
     label: str
     meta: dict[str, Any]
@@ -63,12 +42,13 @@ class Run:
     evals: list[dict[str, Any]] = field(default_factory=list)  # evaluation lines (pass@k, coverage@k ...)
     summary: dict[str, Any] = field(default_factory=dict)  # the final numbers
     base: dict[str, Any] = field(default_factory=dict)  # a trainer run's evaluation before training (step 0), if any
-    rollouts: list[Rollout] = field(default_factory=list)
+    rollouts: list[RolloutRecord] = field(default_factory=list)  # the table's: the latest whole groups
     rollouts_total: int = 0  # before `max_rollouts` kept the latest ones
 
 
 def load_run(path: Path, max_rollouts: int = 2000) -> Run:
-    """Read a trainer run directory, or an eval/verify output (its .jsonl, .meta.json or .summary.json)."""
+    """Read a trainer run directory, an eval/verify output (its .jsonl, .meta.json or .summary.json) or a
+    record file; `max_rollouts` bounds the table (the latest whole groups), never the summary."""
     if not path.exists():
         raise ReportInputError(f"{path} does not exist")
     if path.is_dir():
@@ -83,7 +63,7 @@ def load_run(path: Path, max_rollouts: int = 2000) -> Run:
     out = _output_jsonl(path)
     meta_path = out.with_name(out.name.removesuffix(".jsonl") + ".meta.json")
     if not meta_path.is_file():
-        raise ReportInputError(f"{path}: no {meta_path.name} next to it, so not an `envsdk eval` or `verify` output")
+        return _record_run(out, meta_path, max_rollouts)
     meta = _read_json(meta_path)
     command = meta.get("command")
     if command == "eval":
@@ -113,28 +93,46 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """The JSON objects of a JSONL file, blank lines skipped; a bad line is an error naming it."""
-    records = []
+    """The JSON objects of a JSONL file that holds no records (metrics.jsonl, a verify input), blank lines
+    skipped; a bad line is an error naming it."""
+    lines = []
     with path.open(encoding="utf-8") as fh:
         for number, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
             try:
-                record = json.loads(line.rstrip("\r\n"))  # a truncated line's error then points into the line
+                data = json.loads(line.rstrip("\r\n"))  # a truncated line's error then points into the line
             except json.JSONDecodeError as exc:
                 raise ReportInputError(f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-            if not isinstance(record, dict):
+            if not isinstance(data, dict):
                 raise ReportInputError(f"{path}:{number}: expected a JSON object")
-            records.append(record)
-    return records
+            lines.append(data)
+    return lines
+
+
+def _records(path: Path) -> list[RolloutRecord]:
+    """A face's rollout records; none when it wrote no file (an eval that sampled nothing, a run without a log)."""
+    return read_records(path) if path.is_file() else []
+
+
+def _table(records: list[RolloutRecord], count: int) -> list[RolloutRecord]:
+    """The latest `count` records (none for 0), without a leading partial group (what the cut may leave)."""
+    latest = records[max(len(records) - count, 0):] if count else []
+    if not latest or latest[0].rollout_index == 0:
+        return latest
+    first = (latest[0].step, latest[0].group)
+    return [r for r in latest if (r.step, r.group) != first]
+
+
+def _env_name(meta: dict[str, Any]) -> str | None:
+    return (meta.get("environment") or {}).get("name")
 
 
 def _train_run(path: Path, max_rollouts: int) -> Run:
     meta = _read_json(path / "run.json")
     lines = read_jsonl(path / "metrics.jsonl")
     method = "+".join(meta.get("transforms") or []) or "grpo"
-    completions = path / "completions.jsonl"
-    records = read_jsonl(completions) if completions.is_file() else []
+    records = _records(path / "completions.jsonl")
     evals = [line for line in lines if line.get("eval")]
     return Run(
         kind="train",
@@ -143,65 +141,61 @@ def _train_run(path: Path, max_rollouts: int) -> Run:
         meta=meta,
         steps=[line for line in lines if not line.get("eval")],
         evals=evals,
-        summary=evals[-1] if evals else {},
+        summary=evals[-1] if evals else {},  # the trainer's final evaluation: summarize() of its samples, + coverage@k
         base=evals[0] if len(evals) > 1 and evals[0].get("step") == 0 else {},
-        rollouts=[_train_rollout(r) for r in _whole_groups(_latest(records, max_rollouts))],
+        rollouts=_table(records, max_rollouts),
         rollouts_total=len(records),
     )
 
 
-def _whole_groups(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Records without a leading partial group (what cutting to the latest N may leave)."""
-    if not records or records[0]["rollout_index"] == 0:
-        return records
-    first = (records[0]["step"], records[0]["group_id"])
-    return [r for r in records if (r["step"], r["group_id"]) != first]
-
-
-def _train_rollout(r: dict[str, Any]) -> Rollout:
-    return Rollout(
-        group=str(r.get("example_id") or r.get("prompt")), index=r["rollout_index"], completion=r["completion"],
-        reward=r["reward"], passed=r["passed"], error=r["error"], timed_out=r["timed_out"], details=r["details"],
-        step=r["step"], prompt=r["prompt"], final_reward=r["final_reward"], advantage=r["advantage"],
-        group_metrics=r["group_metrics"],
-    )
-
-
 def _eval_run(out: Path, meta: dict[str, Any], max_rollouts: int) -> Run:
-    records = read_jsonl(out) if out.is_file() else []
+    records = _records(out)
     summary_path = out.with_name(out.name.removesuffix(".jsonl") + ".summary.json")
-    env = meta.get("environment", {}).get("name")
+    written = _read_json(summary_path) if summary_path.is_file() else {}
+    ks = sorted(int(m.group(1)) for key in written if (m := _PASS_AT.match(key)))  # the k's the eval was asked for
     return Run(
         kind="eval",
         path=out,
-        label=f"{meta.get('model', 'eval')} · {env}",
+        label=f"{meta.get('model', 'eval')} · {_env_name(meta)}",
         meta=meta,
-        summary=_read_json(summary_path) if summary_path.is_file() else {},
-        rollouts=[_verdict_rollout(r, r.get("id") or r.get("group_id"), r.get("rollout_index", 0), r.get("completion"))
-                  for r in _latest(records, max_rollouts)],
+        summary=summarize(records, ks),
+        rollouts=_table(records, max_rollouts),
         rollouts_total=len(records),
     )
 
 
 def _verify_run(out: Path, meta: dict[str, Any], max_rollouts: int) -> Run:
-    records = read_jsonl(out) if out.is_file() else []
-    inputs = _verify_inputs(out, meta)
-    rollouts, seen = [], {}
-    for i, record in enumerate(records):
-        row = inputs[i] if i < len(inputs) else {}
-        group = str(row.get("group_id") or record.get("id") or i)
-        seen[group] = seen.get(group, -1) + 1
-        rollouts.append(_verdict_rollout(record, group, seen[group], _text(row.get("completion"))))
-    env = meta.get("environment", {}).get("name")
+    records = _records(out)
+    if any(r.version == 1 for r in records):
+        records = _with_inputs(records, _verify_inputs(out, meta), _env_name(meta) or "")
     return Run(
         kind="verify",
         path=out,
-        label=f"verify · {env}",
+        label=f"verify · {_env_name(meta)}",
         meta=meta,
-        summary=verdict_summary(rollouts),
-        rollouts=_latest(rollouts, max_rollouts),
-        rollouts_total=len(rollouts),
+        summary=summarize(records),
+        rollouts=_table(records, max_rollouts),
+        rollouts_total=len(records),
     )
+
+
+def _with_inputs(records: list[RolloutRecord], rows: list[dict[str, Any]], env: str) -> list[RolloutRecord]:
+    """Version-1 verify lines (a row id and a verdict) completed from the input rows they score, one line per row
+    in order: the completion, the group id every face gives that row (`envsdk.scoring.batch.group_id`) and the
+    rollout's place in its group, as a version-2 verify line carries them."""
+    from envsdk.scoring.batch import group_id
+
+    out, seen = [], {}
+    for i, record in enumerate(records):
+        row = rows[i] if i < len(rows) else {}
+        if record.version != 1 or not row:
+            out.append(record)
+            continue
+        group = group_id(env, row)
+        seen[group] = index = seen.get(group, -1) + 1
+        out.append(record.model_copy(update={"completion": row.get("completion"), "group_id": group,
+                                             "rollout_index": index}))
+    return out
 
 
 def _verify_inputs(out: Path, meta: dict[str, Any]) -> list[dict[str, Any]]:
@@ -215,42 +209,34 @@ def _verify_inputs(out: Path, meta: dict[str, Any]) -> list[dict[str, Any]]:
     return []
 
 
-def _latest(items: list, count: int) -> list:
-    """The last `count` items (none for 0)."""
-    return items[max(len(items) - count, 0):]
-
-
-def _verdict_rollout(record: dict[str, Any], group: Any, index: int, completion: Any) -> Rollout:
-    return Rollout(
-        group=str(group), index=int(index), completion=_text(completion), reward=float(record.get("reward", 0.0)),
-        passed=record.get("passed"), error=record.get("error"), timed_out=bool(record.get("timed_out")),
-        details=record.get("details") or {},
+def _record_run(out: Path, meta_path: Path, max_rollouts: int) -> Run:
+    """A file of version-2 records with no meta beside it (the reward server's log); anything else without a
+    meta is not a run."""
+    if not _holds_records(out):
+        raise ReportInputError(f"{out}: no {meta_path.name} next to it, so not an `envsdk eval` or `verify` output "
+                               f"(nor a file of version-{RECORD_VERSION} rollout records)")
+    records = read_records(out)
+    sources = "+".join(sorted({r.source for r in records if r.source})) or "records"
+    env = ", ".join(sorted({r.env for r in records if r.env}))
+    return Run(
+        kind=sources,
+        path=out,
+        label=f"{sources} · {env or out.name}",
+        meta={"environment": {"name": env}},
+        summary=summarize(records),
+        rollouts=_table(records, max_rollouts),
+        rollouts_total=len(records),
     )
 
 
-def _text(completion: Any) -> str | None:
-    """A completion as text: a string as is, chat messages as a transcript (`_message_text`)."""
-    if completion is None or isinstance(completion, str):
-        return completion
-    if isinstance(completion, list):
-        return "\n".join(_message_text(m) for m in completion if isinstance(m, dict))
-    return json.dumps(completion, ensure_ascii=False)
-
-
-def _message_text(message: dict[str, Any]) -> str:
-    """`role: content`; a tool result names its tool, and each tool call follows as `-> name(arguments)`."""
-    role = f"tool {message.get('name') or ''}".strip() if message.get("role") == "tool" else message.get("role", "?")
-    calls = "".join(f"\n  -> {(c.get('function') or {}).get('name')}({(c.get('function') or {}).get('arguments')})"
-                    for c in message.get("tool_calls") or [] if isinstance(c, dict))
-    return f"{role}: {content_text(message)}{calls}"
-
-
-def verdict_summary(rollouts: list[Rollout]) -> dict[str, Any]:
-    """Counts and rates over rollouts: what a verify output's page shows at the top."""
-    total = max(len(rollouts), 1)
-    verdicts = [r.verdict for r in rollouts]
-    return {
-        "rollouts": len(rollouts),
-        "reward_mean": sum(r.reward for r in rollouts) / total,
-        **{f"{word}_rate": verdicts.count(word) / total for word in VERDICTS},
-    }
+def _holds_records(path: Path) -> bool:
+    """Whether the file's first line says it is a versioned rollout record (older lines need their meta)."""
+    if not path.is_file():
+        return False
+    with path.open(encoding="utf-8") as fh:
+        first = next((line for line in fh if line.strip()), "")
+    try:
+        data = json.loads(first)
+    except json.JSONDecodeError:
+        return False
+    return isinstance(data, dict) and isinstance(data.get("version"), int) and data["version"] >= RECORD_VERSION

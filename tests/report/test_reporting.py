@@ -8,6 +8,7 @@ import pytest
 
 from envsdk.errors import EnvsdkError
 from envsdk.group import Group
+from envsdk.record import RolloutRecord, group_records
 from envsdk.train.reporting import RunReporter, trl_tags
 from envsdk.verdict import Verdict
 
@@ -23,7 +24,7 @@ def test_metric_lines_get_trl_names_and_trainer_prefixes():
             "transform/darling/num_classes": 5.0}
     assert trl_tags(line) == {"train/reward": 0.5, "train/reward_std": 0.1, "train/completions/mean_length": 4.0,
                               "train/kl": 0.02, "train/loss": 0.3, "train/transform/darling/num_classes": 5.0}
-    evaluation = {"step": 4, "eval": True, "eval_reward_mean": 0.25, "pass@1": 0.25, "coverage@4": 0.5}
+    evaluation = {"step": 4, "eval": True, "reward_mean": 0.25, "pass@1": 0.25, "coverage@4": 0.5}
     assert trl_tags(evaluation) == {"eval/reward": 0.25, "eval/pass@1": 0.25, "eval/coverage@4": 0.5}
 
 
@@ -57,18 +58,19 @@ def test_unknown_backend_is_refused_with_the_choices(tmp_path):
         RunReporter(tmp_path, ["mlflow"], {})
 
 
-def _group(example_id: str, texts: list[str]) -> Group:
+def _records(step: int, example_id: str, texts: list[str]) -> list[RolloutRecord]:
     verdicts = [Verdict(reward=float(t == "42"), passed=t == "42") for t in texts]
-    return Group.from_verdicts(prompt="even?", completions=texts, verdicts=verdicts, env="toy", example_id=example_id)
+    group = Group.from_verdicts(prompt="even?", completions=texts, verdicts=verdicts, env="toy", example_id=example_id)
+    return [r.model_copy(update={"source": "train", "step": step}) for r in group_records(group)]
 
 
 def test_completions_log_one_line_per_rollout_and_resume_drops_later_steps(tmp_path):
     reporter = RunReporter(tmp_path, ["none"], {})
     for step in (1, 2, 3):
-        reporter.log({"step": step, "reward_mean": 0.5}, [_group(f"e{step}", ["42", "7"])])
+        reporter.log({"step": step, "reward_mean": 0.5}, _records(step, f"e{step}", ["42", "7"]))
     reporter.log({"step": 3, "eval": True, "pass@1": 0.5})  # evaluations add no rollouts
     lines = [json.loads(t) for t in (tmp_path / "completions.jsonl").read_text().splitlines()]
-    assert [(r["step"], r["example_id"], r["completion"], r["passed"]) for r in lines] == [
+    assert [(r["step"], r["id"], r["completion"], r["passed"]) for r in lines] == [
         (1, "e1", "42", True), (1, "e1", "7", False), (2, "e2", "42", True), (2, "e2", "7", False),
         (3, "e3", "42", True), (3, "e3", "7", False)]
     RunReporter(tmp_path, ["none"], {}, start_step=2)
@@ -79,6 +81,6 @@ def test_completions_log_one_line_per_rollout_and_resume_drops_later_steps(tmp_p
 
 
 def test_a_run_without_completions_log_removes_an_earlier_runs_file(tmp_path):
-    RunReporter(tmp_path, ["none"], {}).log({"step": 1}, [_group("e1", ["42"])])
-    RunReporter(tmp_path, ["none"], {}, log_completions=False, start_step=1).log({"step": 2}, [_group("e2", ["7"])])
+    RunReporter(tmp_path, ["none"], {}).log({"step": 1}, _records(1, "e1", ["42"]))
+    RunReporter(tmp_path, ["none"], {}, log_completions=False, start_step=1).log({"step": 2}, _records(2, "e2", ["7"]))
     assert not (tmp_path / "completions.jsonl").exists()

@@ -27,7 +27,7 @@ import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any, Literal, Sequence
+from typing import Any, Literal, Protocol, Sequence, runtime_checkable
 
 from .environment import Environment
 from .messages import Text
@@ -51,6 +51,32 @@ class ExecutorConfig:
     start: Start = "fresh"
     """How pool workers start: "fresh" interpreters (safe in any process), or "fork" of this process,
     which falls back to "fresh" unless `_can_fork` says a fork is safe here."""
+
+
+@runtime_checkable
+class ExecutorLike(Protocol):
+    """What the scoring spine asks of an executor object: `Executor`, `RayExecutor`, or one of your own.
+
+    Both scoring calls return one verdict per rollout, in input order, and never raise for a verifier's failure
+    (a crash or a hang is a flagged verdict). `config` carries the settings the callers size themselves by
+    (`workers`: the reward server's batch slots); `chunk_size(n)` is how many independent rows one task takes."""
+
+    config: ExecutorConfig
+
+    def chunk_size(self, n_rows: int) -> int: ...
+
+    async def score_group(
+        self, rows: Sequence[dict], completions: Sequence[Text], states: Sequence[dict] | None = None
+    ) -> list[Verdict]: ...
+
+    async def score_rows(self, rows: Sequence[dict], completions: Sequence[Text]) -> list[Verdict]: ...
+
+    async def aclose(self) -> None: ...
+
+
+ExecutorChoice = ExecutorLike | ExecutorConfig | dict[str, Any]
+"""What `executor=` takes wherever a scorer is built: an executor object, or settings for the local one
+(an `ExecutorConfig` or a dict of its fields)."""
 
 
 @dataclass

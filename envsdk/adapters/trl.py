@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 from ..environment import Environment
+from ..executor import ExecutorChoice
 from ..group import OnError
 from ..loop_thread import LoopThread
 from ..messages import Text
@@ -96,14 +97,15 @@ def reward_funcs(
     num_generations: int | None = None,
     asynchronous: bool = False,
     strict_scale: bool = True,
-    executor: dict[str, Any] | None = None,
+    executor: ExecutorChoice | None = None,
     **env_kwargs: Any,
 ) -> list[Callable[..., Any]]:
     """TRL reward functions for an environment (docs/reference.md, "Python adapters"): one function returning the total reward.
 
     `transforms`: group transforms (objects or registered names, e.g. "darling"); `on_error="abstain"`
     returns None for verifier failures (TRL leaves them out), "zero" returns 0.0. `num_generations`
-    defaults to the calling trainer's. `executor`: ExecutorConfig fields (workers, timeout_s, ...).
+    defaults to the calling trainer's. `executor`: an `ExecutorConfig`, a dict of its fields (workers, timeout_s,
+    ...) or an executor object such as `RayExecutor` (the function then cannot be pickled).
     Per-component means and error/timeout rates are logged through TRL's `log_metric`.
     """
     scorer = BatchScorer(

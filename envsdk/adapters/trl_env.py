@@ -23,6 +23,7 @@ from concurrent.futures import Future
 from typing import Any, Callable, Sequence
 
 from ..environment import Environment
+from ..executor import ExecutorChoice
 from ..group import OnError
 from ..loop_thread import LoopThread
 from ..messages import Messages, Text
@@ -185,7 +186,7 @@ class EnvironmentFactory:
         transforms: Sequence[TransformLike] = (),
         on_error: OnError = "abstain",
         num_generations: int | None = None,
-        executor: dict[str, Any] | None = None,
+        executor: ExecutorChoice | None = None,
         **env_kwargs: Any,
     ):
         self.scorer = BatchScorer(

@@ -15,7 +15,7 @@ from ..clients.chat import ChatReply
 from ..env_group import EnvGroup
 from ..environment import Environment, RolloutResult
 from ..errors import EnvsdkError
-from ..executor import ExecutorConfig
+from ..executor import ExecutorChoice
 from ..messages import Messages
 from ..multiturn import ToolEnv
 from ..registry import load_environment, names, resolve
@@ -232,11 +232,11 @@ async def audit(
     split: str = "eval",
     seed: int = 0,
     threshold: float = 0.0,
-    executor: dict[str, Any] | ExecutorConfig | None = None,
+    executor: ExecutorChoice | None = None,
     concurrency: int = 16,
 ) -> AuditReport:
     """Audit `env` with `probes` on `limit` sampled rows; see docs/audit.md for the report. `executor`: the
-    verification executor's settings (an `ExecutorConfig` or a dict of its fields)."""
+    verification executor (an executor object, an `ExecutorConfig` or a dict of its fields)."""
     if limit < 1:
         raise EnvsdkError(f"limit must be at least 1, got {limit}")
     if threshold < 0:

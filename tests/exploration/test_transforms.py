@@ -11,12 +11,13 @@ import envsdk
 import pytest
 from envsdk import Group, Verdict
 from envsdk.scoring import BatchScorer
+from envsdk.scoring.batch import resolve_transforms
 from envsdk_exploration import PKPO, OutcomeBatch, OutcomeUCB, PassKAdvantage, pkpo_rewards
 
 
 def _group(answers, correct, gid="g", keep=None):
     verdicts = [Verdict(reward=float(c), passed=c) for c in correct]
-    g = Group.from_verdicts(prompt="p", completions=list(answers), verdicts=verdicts, env="toy", key=gid)
+    g = Group.from_verdicts(prompt="p", completions=list(answers), verdicts=verdicts, env="toy", group_id=gid)
     return g if keep is None else g.with_rewards(g.rewards, keep=keep)
 
 
@@ -35,9 +36,7 @@ def test_outcome_ucb_bonus_follows_c_over_root_n_across_scripted_steps():
     for (answers, correct), want in zip(steps, expected):
         (out,) = t.apply([_group(answers, [bool(c) for c in correct])])
         assert out.rewards == pytest.approx(want, abs=1e-12)
-    assert t.state_dict() == {"steps": 3, "counts": {Group.from_verdicts(
-        prompt="p", completions=["a"], verdicts=[Verdict()], env="toy", key="g").group_id:
-        {"2": 6, "4": 3, "6": 1, "8": 1, "x": 1}}}
+    assert t.state_dict() == {"steps": 3, "counts": {"g": {"2": 6, "4": 3, "6": 1, "8": 1, "x": 1}}}
     assert out.metrics["transform/outcome-ucb/answers_seen"] == 5.0
 
 
@@ -116,7 +115,7 @@ SPECS = {
 def _score(transforms):
     row = TOY_ROW
     scorer = BatchScorer("toy-even", transforms=transforms, group_size=8,
-                         scale=envsdk.transforms.required_scale(envsdk.scoring.resolve_transforms(transforms)) or "group")
+                         scale=envsdk.transforms.required_scale(resolve_transforms(transforms)) or "group")
     return asyncio.run(scorer.score([row] * 8, [row["prompt"]] * 8, ANSWERS))
 
 
@@ -124,8 +123,8 @@ def _score(transforms):
 def test_every_pair_composes_through_the_spine_in_order(first, second):
     scored = _score([SPECS[first], SPECS[second]])
     # the composition is the second transform applied to the first one's groups
-    one = envsdk.scoring.resolve_transforms([SPECS[first]])[0]
-    two = envsdk.scoring.resolve_transforms([SPECS[second]])[0]
+    one = resolve_transforms([SPECS[first]])[0]
+    two = resolve_transforms([SPECS[second]])[0]
     plain = _score([])
     assert [v.correct for v in plain.verdicts] == [True, True, True, False, True, True, False, True]
     expected = two.apply(one.apply(copy.deepcopy(plain.groups)))[0].rewards

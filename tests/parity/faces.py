@@ -235,7 +235,7 @@ def trainer_face(tmp: Path) -> FaceResult:
     """`envsdk.train.GRPOTrainer.score_completions`, the scoring step of `train_step` (between sampling and
     the update), on the fixed completions; pass@k through the trainer's evaluation summary."""
     from envsdk.train import GRPOConfig, GRPOTrainer
-    from envsdk.train.evaluate import summarize
+    from envsdk.train.evaluate import eval_metrics
 
     out = FaceResult()
     for name in SETS:
@@ -252,7 +252,7 @@ def trainer_face(tmp: Path) -> FaceResult:
         out.flagged[name] = [v.failed for v in scored.verdicts]
         out.rewards[name] = scored.rewards
         out.advantages[name] = scored.advantages
-        summary = summarize(ROWS[name], scored.groups, KS)
+        summary = eval_metrics(ROWS[name], scored.records, KS)
         out.pass_at_k[name] = {f"pass@{k}": summary[f"pass@{k}"] for k in KS}
     return out
 

@@ -51,12 +51,14 @@ class DarlingConfig(BaseModel):
 
 @dataclass
 class GroupScore:
-    """What DARLING computed for one group."""
+    """What DARLING computed for one group. `active` marks the rollouts that took part in the classes and
+    the diversity (kept, and correct under `correct_only`); `keep` those whose reward DARLING rewrote."""
 
     classes: list[int]
     diversity: list[float]
     rewards: list[float]
     keep: list[bool]
+    active: list[bool]
     classifier_s: float = 0.0
     classifier_pairs: int = 0
     short_answer_pairs: int = 0
@@ -130,6 +132,7 @@ class DarlingScorer:
             diversity=diversity,
             rewards=rewards,
             keep=rewards_active,
+            active=active,
             classifier_s=elapsed,
             **counts,
             metrics={

@@ -1,7 +1,9 @@
-"""`DarlingTransform`: the group transform registered as `darling` (rewrites rewards only)."""
+"""`DarlingTransform`: the group transform registered as `darling` (rewrites rewards; notes each rollout's
+class and diversity on the record)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, ClassVar, Sequence
 
 import envsdk
@@ -9,6 +11,7 @@ from envsdk.messages import prompt_text
 
 from .classifier import Classifier
 from .classifiers import load_classifier
+from .partition import number_by_first_appearance
 from .scoring import DarlingConfig, DarlingScorer, GroupScore
 
 
@@ -56,5 +59,31 @@ class DarlingTransform(envsdk.GroupTransform):
                 "short_answer_pairs": float(s.short_answer_pairs),
                 **s.metrics,
             }
-            out.append(g.with_rewards(s.rewards, **{f"transform/{self.name}/{k}": v for k, v in metrics.items()}))
+            rewritten = g.with_rewards(s.rewards, **{f"transform/{self.name}/{k}": v for k, v in metrics.items()})
+            out.append(rewritten.annotate(self.name, self.rollout_notes(g.rewards, s)))
         return out
+
+    def rollout_notes(self, quality: Sequence[float], score: GroupScore) -> list[dict[str, Any]]:
+        """What DARLING says of each rollout (`record.annotations["darling"]`).
+
+        A rollout that took part: `quality` (the reward DARLING read, before `shift_quality`) and `diversity`
+        (raw Div_i, before the floor); under the default partition also `class` (its equivalence class,
+        numbered 0, 1, ... by first appearance among the rollouts that took part) and `class_size`
+        (pairwise and n-gram diversity form no classes). A kept rollout outside the classes (wrong, under
+        `correct_only`) gets its quality, diversity 0 and a note; an abstained one only a note.
+        """
+        partition = self.config.diversity == "partition"
+        labels = number_by_first_appearance([c for c, a in zip(score.classes, score.active) if a])
+        sizes, labels = Counter(labels), iter(labels)
+        notes: list[dict[str, Any]] = []
+        for q, div, kept, active in zip(quality, score.diversity, score.keep, score.active):
+            if not kept:
+                notes.append({"note": "abstained: took no part"})
+            elif not active:
+                notes.append({"quality": q, "diversity": 0.0, "note": "not correct: no class (correct_only)"})
+            elif partition:
+                label = next(labels)
+                notes.append({"quality": q, "diversity": div, "class": label, "class_size": sizes[label]})
+            else:
+                notes.append({"quality": q, "diversity": div})
+        return notes

@@ -12,14 +12,14 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Sequence, TextIO
 
 from ..environment import Environment
 from ..errors import EnvsdkError
 from ..executor import ExecutorConfig
+from ..record import RolloutRecord
 from ..registry import load_environment
 from ..runmeta import run_metadata, write_metadata
-from ..verdict import Verdict
 from .main import NO_PROGRESS
 
 
@@ -32,10 +32,11 @@ def add_env_option(p: argparse.ArgumentParser, *, required: bool = True) -> None
 
 
 def add_executor_options(p: argparse.ArgumentParser) -> None:
-    """The verification pool: workers, per-row deadline, memory cap."""
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="verification worker processes")
-    p.add_argument("--timeout", type=float, default=60.0, help="wall-clock seconds per row (all its tests)")
-    p.add_argument("--memory-mb", type=int, default=4096, help="memory cap per verification worker")
+    """The verification pool: workers, per-row deadline, memory cap (their defaults are `ExecutorConfig`'s)."""
+    p.add_argument("--workers", type=int, default=ExecutorConfig.workers, help="verification worker processes")
+    p.add_argument("--timeout", type=float, default=ExecutorConfig.timeout_s,
+                   help="wall-clock seconds per row (all its tests)")
+    p.add_argument("--memory-mb", type=int, default=ExecutorConfig.memory_mb, help="memory cap per verification worker")
     p.add_argument("--ray-address", metavar="HOST:PORT", default=None,
                    help="verify on the existing Ray cluster at HOST:PORT (its head's GCS port), actors spread "
                         "over its nodes; --workers actors (docs/scale.md)")
@@ -106,25 +107,20 @@ def progress(total: int, desc: str, *, enabled: bool = True):
     return tqdm(total=total, desc=desc, file=sys.stderr)
 
 
-def verdict_line(verdict: Verdict, **fields: Any) -> dict[str, Any]:
-    """An output line: the fields given first (e.g. id), then the verdict's fields."""
-    return {**fields, **verdict.model_dump()}
-
-
 def meta_path(out: Path) -> Path:
     """`OUT.meta.json` for `OUT.jsonl`: what produced the output (and what a resume must match)."""
     return out.with_name(out.name.removesuffix(".jsonl") + ".meta.json")
 
 
 def write_meta(out: Path, command: str, env: Environment, args: argparse.Namespace, *,
-               verdicts: list[dict[str, Any]] = (), **extra: Any) -> None:
-    """`OUT.meta.json`; given the run's `verdicts` (dicts), its `env_metadata` also says which sandbox the rows
-    really ran in (the workers' environments, not this process's, ran the programs)."""
+               records: Sequence[RolloutRecord] = (), **extra: Any) -> None:
+    """`OUT.meta.json`; given the run's `records`, its `env_metadata` also says which sandbox the rows really ran
+    in (the workers' environments, not this process's, ran the programs)."""
     meta = run_metadata(
         command,
         env.name,
         env.spec.kwargs if env.spec else {},
-        env_metadata={**env.metadata(), **sandbox_used(verdicts)},
+        env_metadata={**env.metadata(), **sandbox_used(records)},
         workers=args.workers,
         timeout_s=args.timeout,
         **extra,
@@ -132,11 +128,11 @@ def write_meta(out: Path, command: str, env: Environment, args: argparse.Namespa
     write_metadata(meta_path(out), meta)
 
 
-def sandbox_used(verdicts: list[dict[str, Any]]) -> dict[str, Any]:
+def sandbox_used(records: Sequence[RolloutRecord]) -> dict[str, Any]:
     """`{"sandbox": {"backend": ..., "tier": ...}}` from the verdicts' details (code environments record where
     each program ran); a list when rows ran in different ones; `{}` when none ran in a sandbox."""
-    seen = {json.dumps(d["sandbox"], sort_keys=True) for v in verdicts
-            if isinstance(d := v.get("details"), dict) and isinstance(d.get("sandbox"), dict)}
+    seen = {json.dumps(sandbox, sort_keys=True) for r in records
+            if isinstance(sandbox := r.verdict.details.get("sandbox"), dict)}
     found = [json.loads(s) for s in sorted(seen)]
     if not found:
         return {}

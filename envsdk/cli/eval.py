@@ -10,41 +10,53 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from ..clients.openai import OpenAIChatClient
 from ..environment import Environment
-from ..errors import OptionError
-from ..group import make_group_id
-from ..metrics import mean_pass_at_k
+from ..errors import OptionError, validation_message
+from ..record import RECORD_VERSION, RecordError, RolloutRecord, summarize, write_records
 from ..runmeta import check_resume, resume_key
-from ..scoring import BatchScorer, group_key
+from ..scoring import BatchScorer
+from ..scoring.batch import group_id
 from ..verdict import Verdict
 from .common import (add_env_args, add_output_options, executor_config, load_env, meta_path, print_summary, progress,
-                     ray_executor, refuse_to_replace, show_progress, verdict_line, write_meta)
+                     ray_executor, refuse_to_replace, show_progress, write_meta)
 from .main import parser
 
 
 SAMPLING_FAILED = "sampling failed"  # the error of a rollout whose request failed (what --resume redoes)
 
 
-def _failed(record: dict) -> bool:
-    return (record.get("error") or "").startswith(SAMPLING_FAILED)
+def _failed(record: RolloutRecord) -> bool:
+    return (record.verdict.error or "").startswith(SAMPLING_FAILED)
 
 
-def _done_groups(path: Path, n: int) -> dict[str, list[dict]]:
-    """Groups already complete in an interrupted run's output (partial groups and groups with a failed
-    request are redone)."""
-    groups: dict[str, list[dict]] = {}
+def _done_groups(path: Path, env: Environment, n: int) -> dict[str, list[RolloutRecord]]:
+    """Groups already complete in an interrupted run's output, read as records of any version (partial groups
+    and groups with a failed request are redone; a line the kill cut off is skipped). The records are stamped
+    as this run's and of the current version: they are written back in the current shape."""
+    groups: dict[str, list[RolloutRecord]] = {}
     if path.exists():
-        for line in path.read_text().splitlines():
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            groups.setdefault(record["group_id"], []).append(record)
+        with path.open(encoding="utf-8") as fh:
+            for number, line in enumerate(fh, start=1):
+                try:
+                    data = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if not isinstance(data, dict):
+                    raise RecordError(f"{path}:{number}: expected a JSON object, got {type(data).__name__}; "
+                                      "--overwrite starts afresh")
+                try:
+                    record = RolloutRecord.from_line(data)
+                except ValidationError as exc:
+                    raise RecordError(f"{path}:{number}: {validation_message(exc)}; --overwrite starts afresh") from None
+                stamp = {"version": RECORD_VERSION, "source": "eval", "env": record.env or env.name}
+                groups.setdefault(record.group_id, []).append(record.model_copy(update=stamp))
     return {
         gid: recs
         for gid, recs in groups.items()
-        if len({r["rollout_index"] for r in recs}) >= n and not any(map(_failed, recs))
+        if len({r.rollout_index for r in recs}) >= n and not any(map(_failed, recs))
     }
 
 
@@ -58,46 +70,49 @@ async def _sample_group(env: Environment, client, row: dict, n: int, sampling: d
     return list(await asyncio.gather(*(one() for _ in range(n))))
 
 
-async def _run(env: Environment, args, out: Path, remote: Any = None) -> list[dict]:
+async def _records(scorer: BatchScorer, row: dict, results: list) -> list[RolloutRecord]:
+    """The group's records, in sampling order: the spine's for the answered requests (stamped with the
+    sample's index, truncation and token usage), a `sampling failed` error for each failed one."""
+    ok = [i for i, r in enumerate(results) if not isinstance(r, Exception)]
+    scored = await scorer.score([row] * len(ok), [None] * len(ok), [results[i].completion for i in ok],
+                                states=[results[i].state for i in ok]) if ok else None
+    spine = dict(zip(ok, scored.records)) if scored else {}
+    gid = group_id(scorer.name, row)
+    records = []
+    for i, result in enumerate(results):
+        if isinstance(result, Exception):
+            records.append(RolloutRecord.of(
+                Verdict.from_error(f"{SAMPLING_FAILED}: {result}"), on_error=scorer.on_error, source="eval",
+                env=scorer.name, id=row.get("id"), group_id=gid, rollout_index=i, prompt=row.get("prompt")))
+        else:
+            truncated = result.state.get("finish_reason") == "length"
+            records.append(spine[i].model_copy(update={
+                "source": "eval", "rollout_index": i, "truncated": truncated, "usage": result.usage}))
+    return records
+
+
+async def _run(env: Environment, args, out: Path, remote: Any = None) -> list[RolloutRecord]:
+    """Sample and score every row's group, appending each group's records to `out` as it finishes; returns
+    all of them (the resumed ones included) in the rows' order."""
     rows = env.rows(args.split)[: args.limit] if args.limit else env.rows(args.split)
-    done = _done_groups(out, args.n) if args.resume else {}
-    records: list[dict] = [r for recs in done.values() for r in recs]
-    kept = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
-    out.write_text(kept)
+    done = _done_groups(out, env, args.n) if args.resume else {}
+    records: list[RolloutRecord] = [r for recs in done.values() for r in recs]
+    with out.open("w", encoding="utf-8") as fh:
+        write_records(fh, records)
     client = _client(args)
     sampling = {"temperature": args.temperature, "max_tokens": args.max_tokens}
-    todo = [r for r in rows if make_group_id(env.name, group_key(r)) not in done]
+    order = {group_id(env.name, r): i for i, r in reversed(list(enumerate(rows)))}  # each group's first row
+    todo = [r for r in rows if group_id(env.name, r) not in done]
     bar = progress(len(todo) * args.n, f"eval {env.name}", enabled=show_progress(args))
     lock = asyncio.Lock()
     scorer = BatchScorer(env, executor=remote or executor_config(args))
 
     async def group(row: dict) -> None:
-        gid = make_group_id(env.name, group_key(row))
-        results = await _sample_group(env, client, row, args.n, sampling)
-        ok = [i for i, r in enumerate(results) if not isinstance(r, Exception)]
-        verdicts: list[Verdict] = [
-            Verdict.from_error(f"{SAMPLING_FAILED}: {r}") if isinstance(r, Exception) else None for r in results
-        ]
-        scored = await scorer.score(
-            [row] * len(ok), [None] * len(ok), [results[i].completion for i in ok], states=[results[i].state for i in ok]
-        )
-        for i, v in zip(ok, scored.verdicts):
-            verdicts[i] = v
+        scored = await _records(scorer, row, await _sample_group(env, client, row, args.n, sampling))
         async with lock:
-            with out.open("a") as fh:
-                for i, (result, verdict) in enumerate(zip(results, verdicts)):
-                    sampled = not isinstance(result, Exception)
-                    record = verdict_line(
-                        verdict,
-                        id=row["id"],
-                        group_id=gid,
-                        rollout_index=i,
-                        completion=result.completion if sampled else None,
-                        truncated=sampled and result.state.get("finish_reason") == "length",
-                        usage=result.usage if sampled else {},
-                    )
-                    fh.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
-                    records.append(record)
+            with out.open("a", encoding="utf-8") as fh:
+                write_records(fh, scored)
+            records.extend(scored)
             bar.update(args.n)
 
     try:
@@ -108,7 +123,7 @@ async def _run(env: Environment, args, out: Path, remote: Any = None) -> list[di
             await remote.aclose()
         await client.aclose()
     bar.close()
-    return records
+    return sorted(records, key=lambda r: (order.get(r.group_id, len(order)), r.rollout_index))
 
 
 def _client(args):
@@ -120,27 +135,6 @@ def _client(args):
 
     print(f"envsdk eval: no --base-url: sampling from the local model {args.model} (transformers)", file=sys.stderr)
     return HFChatClient.from_pretrained(args.model, seed=args.seed)
-
-
-def summarise(records: list[dict[str, Any]], ks: list[int]) -> dict[str, Any]:
-    """Unbiased pass@k per k (`Verdict.correct` decides), mean reward, error and timeout rates."""
-    by_group: dict[str, list[dict]] = {}
-    for r in records:
-        by_group.setdefault(r["group_id"], []).append(r)
-    counts = [(len(g), sum(Verdict.model_validate(_verdict(r)).correct for r in g)) for g in by_group.values()]
-    total = max(len(records), 1)
-    return {
-        "examples": len(by_group),
-        "rollouts": len(records),
-        **mean_pass_at_k(counts, ks),
-        "reward_mean": sum(r["reward"] for r in records) / total,
-        "error_rate": sum(r["error"] is not None for r in records) / total,
-        "timeout_rate": sum(bool(r["timed_out"]) for r in records) / total,
-    }
-
-
-def _verdict(record: dict) -> dict:
-    return {k: record[k] for k in Verdict.model_fields if k in record}
 
 
 def main(argv: list[str]) -> int:
@@ -183,9 +177,9 @@ def main(argv: list[str]) -> int:
     source = {"base_url": args.base_url} if args.base_url else {"local_model": True, "seed": args.seed}
     write_meta(out, "eval", env, args, model=args.model, n=args.n, resume_key=key, **source)
     records = asyncio.run(_run(env, args, out, remote))
-    summary = summarise(records, ks)
+    summary = summarize(records, ks)
     out.with_name(out.name.removesuffix(".jsonl") + ".summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    write_meta(out, "eval", env, args, model=args.model, n=args.n, resume_key=key, verdicts=records, **source)
+    write_meta(out, "eval", env, args, model=args.model, n=args.n, resume_key=key, records=records, **source)
     print_summary(summary, sys.stdout)
     return _failures(records, args.base_url)
 
@@ -221,12 +215,12 @@ def _output(env: Environment, args) -> Path:
     return out
 
 
-def _failures(records: list[dict], base_url: str | None) -> int:
+def _failures(records: list[RolloutRecord], base_url: str | None) -> int:
     """Exit status: 0 when every request was answered, else 1 with one line saying what to check."""
     failed = [r for r in records if _failed(r)]
     if not failed:
         return 0
-    first = failed[0]["error"].removeprefix(f"{SAMPLING_FAILED}: ")
+    first = failed[0].verdict.error.removeprefix(f"{SAMPLING_FAILED}: ")
     if len(failed) == len(records) and base_url:
         hint = (f"is the server up, and does --base-url end in /v1 (requests go to {base_url.rstrip('/')}"
                 "/chat/completions)?")

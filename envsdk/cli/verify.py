@@ -12,12 +12,13 @@ from pathlib import Path
 from ..environment import Environment
 from ..executor import Executor
 from ..journal import Journal, row_hash
+from ..record import RolloutRecord, summarize, write_records
 from ..runmeta import check_resume, resume_key
-from ..record import RolloutRecord, summarize
+from ..saved_records import saved_records
 from ..scoring.saved import verify_saved
 from ..verdict import Verdict
 from .common import (add_env_args, add_output_options, executor_config, load_env, meta_path, print_summary, progress,
-                     ray_executor, refuse_to_replace, show_progress, verdict_line, write_meta)
+                     ray_executor, refuse_to_replace, show_progress, write_meta)
 from .main import parser
 
 
@@ -92,18 +93,6 @@ def _journal(env: Environment, args) -> Journal:
     return Journal(path, resume=resume)
 
 
-def summarise(verdicts: list[Verdict]) -> dict:
-    """The table `verify` prints: rows, mean reward, correct, error and timeout rates."""
-    metrics = summarize([RolloutRecord.of(v) for v in verdicts])
-    return {
-        "rows": len(verdicts),
-        "reward_mean": metrics.get("reward_mean", 0.0),
-        "correct_rate": metrics.get("correct_rate", 0.0),
-        "error_rate": metrics.get("verify/error_rate", 0.0),
-        "timeout_rate": metrics.get("verify/timeout_rate", 0.0),
-    }
-
-
 def main(argv: list[str]) -> int:
     p = parser("verify", "Score saved rollouts offline; one output line per input line, in order.")
     add_env_args(p)
@@ -114,28 +103,28 @@ def main(argv: list[str]) -> int:
     rows, bad_line = read_rows(args.input)
     journal = _journal(env, args) if args.output else None
     results = asyncio.run(_verify(env, rows, journal, args))
-    verdicts = [results[r.line] for r in rows]
-    lines = [json.dumps(verdict_line(v, id=r.data.get("id")), ensure_ascii=False) for r, v in zip(rows, verdicts)]
+    records = saved_records(env.name, [r.data for r in rows], [results[r.line] for r in rows], source="verify")
     if args.output:
-        args.output.write_text("".join(line + "\n" for line in lines))
+        with args.output.open("w", encoding="utf-8") as fh:
+            write_records(fh, records)
         write_meta(args.output, "verify", env, args, input=str(args.input), rows=len(rows), resume_key=_key(env, args),
-                   verdicts=[v.model_dump() for v in verdicts])
+                   records=records)
         journal.close(remove=bad_line is None)
     else:
-        sys.stdout.write("".join(line + "\n" for line in lines))
-    # the summary goes where the verdicts do not: stdout when they went to a file, else stderr
-    print_summary(summarise(verdicts), sys.stdout if args.output else sys.stderr)
+        write_records(sys.stdout, records)
+    # the summary goes where the records do not: stdout when they went to a file, else stderr
+    print_summary(summarize(records), sys.stdout if args.output else sys.stderr)
     if bad_line:
         print(f"envsdk verify: error: {bad_line}; the {len(rows)} rows before it were written", file=sys.stderr)
         return 2
-    return _all_errors(verdicts)
+    return _all_errors(records)
 
 
-def _all_errors(verdicts: list[Verdict]) -> int:
+def _all_errors(records: list[RolloutRecord]) -> int:
     """Exit status: 1 when every row's verdict is an error (nothing was really scored), as `eval` does when
     every request failed; else 0."""
-    if not verdicts or any(v.error is None for v in verdicts):
+    if not records or any(r.verdict.error is None for r in records):
         return 0
-    print(f"envsdk verify: error: every row's verdict is an error (first: {verdicts[0].error}); check the input's "
-          "fields against the environment's (`envsdk list`) and the -a arguments", file=sys.stderr)
+    print(f"envsdk verify: error: every row's verdict is an error (first: {records[0].verdict.error}); check the "
+          "input's fields against the environment's (`envsdk list`) and the -a arguments", file=sys.stderr)
     return 1

@@ -46,7 +46,7 @@ def test_verify_stops_at_a_non_object_line_after_writing_rows_before_it(tmp_path
     result = envsdk("verify", "toy-echo", "--input", str(write_jsonl(tmp_path / "in.jsonl", rows)), "--output", str(out))
     assert result.returncode == 2
     assert "in.jsonl:2" in result.stderr
-    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == [1]
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["1"]  # a record's id is text
 
 
 def test_verify_resume_skips_journalled_rows(tmp_path):
@@ -85,7 +85,7 @@ def test_eval_against_a_loopback_openai_server(tmp_path):
     assert len(records) == 12 and {r["rollout_index"] for r in records} == {0, 1, 2, 3}
     assert all(r["usage"]["completion_tokens"] == 2 for r in records)
     summary = json.loads((tmp_path / "ev.summary.json").read_text())
-    assert summary["pass@1"] == 0.5 and summary["pass@4"] == 1.0 and summary["error_rate"] == 0.0
+    assert summary["pass@1"] == 0.5 and summary["pass@4"] == 1.0 and summary["verify/error_rate"] == 0.0
     assert "pass@4" in result.stdout
 
 

@@ -27,7 +27,7 @@ def test_every_request_failing_on_a_dead_port_exits_1_and_says_what_to_check(tmp
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("envsdk eval: error: every request failed (")
     assert last.endswith(f"is the server up, and does --base-url end in /v1 (requests go to {url}/chat/completions)?")
-    assert json.loads((tmp_path / "ev.summary.json").read_text())["error_rate"] == 1.0
+    assert json.loads((tmp_path / "ev.summary.json").read_text())["verify/error_rate"] == 1.0
 
 
 def test_a_base_url_without_v1_gets_404_on_every_row_and_exits_1(tmp_path):
@@ -49,7 +49,7 @@ def test_some_requests_failing_exits_1_and_counts_them(tmp_path):
     assert last.startswith("envsdk eval: error: 1 of 3 requests failed (first: ")
     assert last.endswith("they count as incorrect in the summary; --resume retries their groups")
     summary = json.loads((tmp_path / "ev.summary.json").read_text())
-    assert (summary["pass@1"], summary["error_rate"]) == (2 / 3, 1 / 3)
+    assert (summary["pass@1"], summary["verify/error_rate"]) == (2 / 3, 1 / 3)
 
 
 def test_resume_retries_the_groups_whose_requests_failed(tmp_path):
@@ -115,7 +115,7 @@ def test_without_base_url_a_local_model_folder_is_sampled_with_transformers(tmp_
     assert len(records) == 6 and {r["rollout_index"] for r in records} == {0, 1, 2}
     assert all(r["error"] is None and isinstance(r["completion"], str) for r in records)
     summary = json.loads((tmp_path / "ev.summary.json").read_text())
-    assert summary["examples"] == 2 and set(summary) >= {"pass@1", "pass@3"}
+    assert summary["groups"] == 2 and set(summary) >= {"pass@1", "pass@3"}
     meta = json.loads((tmp_path / "ev.meta.json").read_text())
     assert meta["local_model"] is True and "base_url" not in meta
 

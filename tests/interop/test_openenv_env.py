@@ -47,7 +47,7 @@ def test_envsdk_eval_scores_an_openenv_env_against_a_local_openai_server(referen
     assert all(r["details"]["replayed"] is False for r in records)
     assert model.requests[0]["messages"][-1] == {"role": "user", "content": "Refecho environment ready!"}
     summary = json.loads((tmp_path / "eval.summary.json").read_text())
-    assert summary["error_rate"] == 0.0 and summary["rollouts"] == 3
+    assert summary["verify/error_rate"] == 0.0 and summary["rollouts"] == 3
 
 
 def test_multi_turn_episodes_send_one_action_per_model_turn(reference_url):

@@ -1,4 +1,8 @@
-"""The reward server's FastAPI app: /health, OpenRLHF's /get_reward, and /verify (docs/reference.md, "Reward server")."""
+"""The reward server's FastAPI app: /health, OpenRLHF's /get_reward, and /verify (docs/reference.md, "Reward server").
+
+With `log_rollouts`, every sample either endpoint scores is appended to that file as a `RolloutRecord` (source
+"serve"): the server's rollouts read back like `verify`'s, `eval`'s and the trainer's (`envsdk report`).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,15 @@ import contextlib
 import hmac
 import json
 from dataclasses import dataclass
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any, Callable, Sequence
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from ..record import RolloutRecord, summarize
+from ..record import RolloutRecord, summarize, write_records
+from ..saved_records import saved_records
 from ..scoring import BatchScorer
 from ..scoring.buffer import PARTIAL_GROUP, GroupBuffer, RowBatcher
 from ..scoring.labels import openrlhf_response, openrlhf_samples
@@ -36,8 +42,10 @@ def create_app(
     token: str | None = None,
     limits: ServerLimits | None = None,
     on_ready: Callable[[], None] | None = None,
+    log_rollouts: Path | None = None,
 ) -> FastAPI:
-    """An app scoring with `scorer`; group transforms buffer samples by prompt until a group is whole."""
+    """An app scoring with `scorer`; group transforms buffer samples by prompt until a group is whole.
+    `log_rollouts`: a JSONL file each scored sample's record is appended to."""
     limits = limits or ServerLimits()
     if scorer.needs_whole_groups:
         buffer: GroupBuffer | RowBatcher = GroupBuffer(scorer, scorer.group_size, limits.group_timeout_s)
@@ -74,6 +82,11 @@ def create_app(
         except json.JSONDecodeError as exc:
             raise HTTPException(400, f"body is not JSON: {exc.msg} at column {exc.colno}") from exc
 
+    def log(records: Sequence[RolloutRecord]) -> None:
+        if log_rollouts is not None:
+            with log_rollouts.open("a", encoding="utf-8") as fh:
+                write_records(fh, (r.model_copy(update={"source": "serve"}) for r in records))
+
     def check_batch(n: int) -> None:
         if n > limits.max_batch:
             raise HTTPException(413, f"batch of {n} items is over the limit of {limits.max_batch}")
@@ -91,6 +104,7 @@ def create_app(
         check_batch(len(req.query))
         rows, completions = openrlhf_samples(scorer.env, req.query, req.prompts, req.labels)
         records = await asyncio.gather(*(buffer.submit(r, c) for r, c in zip(rows, completions)))
+        log(records)
         return JSONResponse(_reward_response(records).model_dump())
 
     @app.post("/verify")
@@ -100,6 +114,8 @@ def create_app(
             raise HTTPException(422, "expected a JSON list of verify rows")
         check_batch(len(items))
         verdicts = await verify_saved(scorer.executor, items)
+        log(saved_records(scorer.name, items, verdicts, on_error=scorer.on_error))
+        # the answer stays the verdicts (with each row's id as sent): a client's rows are its records already
         out = [{"id": item.get("id") if isinstance(item, dict) else None, **v.model_dump()} for item, v in zip(items, verdicts)]
         return JSONResponse(out)
 

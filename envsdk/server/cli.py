@@ -7,6 +7,7 @@ import ipaddress
 import os
 import socket
 import sys
+from pathlib import Path
 
 from ..scoring import BatchScorer
 from ..scoring.batch import resolve_transforms, transform_options
@@ -55,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--token-env", default=None, help="environment variable holding the bearer token")
     p.add_argument("--max-batch", type=int, default=4096, help="most items in one request")
     p.add_argument("--max-body-mb", type=float, default=16.0, help="largest request body in MiB")
+    p.add_argument("--log-rollouts", type=Path, default=None, metavar="PATH",
+                   help="append every scored sample (/get_reward and /verify) to PATH as a rollout record (JSONL)")
     p.add_argument("--request-timeout", type=float, default=REQUEST_TIMEOUT_S, metavar="SECONDS",
                    help="a request must arrive whole (headers and body) within this, else its connection is "
                         "closed (slow clients cannot hold connections)")
@@ -72,6 +75,11 @@ def main(argv: list[str]) -> int:
     options = transform_options(args.transform_arg)
     if unknown := sorted(set(options) - set(args.transform)):
         raise EnvsdkError(f"--transform-arg names {unknown}, which no --transform adds")
+    if args.log_rollouts is not None:
+        try:
+            args.log_rollouts.open("a").close()  # a log that cannot be written stops the server before it listens
+        except OSError as exc:
+            raise EnvsdkError(f"--log-rollouts {args.log_rollouts}: {exc.strerror}") from None
     env = load_env(args)
     scorer = BatchScorer(
         env,
@@ -87,7 +95,7 @@ def main(argv: list[str]) -> int:
     def ready() -> None:
         print(f"envsdk serve: {scorer.name} ready on http://{host}:{port}", file=sys.stderr, flush=True)
 
-    app = create_app(scorer, token=token, limits=limits, on_ready=ready)
+    app = create_app(scorer, token=token, limits=limits, on_ready=ready, log_rollouts=args.log_rollouts)
     if not args.request_timeout > 0:
         raise EnvsdkError(f"--request-timeout must be positive, not {args.request_timeout:g}")
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_keep_alive=30,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from pathlib import Path
 
 from envsdk.scoring import BatchScorer
 from envsdk.server.app import ServerLimits, create_app
@@ -11,8 +12,10 @@ from tests.helpers.asgi import serve_app
 
 
 @contextlib.contextmanager
-def running(scorer: BatchScorer, *, token: str | None = None, limits: ServerLimits | None = None):
+def running(scorer: BatchScorer, *, token: str | None = None, limits: ServerLimits | None = None,
+            log_rollouts: Path | None = None):
     """Yield the base URL of a live server (its environment built); stop it on exit."""
     ready = threading.Event()
-    with serve_app(create_app(scorer, token=token, limits=limits, on_ready=ready.set), ready=ready) as url:
+    app = create_app(scorer, token=token, limits=limits, on_ready=ready.set, log_rollouts=log_rollouts)
+    with serve_app(app, ready=ready) as url:
         yield url

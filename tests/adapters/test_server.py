@@ -7,7 +7,10 @@ import sys
 
 import httpx
 import pytest
+from envsdk.record import read_records
 from envsdk.scoring import BatchScorer
+from envsdk.scoring.batch import group_id
+from envsdk.verdict import Verdict
 from envsdk.clients.sharded import ShardedClient, ShardError
 from envsdk.server.app import ServerLimits
 
@@ -62,6 +65,37 @@ def test_verify_returns_a_verdict_per_row_and_flags_bad_rows(echo_url):
     assert [v["id"] for v in verdicts] == ["a", "b"]
     assert verdicts[0]["reward"] == 1.0 and verdicts[0]["passed"] is True
     assert "missing field 'answer'" in verdicts[1]["error"]
+
+
+def test_log_rollouts_appends_a_record_per_scored_sample_of_both_endpoints(tmp_path):
+    """`/get_reward` and `/verify` append each sample's record (source "serve") in the one record schema; the
+    group id is the one every face gives the row (`group_id(env, row)`), and /verify's answer stays the verdicts."""
+    log = tmp_path / "rollouts.jsonl"
+    with running(BatchScorer("adapters-flaky"), log_rollouts=log) as url:
+        body = {"query": ["Say apple", "Say river", "Q raise"], "prompts": ["Say ", "Say ", "Q "],
+                "labels": ["apple", "apple", "apple"]}
+        assert _post(url, "/get_reward", body).json()["rewards"] == [1.0, 0.0, 0.0]
+        rows = [{"id": "a", "group_id": "g", "prompt": "Say apple", "completion": "apple", "answer": "apple"},
+                {"id": "b", "group_id": "g", "prompt": "Say apple", "completion": "pear", "answer": "apple"},
+                {"id": 7, "completion": "apple"}, "not a row"]
+        answer = _post(url, "/verify", rows).json()
+    assert [(v["id"], v["reward"]) for v in answer] == [("a", 1.0), ("b", 0.0), (7, 0.0), (None, 0.0)]
+    assert set(answer[0]) == {"id", *Verdict.model_fields}
+    records = read_records(log)
+    assert {r.source for r in records} == {"serve"} and {r.env for r in records} == {"adapters-flaky"}
+    got = [(r.id, r.group_id, r.rollout_index, r.prompt, r.completion, r.verdict.reward, r.kept) for r in records]
+    assert got[:3] == [
+        (None, group_id("adapters-flaky", {"prompt": "Say ", "answer": "apple"}), 0, "Say ", "apple", 1.0, True),
+        (None, group_id("adapters-flaky", {"prompt": "Say ", "answer": "apple"}), 1, "Say ", "river", 0.0, True),
+        (None, group_id("adapters-flaky", {"prompt": "Q ", "answer": "apple"}), 0, "Q ", "raise", 0.0, False),
+    ]
+    assert got[3:] == [
+        ("a", "g", 0, "Say apple", "apple", 1.0, True), ("b", "g", 1, "Say apple", "pear", 0.0, True),
+        ("7", group_id("adapters-flaky", {"id": 7}), 0, None, "apple", 0.0, False),
+        (None, None, 0, None, None, 0.0, False),
+    ]
+    assert "raise" in records[2].verdict.error and "missing field 'answer'" in records[5].verdict.error
+    assert records[6].verdict.error.startswith("bad row: expected a JSON object")
 
 
 def test_oversized_body_and_batch_are_refused():
@@ -136,9 +170,10 @@ def test_serve_refuses_a_public_address_without_a_token():
     assert "--token-env" in out.stderr
 
 
-def test_serve_cli_answers_openrlhf_requests():
+def test_serve_cli_answers_openrlhf_requests_and_logs_them(tmp_path):
+    log = tmp_path / "rollouts.jsonl"
     proc = subprocess.Popen([sys.executable, "-m", "envsdk.cli.main", "serve", "toy-echo", "--port", "0",
-                             "--workers", "1"], stderr=subprocess.PIPE, text=True)
+                             "--workers", "1", "--log-rollouts", str(log)], stderr=subprocess.PIPE, text=True)
     try:
         line = proc.stderr.readline()
         assert "ready on" in line, line
@@ -148,4 +183,14 @@ def test_serve_cli_answers_openrlhf_requests():
         assert _post(url, "/get_reward", body).json()["rewards"] == [1.0]
     finally:
         proc.terminate()
-        proc.wait(30)
+        proc.wait(timeout=60)
+    (record,) = read_records(log)
+    assert (record.source, record.env, record.completion, record.verdict.reward) == ("serve", "toy-echo", "maple", 1.0)
+
+
+def test_serve_refuses_a_rollout_log_it_cannot_write(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "envsdk.cli.main", "serve", "toy-echo", "--log-rollouts",
+                          str(tmp_path / "missing" / "r.jsonl")], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines()[-1] == (
+        f"envsdk serve: error: --log-rollouts {tmp_path / 'missing' / 'r.jsonl'}: No such file or directory")

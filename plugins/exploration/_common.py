@@ -1,4 +1,5 @@
-"""What the exploration transforms share: the kept rollouts of a group, and a step counter they save."""
+"""What the exploration transforms share: the kept rollouts of a group, their per-rollout notes, and a step
+counter they save."""
 
 from __future__ import annotations
 
@@ -18,6 +19,18 @@ def scatter(n: int, idx: Sequence[int], values: Sequence[float]) -> list[float]:
     out = [0.0] * n
     for i, v in zip(idx, values):
         out[i] = v
+    return out
+
+
+ABSTAINED = {"note": "abstained: took no part"}
+"""The note a transform publishes for a rollout left out of the baseline (`keep` False)."""
+
+
+def scatter_notes(n: int, idx: Sequence[int], notes: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per-rollout notes for `Group.annotate`: `notes` at `idx`, the abstained note elsewhere."""
+    out = [ABSTAINED] * n
+    for i, note in zip(idx, notes):
+        out[i] = note
     return out
 
 

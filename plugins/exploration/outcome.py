@@ -8,6 +8,8 @@
 
 The final answer is `verdict.details["answer"]` when the verifier reports one, else the completion text
 stripped (the toy tasks' whole completion is the answer). Only kept rollouts are counted or rewarded.
+Each kept rollout's note (`record.annotations[name]`) holds its answer's `answer_count` N and `bonus`
+(outcome-ucb), or its answer's `answer_share` m_i / n and `penalty` (outcome-batch).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any, ClassVar, Sequence
 from envsdk import Group, GroupTransform
 from envsdk.group import Rollout
 
-from ._common import StepCounter
+from ._common import ABSTAINED, StepCounter
 
 
 def answer_key(rollout: Rollout) -> str:
@@ -44,13 +46,15 @@ class OutcomeUCB(StepCounter, GroupTransform):
             counts = self.counts.setdefault(g.group_id, Counter())
             answers = [answer_key(r) for r, k in zip(g.rollouts, g.keep) if k]
             counts.update(answers)
-            bonus = [self.c / math.sqrt(counts[answer_key(r)]) if k else 0.0 for r, k in zip(g.rollouts, g.keep)]
+            seen = [counts[answer_key(r)] if k else 0 for r, k in zip(g.rollouts, g.keep)]
+            bonus = [self.c / math.sqrt(m) if k else 0.0 for m, k in zip(seen, g.keep)]
             rewards = [r + b if k else r for r, b, k in zip(g.rewards, bonus, g.keep)]
             kept = [b for b, k in zip(bonus, g.keep) if k]
+            notes = [{"answer_count": m, "bonus": b} if k else ABSTAINED for m, b, k in zip(seen, bonus, g.keep)]
             out.append(g.with_rewards(rewards, **{
                 f"transform/{self.name}/bonus_mean": sum(kept) / max(len(kept), 1),
                 f"transform/{self.name}/answers_seen": float(len(counts)),
-            }))
+            }).annotate(self.name, notes))
         self.steps += 1
         return out
 
@@ -77,7 +81,10 @@ class OutcomeBatch(GroupTransform):
             answers = [answer_key(r) for r in g.rollouts]
             counts = Counter(a for a, k in zip(answers, g.keep) if k)
             n = sum(g.keep)
-            penalty = [self.c * counts[a] / n if k else 0.0 for a, k in zip(answers, g.keep)]
+            share = [counts[a] / n if k else 0.0 for a, k in zip(answers, g.keep)]
+            penalty = [self.c * s for s in share]
             rewards = [r - p for r, p in zip(g.rewards, penalty)]
-            out.append(g.with_rewards(rewards, **{f"transform/{self.name}/distinct": float(len(counts))}))
+            notes = [{"answer_share": s, "penalty": p} if k else ABSTAINED for s, p, k in zip(share, penalty, g.keep)]
+            rewritten = g.with_rewards(rewards, **{f"transform/{self.name}/distinct": float(len(counts))})
+            out.append(rewritten.annotate(self.name, notes))
         return out

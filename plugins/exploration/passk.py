@@ -17,7 +17,7 @@ from typing import ClassVar, Sequence
 import envsdk
 from envsdk import Group, GroupTransform
 
-from ._common import kept_values, scatter
+from ._common import kept_values, scatter, scatter_notes
 from .estimators import _check
 
 
@@ -37,7 +37,8 @@ class PassKAdvantage(GroupTransform):
     """Rewards become the pass@k advantages (they have mean zero, so the `none` step keeps them as they are).
 
     Correctness is `verdict.correct` (the pass@k rule), so earlier transforms' rewards are replaced: put it
-    first, or alone. k is capped at the number of kept rollouts.
+    first, or alone. k is capped at the number of kept rollouts. Each kept rollout's note
+    (`record.annotations["passk-adv"]`) holds `correct` and its `passk_advantage`.
     """
 
     name: ClassVar[str] = "passk-adv"
@@ -54,5 +55,7 @@ class PassKAdvantage(GroupTransform):
             idx, correct = kept_values(g, [v.correct for v in g.verdicts])
             k = min(self.k, len(idx))
             adv = passk_advantages(correct, k) if idx else []
-            out.append(g.with_rewards(scatter(g.n, idx, adv), **{f"transform/{self.name}/k": float(k)}))
+            notes = [{"correct": c, "passk_advantage": a} for c, a in zip(correct, adv)]
+            rewritten = g.with_rewards(scatter(g.n, idx, adv), **{f"transform/{self.name}/k": float(k)})
+            out.append(rewritten.annotate(self.name, scatter_notes(g.n, idx, notes)))
         return out

@@ -2,8 +2,10 @@
 
 Rewrites each group's rewards f_1..f_n (0/1: pass@k; continuous: max@k) into `pkpo_rewards`, whose
 policy gradient (1/n) Σ s_i ∇log p(x_i) is an unbiased estimate of ∇ max@k, with the leave-one-out
-baseline by default. k can be annealed linearly from `k` to `k_end` over `anneal_steps` steps
-(the transform counts the batches it has transformed; docs/exploration.md, "Steps and state").
+baseline by default. Each kept rollout's note (`record.annotations["pkpo"]`) holds the reward it read
+(`reward_in`) and its s_i (`pkpo_reward`). k can be annealed linearly from `k` to `k_end` over
+`anneal_steps` steps (the transform counts the batches it has transformed; docs/exploration.md, "Steps and
+state").
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import ClassVar, Sequence
 import envsdk
 from envsdk import Group, GroupTransform
 
-from ._common import StepCounter, kept_values, scatter
+from ._common import StepCounter, kept_values, scatter, scatter_notes
 from .estimators import Baseline, maxk_estimate, pkpo_rewards
 
 
@@ -48,7 +50,10 @@ class PKPO(StepCounter, GroupTransform):
             idx, f = kept_values(g, g.rewards)
             k = min(k_now, len(idx))
             s = pkpo_rewards(f, k, self.baseline) if idx else []
-            metrics = {"k": float(k), "maxk_estimate": maxk_estimate(f, k) if idx else 0.0}
-            out.append(g.with_rewards(scatter(g.n, idx, s), **{f"transform/{self.name}/{m}": v for m, v in metrics.items()}))
+            metrics = {f"transform/{self.name}/k": float(k),
+                       f"transform/{self.name}/maxk_estimate": maxk_estimate(f, k) if idx else 0.0}
+            notes = [{"reward_in": fi, "pkpo_reward": si} for fi, si in zip(f, s)]
+            rewritten = g.with_rewards(scatter(g.n, idx, s), **metrics)
+            out.append(rewritten.annotate(self.name, scatter_notes(g.n, idx, notes)))
         self.steps += 1
         return out

@@ -32,10 +32,11 @@ def _failed(record: RolloutRecord) -> bool:
     return (record.verdict.error or "").startswith(SAMPLING_FAILED)
 
 
-def _done_groups(path: Path, env: Environment, n: int) -> dict[str, list[RolloutRecord]]:
+def _done_groups(path: Path, env: Environment, rows: list[dict], n: int) -> dict[str, list[RolloutRecord]]:
     """Groups already complete in an interrupted run's output, read as records of any version (partial groups
-    and groups with a failed request are redone; a line the kill cut off is skipped). The records are stamped
-    as this run's and of the current version: they are written back in the current shape."""
+    and groups with a failed request are redone; a line the kill cut off is skipped). They are written back as
+    this run's records of the current version, with their row's prompt when they lack one (version 1)."""
+    prompts = {group_id(env.name, row): row.get("prompt") for row in rows}
     groups: dict[str, list[RolloutRecord]] = {}
     if path.exists():
         with path.open(encoding="utf-8") as fh:
@@ -51,7 +52,8 @@ def _done_groups(path: Path, env: Environment, n: int) -> dict[str, list[Rollout
                     record = RolloutRecord.from_line(data)
                 except ValidationError as exc:
                     raise RecordError(f"{path}:{number}: {validation_message(exc)}; --overwrite starts afresh") from None
-                stamp = {"version": RECORD_VERSION, "source": "eval", "env": record.env or env.name}
+                stamp = {"version": RECORD_VERSION, "source": "eval", "env": record.env or env.name,
+                         "prompt": record.prompt if record.prompt is not None else prompts.get(record.group_id)}
                 groups.setdefault(record.group_id, []).append(record.model_copy(update=stamp))
     return {
         gid: recs
@@ -95,7 +97,7 @@ async def _run(env: Environment, args, out: Path, remote: Any = None) -> list[Ro
     """Sample and score every row's group, appending each group's records to `out` as it finishes; returns
     all of them (the resumed ones included) in the rows' order."""
     rows = env.rows(args.split)[: args.limit] if args.limit else env.rows(args.split)
-    done = _done_groups(out, env, args.n) if args.resume else {}
+    done = _done_groups(out, env, rows, args.n) if args.resume else {}
     records: list[RolloutRecord] = [r for recs in done.values() for r in recs]
     with out.open("w", encoding="utf-8") as fh:
         write_records(fh, records)

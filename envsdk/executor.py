@@ -36,6 +36,9 @@ from .verdict import Verdict
 Mode = Literal["auto", "pool", "inline"]
 Start = Literal["fresh", "fork"]
 _POLL_S = 0.1
+ROW_TIMEOUT_S = 60.0
+"""The default wall-clock seconds one row's verification may take, on every face (the commands' `--timeout`,
+`ExecutorConfig.timeout_s`, the trainer's `verify_timeout_s`); an environment's `row_budget_s` raises it."""
 
 
 @dataclass
@@ -43,7 +46,7 @@ class ExecutorConfig:
     """How verification runs. `timeout_s` is the wall clock per row; `memory_mb` caps a worker's RSS."""
 
     workers: int = os.cpu_count() or 1
-    timeout_s: float = 30.0
+    timeout_s: float = ROW_TIMEOUT_S
     memory_mb: int | None = 4096
     max_concurrency: int = 64
     mode: Mode = "auto"

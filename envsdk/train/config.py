@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ..executor import ROW_TIMEOUT_S
 from .tiny import TinyConfig
 
 
@@ -55,7 +56,7 @@ class GRPOConfig:
     device: str | None = None  # None: cuda when available, else cpu
     bf16: bool | None = None  # None: on with a bf16-capable GPU
     verify_workers: int = 2
-    verify_timeout_s: float = 30.0
+    verify_timeout_s: float = ROW_TIMEOUT_S
     verify_ray_address: str | None = None  # HOST:PORT of a Ray cluster to verify on (docs/scale.md); None: local pool
     progress: bool = True
     report_to: list[str] = field(default_factory=lambda: ["none"])  # TRL's: tensorboard (DIR/runs), wandb (DIR/wandb)

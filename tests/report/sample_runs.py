@@ -1,5 +1,8 @@
 """Real runs for the report tests: two tiny trainer runs (GRPO with a KL term logging to TensorBoard and W&B,
-DARLING), an eval against a loopback OpenAI-compatible server, and a verify output with one bad row."""
+DARLING), an eval against a loopback OpenAI-compatible server, a verify output with one bad row, a verify
+output of a reward-only rubric (no pass flag: full credit is correct), and a trainer run whose records carry
+transform annotations (DARLING's class and diversity, an exploration bonus), built with the core's own
+`Group.annotate` and `group_records`."""
 
 from __future__ import annotations
 
@@ -9,7 +12,13 @@ from types import SimpleNamespace
 
 import pytest
 
+from envsdk import Environment, Rubric, register_environment, reward
 from envsdk.cli.main import main
+from envsdk.group import Group
+from envsdk.messages import completion_text
+from envsdk.record import group_records, write_records
+from envsdk.transforms import compute_advantages
+from envsdk.verdict import Verdict
 from tests.helpers.openai_server import FakeOpenAI, text_reply
 
 STEPS, GENERATIONS = 4, 8
@@ -22,6 +31,33 @@ VERIFY_ROWS = [
     {"id": "c"},  # no completion: an error verdict
     {"id": "d", "completion": "98"},
 ]
+
+
+# a reward-only rubric: 1 for the answer, 0.5 one off, else 0; no pass flag, so `Verdict.correct` is full credit
+REWARD_ONLY_ROWS = [
+    {"id": "r1", "answer": "7", "completion": "7"},
+    {"id": "r2", "answer": "7", "completion": "8"},
+    {"id": "r3", "answer": "7", "completion": "1"},
+    {"id": "r4", "answer": "3", "completion": "3"},
+]
+
+
+@reward
+def closeness(completion, answer) -> float:
+    """Full credit for the answer, half for one off: a reward, never a pass flag."""
+    distance = abs(int(completion_text(completion).strip()) - int(answer))
+    return {0: 1.0, 1: 0.5}.get(distance, 0.0)
+
+
+def reward_only_env() -> Environment:
+    return Environment(dataset=REWARD_ONLY_ROWS, rubric=Rubric([closeness]), required_fields=("answer",))
+
+
+register_environment("report-reward-only", reward_only_env)
+
+# the annotated run: one step, one group of four; DARLING's classes and diversity, an exploration bonus
+ANNOTATED = [("12", 0, 0.25), ("12", 0, 0.25), ("14", 1, 0.75), ("7", 2, 1.0)]
+BONUS = [0.1, 0.1, 0.4, 0.0]
 
 
 def echo_or_wrong(body: dict) -> dict:
@@ -44,8 +80,33 @@ def make_runs(root: Path) -> SimpleNamespace:
     (root / "in.jsonl").write_text("".join(json.dumps(row) + "\n" for row in VERIFY_ROWS))
     assert main(["verify", "toy-even", "--input", str(root / "in.jsonl"), "--output", str(root / "vf.jsonl"),
                  "--workers", "1"]) == 0
+    (root / "ro.in.jsonl").write_text("".join(json.dumps(row) + "\n" for row in REWARD_ONLY_ROWS))
+    assert main(["verify", "report-reward-only", "--input", str(root / "ro.in.jsonl"), "--output",
+                 str(root / "ro.jsonl"), "--workers", "1"]) == 0
+    annotated_run(root / "annotated", (root / "darling" / "run.json").read_text())
     return SimpleNamespace(root=root, grpo=root / "grpo", darling=root / "darling", eval=root / "ev.jsonl",
-                           verify=root / "vf.jsonl")
+                           verify=root / "vf.jsonl", reward_only=root / "ro.jsonl", annotated=root / "annotated")
+
+
+def annotated_group() -> Group:
+    """A scored toy-even group as DARLING and an exploration bonus leave it: rewards, advantages, and what each
+    transform says of each rollout (`Group.annotate`)."""
+    texts = [text for text, _, _ in ANNOTATED]
+    verdicts = [Verdict(reward=float(int(t) % 2 == 0), passed=int(t) % 2 == 0) for t in texts]
+    group = Group.from_verdicts(prompt="An even number?", completions=texts, verdicts=verdicts, env="toy-even",
+                                example_id="even-3")
+    group = group.annotate("darling", [{"class": c, "diversity": d} for _, c, d in ANNOTATED])
+    group = group.annotate("outcome-ucb", [{"bonus": b} for b in BONUS])
+    return compute_advantages([group.with_rewards([r * d for r, (_, _, d) in zip(group.rewards, ANNOTATED)])])[0]
+
+
+def annotated_run(out: Path, run_json: str) -> None:
+    """A trainer run directory (run.json, one step's metrics, completions.jsonl) of the annotated group."""
+    out.mkdir()
+    (out / "run.json").write_text(run_json)
+    (out / "metrics.jsonl").write_text(json.dumps({"step": 1, "reward_mean": 0.75}) + "\n")
+    with (out / "completions.jsonl").open("w") as fh:
+        write_records(fh, [r.model_copy(update={"step": 1, "source": "train"}) for r in group_records(annotated_group())])
 
 
 def completions(run_dir: Path) -> list[dict]:

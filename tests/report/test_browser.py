@@ -1,8 +1,9 @@
 """The report in a real browser: Debian's chromium, headless, driven by Playwright (no network needed).
 
 The charts must have rendered (every series a drawn SVG path with one vertex per point, or its points' markers
-without a line when too few evaluations make no trend), the rollout filters
-must hide and count rows, and a full-page screenshot is kept under the test's temp dir (a CI artifact).
+without a line when too few evaluations make no trend), the rollout filters (text and `Verdict.status`) must hide
+and count rows, each rollout's transform annotations must be on screen, and a full-page screenshot is kept under
+the test's temp dir (a CI artifact).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import pytest
 from envsdk.report import load_run, write_report
 from envsdk.report.charts import RUN_COLOURS, charts
 
-from .sample_runs import GENERATIONS, STEPS, completions
+from envsdk.record import read_records
+
+from .sample_runs import ANNOTATED, BONUS, GENERATIONS, STEPS
 
 # per chart: its series count, each run-coloured data series drawn in the plot (not the legend): the vertices
 # and on-screen length of its line (0 when it has none) and its markers; and the SVG's size
@@ -53,8 +56,7 @@ def browser():
 @pytest.fixture
 def comparison(comparison_html, browser, tmp_path):
     """The GRPO-vs-DARLING page open in the browser; its screenshot saved on teardown."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(comparison_html.as_uri())
+    page = _open(browser, comparison_html)
     yield page
     page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
     print(f"screenshot: {tmp_path / 'report.png'}")
@@ -85,28 +87,62 @@ def _shown(page, run: int) -> int:
     return int(page.locator(f".rollout-view[data-run='{run}'] .shown").inner_text())
 
 
-def test_rollout_table_filters_by_text_and_verdict(runs, comparison):
-    page, records = comparison, completions(runs.grpo)
+def _open(browser, path):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(path.as_uri())
+    return page
+
+
+def test_rollout_table_filters_by_text_and_status(runs, comparison):
+    page, records = comparison, read_records(runs.grpo / "completions.jsonl")
     assert _visible(page, 0) == _shown(page, 0) == STEPS * GENERATIONS
     page.fill(".rollout-view[data-run='0'] .filter-text", "step 2 ·")
     assert _visible(page, 0) == _shown(page, 0) == GENERATIONS
     assert page.locator(".rollout-view[data-run='0'] tr.group:visible").count() == 1
-    page.select_option(".rollout-view[data-run='0'] .filter-verdict", "passed")
-    passed_at_2 = sum(r["passed"] for r in records if r["step"] == 2)
-    assert _visible(page, 0) == _shown(page, 0) == passed_at_2
+    page.select_option(".rollout-view[data-run='0'] .filter-status", "correct")
+    correct_at_2 = sum(r.verdict.status == "correct" for r in records if r.step == 2)
+    assert _visible(page, 0) == _shown(page, 0) == correct_at_2
     page.fill(".rollout-view[data-run='0'] .filter-text", "")
-    assert _visible(page, 0) == _shown(page, 0) == sum(r["passed"] for r in records)
+    assert _visible(page, 0) == _shown(page, 0) == sum(r.verdict.status == "correct" for r in records)
+    page.select_option(".rollout-view[data-run='0'] .filter-status", "wrong")
+    assert _visible(page, 0) == _shown(page, 0) == sum(r.verdict.status == "wrong" for r in records)
     assert _visible(page, 1) == _shown(page, 1) == STEPS * GENERATIONS  # the other run's table is untouched
 
 
 def test_verify_report_filters_the_error_rows(runs, browser, tmp_path):
-    path = write_report([load_run(runs.verify)], tmp_path / "verify.html")
-    page = browser.new_page()
-    page.goto(path.as_uri())
+    page = _open(browser, write_report([load_run(runs.verify)], tmp_path / "verify.html"))
     page.fill(".filter-text", "missing field")
     rows = page.locator("tr.rollout:visible")
     assert rows.count() == 1 and "bad row: missing field 'completion'" in rows.inner_text()
     page.fill(".filter-text", "")
-    page.select_option(".filter-verdict", "failed")
+    page.select_option(".filter-status", "error")
+    assert page.locator("tr.rollout:visible td.v-error").all_inner_texts() == ["error"]
+    page.select_option(".filter-status", "wrong")
     assert page.locator("tr.rollout:visible td pre").first.inner_text() == "43"
+    page.close()
+
+
+def test_reward_only_rubric_rows_read_correct_and_wrong(runs, browser, tmp_path):
+    page = _open(browser, write_report([load_run(runs.reward_only)], tmp_path / "reward-only.html"))
+    statuses = page.locator("tr.rollout td[class^='v-']")
+    assert statuses.all_inner_texts() == ["correct", "wrong", "wrong", "correct"]
+    page.select_option(".filter-status", "correct")
+    assert page.locator("tr.rollout:visible td pre").all_inner_texts()[::2] == ["7", "3"]  # completion, details
+    assert _shown(page, 0) == 2
+    page.select_option(".filter-status", "wrong")
+    assert _shown(page, 0) == 2 and page.locator("tr.rollout:visible td.v-wrong").count() == 2
+    page.close()
+
+
+def test_each_rollouts_transform_annotations_are_shown_and_filterable(runs, browser, tmp_path):
+    page = _open(browser, write_report([load_run(runs.annotated)], tmp_path / "annotated.html"))
+    assert page.locator("th", has_text="annotations").is_visible()
+    darling = page.locator("tr.rollout td.annotations .note[data-transform='darling']")
+    assert darling.all_inner_texts() == [f"darling class {c} · diversity {d:.4g}" for _, c, d in ANNOTATED]
+    assert all(darling.nth(i).is_visible() for i in range(len(ANNOTATED)))
+    bonus = page.locator("tr.rollout td.annotations .note[data-transform='outcome-ucb']")
+    assert bonus.all_inner_texts() == [f"outcome-ucb bonus {b:.4g}" for b in BONUS]
+    page.fill(".filter-text", "class 1")  # the text box reads the annotations too
+    assert _shown(page, 0) == 1 and page.locator("tr.rollout:visible td pre").first.inner_text() == "14"
+    page.screenshot(path=str(tmp_path / "annotated.png"), full_page=True)
     page.close()

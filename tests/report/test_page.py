@@ -7,10 +7,11 @@ import re
 from importlib.metadata import version
 
 from envsdk.cli.main import main
+from envsdk.record import summarize
 from envsdk.report import load_run, render_report
 from envsdk.report.charts import charts
 
-from .sample_runs import GENERATIONS, STEPS
+from .sample_runs import ANNOTATED, GENERATIONS, STEPS
 
 
 def test_trainer_charts_cover_reward_loss_kl_pass_at_k_and_each_transform_metric(runs):
@@ -64,6 +65,34 @@ def test_report_command_writes_one_page_for_two_runs(runs, tmp_path, capsys):
 def test_report_command_on_a_missing_run_is_one_line_and_exit_2(tmp_path, capsys):
     assert main(["report", str(tmp_path / "nope")]) == 2
     assert capsys.readouterr().err == f"envsdk report: error: {tmp_path}/nope does not exist\n"
+
+
+def test_report_command_on_a_bad_record_line_names_it_in_one_line_and_exit_2(runs, tmp_path, capsys):
+    (tmp_path / "vf.jsonl").write_text('{"id": "a", "reward": 1.0}\n{"id": "b", "passed": "maybe"}\n')
+    (tmp_path / "vf.meta.json").write_text((runs.root / "vf.meta.json").read_text())
+    assert main(["report", str(tmp_path / "vf.jsonl"), "--output", str(tmp_path / "r.html")]) == 2
+    assert capsys.readouterr().err == (f"envsdk report: error: {tmp_path}/vf.jsonl:2: invalid Verdict: passed: "
+                                       "Input should be a valid boolean, unable to interpret input\n")
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_summary_rows_are_summarize_in_order(runs):
+    run = load_run(runs.verify)
+    page = render_report([run])
+    table = page[page.index('<table id="summary">'):]
+    rows = re.findall(r"<tr><td>([^<]+)</td>", table[:table.index("</table>")])
+    assert rows[:6] == ["rollouts", "groups", "reward_mean", "reward_std", "correct_rate", "distinct_correct"]
+    assert set(rows) == {k for k, v in summarize(run.rollouts).items() if isinstance(v, (int, float))}
+
+
+def test_annotations_column_only_where_a_transform_annotated(runs):
+    annotated, plain = render_report([load_run(runs.annotated)]), render_report([load_run(runs.verify)])
+    assert annotated.count("<th>annotations</th>") == 1 and "<th>annotations</th>" not in plain
+    assert annotated.count('<div class="note" data-transform="darling">') == len(ANNOTATED)
+    assert '<b>darling</b> class 1 · diversity 0.75</div><div class="note" data-transform="outcome-ucb">' \
+           '<b>outcome-ucb</b> bonus 0.4</div>' in annotated
+    # final reward and advantage: only a table whose rollouts have advantages
+    assert "<th>advantage</th>" in annotated and "<th>advantage</th>" not in plain
 
 
 def test_report_command_on_an_unknown_layout_is_one_line_and_exit_2(tmp_path, capsys):

@@ -8,9 +8,11 @@ from collections import Counter
 import pytest
 
 import envsdk
+from envsdk.record import RecordError, group_records, read_records, summarize, write_records
 from envsdk.report import ReportInputError, load_run
+from envsdk.scoring.batch import group_id
 
-from .sample_runs import GENERATIONS, STEPS, completions
+from .sample_runs import ANNOTATED, BONUS, GENERATIONS, STEPS, VERIFY_ROWS, annotated_group
 
 
 def test_trainer_run_has_steps_evals_and_every_rollout(runs):
@@ -18,20 +20,28 @@ def test_trainer_run_has_steps_evals_and_every_rollout(runs):
     assert (run.kind, run.label) == ("train", "grpo")
     assert [line["step"] for line in run.steps] == list(range(1, STEPS + 1))
     assert [line["step"] for line in run.evals] == [2, STEPS]  # --eval-every 2, then the final evaluation
-    assert run.summary == run.evals[-1] and "pass@16" in run.summary
+    assert run.summary == run.evals[-1] and "pass@16" in run.summary and "reward_mean" in run.summary
     assert run.rollouts_total == len(run.rollouts) == STEPS * GENERATIONS
     assert [r.step for r in run.rollouts] == [s for s in range(1, STEPS + 1) for _ in range(GENERATIONS)]
-    assert [r.index for r in run.rollouts[:GENERATIONS]] == list(range(GENERATIONS))
+    assert [r.rollout_index for r in run.rollouts[:GENERATIONS]] == list(range(GENERATIONS))
 
 
-def test_trainer_rollouts_carry_the_recorded_verdicts_and_advantages(runs):
-    run, records = load_run(runs.darling), completions(runs.darling)
+def test_trainer_rollouts_are_the_records_of_completions_jsonl(runs):
+    run = load_run(runs.darling)
     assert run.label == "darling"
-    for rollout, record in zip(run.rollouts, records):
-        assert (rollout.completion, rollout.reward, rollout.final_reward, rollout.advantage, rollout.passed) == (
-            record["completion"], record["reward"], record["final_reward"], record["advantage"], record["passed"])
-        assert rollout.group == record["example_id"] and rollout.verdict == ("passed" if record["passed"] else "failed")
+    assert run.rollouts == read_records(runs.darling / "completions.jsonl")
+    for r in run.rollouts:  # the group is the group id; the status word is the verdict's own
+        assert r.group == r.group_id is not None and r.id is not None
+        assert r.verdict.status == ("correct" if r.verdict.passed else "wrong")
     assert set(run.rollouts[0].group_metrics) >= {"transform/darling/num_classes", "transform/darling/diversity_mean"}
+
+
+def test_trainer_run_shows_each_rollouts_transform_annotations(runs):
+    run = load_run(runs.annotated)
+    assert [r.annotations for r in run.rollouts] == [
+        {"darling": {"class": c, "diversity": d}, "outcome-ucb": {"bonus": b}} for (_, c, d), b in zip(ANNOTATED, BONUS)]
+    assert [r.final_reward for r in run.rollouts] == [0.25, 0.25, 0.75, 0.0]
+    assert all(r.advantage is not None for r in run.rollouts)
 
 
 def test_max_rollouts_keeps_the_latest_whole_groups(runs):
@@ -45,12 +55,16 @@ def test_eval_output_groups_rollouts_by_example_with_the_summary(runs):
     run = load_run(runs.eval)
     rows = envsdk.load_environment("toy-echo").rows("eval")[:6]
     assert (run.kind, run.label) == ("eval", "loopback-model · toy-echo")
-    assert run.summary == json.loads(runs.eval.with_name("ev.summary.json").read_text())
-    assert Counter(r.group for r in run.rollouts) == {row["id"]: 4 for row in rows}
+    records = read_records(runs.eval)
+    assert run.rollouts == records
+    assert run.summary == summarize(records, [1, 2, 4])  # the eval's --k, as its summary.json names them
+    assert (run.summary["rollouts"], run.summary["groups"], run.summary["reward_mean"]) == (24, 6, 0.5)
+    assert Counter(r.id for r in run.rollouts) == {row["id"]: 4 for row in rows}
+    assert {r.id: r.group for r in run.rollouts} == {row["id"]: group_id("toy-echo", row) for row in rows}
     answers = {row["id"]: row["answer"] for row in rows}
     for r in run.rollouts:
-        expected = answers[r.group] if answers[r.group][0] in "aeiou" else "wrong"
-        assert r.completion == expected and r.verdict == ("passed" if expected != "wrong" else "failed")
+        expected = answers[r.id] if answers[r.id][0] in "aeiou" else "wrong"
+        assert r.completion == expected and r.verdict.status == ("correct" if expected != "wrong" else "wrong")
 
 
 @pytest.mark.parametrize("name", ["ev.jsonl", "ev.meta.json", "ev.summary.json"])
@@ -58,24 +72,86 @@ def test_an_eval_output_opens_from_any_of_its_files(runs, name):
     assert load_run(runs.root / name).path == runs.eval
 
 
-def test_verify_output_takes_the_completions_from_its_input(runs):
+def test_verify_output_has_the_completions_group_ids_and_summary(runs):
     run = load_run(runs.verify)
     assert (run.kind, run.label) == ("verify", "verify · toy-even")
-    assert [(r.group, r.completion, r.verdict) for r in run.rollouts] == [
-        ("a", "42", "passed"), ("b", "43", "failed"), ("c", None, "error"), ("d", "98", "passed")]
-    assert run.rollouts[2].error == "bad row: missing field 'completion'"
-    assert run.summary == {"rollouts": 4, "reward_mean": 0.5, "passed_rate": 0.5, "failed_rate": 0.25,
-                           "unjudged_rate": 0.0, "error_rate": 0.25, "timeout_rate": 0.0}
+    assert [(r.id, r.completion, r.verdict.status) for r in run.rollouts] == [
+        ("a", "42", "correct"), ("b", "43", "wrong"), ("c", None, "error"), ("d", "98", "correct")]
+    assert [r.group for r in run.rollouts] == [group_id("toy-even", row) for row in VERIFY_ROWS]
+    assert run.rollouts[2].verdict.error == "bad row: missing field 'completion'"
+    assert run.summary == summarize(run.rollouts)
+    assert (run.summary["rollouts"], run.summary["reward_mean"], run.summary["correct_rate"],
+            run.summary["verify/error_rate"]) == (4, 0.5, 0.5, 0.25)
 
 
-def test_verify_output_without_its_input_still_shows_the_verdicts(runs, tmp_path):
-    for name in ("vf.jsonl", "vf.meta.json"):
-        (tmp_path / name).write_text((runs.root / name).read_text())
-    meta = json.loads((tmp_path / "vf.meta.json").read_text())
-    (tmp_path / "vf.meta.json").write_text(json.dumps({**meta, "input": str(tmp_path / "gone.jsonl")}))
+def test_reward_only_rubric_full_credit_is_correct(runs):
+    run = load_run(runs.reward_only)
+    assert [(r.verdict.reward, r.verdict.passed, r.verdict.status) for r in run.rollouts] == [
+        (1.0, None, "correct"), (0.5, None, "wrong"), (0.0, None, "wrong"), (1.0, None, "correct")]
+    assert run.summary["correct_rate"] == 0.5 and run.summary["reward_mean"] == 0.625
+
+
+# version-1 lines, as the commands wrote them before records had a version (shapes copied from their output)
+V1_VERIFY = [{"id": "a", "reward": 1.0, "passed": True, "error": None, "timed_out": False, "components": {"valid": 1.0},
+              "duration_s": 0.0001, "details": {}},
+             {"id": "a", "reward": 0.0, "passed": False, "error": None, "timed_out": False, "components": {"valid": 0.0},
+              "duration_s": 0.0001, "details": {}}]
+V1_TRAIN = {"step": 3, "group_id": "792232e7f06b5c3b", "example_id": "even-29", "prompt": "An even number?",
+            "rollout_index": 0, "completion": "8658", "reward": 1.0, "final_reward": 0.5, "advantage": 0.25,
+            "kept": True, "passed": True, "error": None, "timed_out": False, "details": {},
+            "group_metrics": {"transform/darling/num_classes": 2.0}}
+
+
+def _v1_verify_output(root, input_rows) -> None:
+    (root / "vf.jsonl").write_text("".join(json.dumps(line) + "\n" for line in V1_VERIFY))
+    (root / "vf.meta.json").write_text(json.dumps({"command": "verify", "environment": {"name": "toy-even"},
+                                                   "input": str(root / "in.jsonl")}))
+    if input_rows is not None:
+        (root / "in.jsonl").write_text("".join(json.dumps(row) + "\n" for row in input_rows))
+
+
+def test_version_1_verify_output_takes_the_completions_from_its_input(tmp_path):
+    rows = [{"id": "a", "completion": "42"}, {"id": "a", "completion": "43"}]
+    _v1_verify_output(tmp_path, rows)
     run = load_run(tmp_path / "vf.jsonl")
-    assert [(r.completion, r.verdict) for r in run.rollouts] == [(None, "passed"), (None, "failed"), (None, "error"),
-                                                                (None, "passed")]
+    # what a version-2 verify line carries for the same rows: the completion, the one group id, the place in it
+    assert [(r.version, r.completion, r.group_id, r.rollout_index, r.verdict.status) for r in run.rollouts] == [
+        (1, "42", group_id("toy-even", rows[0]), 0, "correct"), (1, "43", group_id("toy-even", rows[1]), 1, "wrong")]
+    assert run.summary["groups"] == 1
+
+
+def test_version_1_verify_output_without_its_input_still_shows_the_verdicts(tmp_path):
+    _v1_verify_output(tmp_path, None)
+    run = load_run(tmp_path / "vf.jsonl")
+    assert [(r.completion, r.group, r.verdict.status) for r in run.rollouts] == [(None, "a", "correct"),
+                                                                                 (None, "a", "wrong")]
+
+
+def test_version_1_trainer_run_still_reads(runs, tmp_path):
+    (tmp_path / "run.json").write_text((runs.darling / "run.json").read_text())
+    (tmp_path / "metrics.jsonl").write_text(json.dumps({"step": 3, "eval": True, "eval_reward_mean": 0.5}) + "\n")
+    (tmp_path / "completions.jsonl").write_text(json.dumps(V1_TRAIN) + "\n")
+    (r,) = load_run(tmp_path).rollouts
+    assert (r.version, r.id, r.group, r.step, r.final_reward, r.advantage, r.verdict.status) == (
+        1, "even-29", "792232e7f06b5c3b", 3, 0.5, 0.25, "correct")
+    assert load_run(tmp_path).summary == {"step": 3, "eval": True, "eval_reward_mean": 0.5}
+
+
+def test_a_file_of_records_without_meta_is_a_run_of_their_source(tmp_path):
+    records = [r.model_copy(update={"source": "serve"}) for r in group_records(annotated_group())]
+    with (tmp_path / "served.jsonl").open("w") as fh:
+        write_records(fh, records)
+    run = load_run(tmp_path / "served.jsonl")
+    assert (run.kind, run.label) == ("serve", "serve · toy-even")
+    assert run.rollouts == records and run.summary == summarize(records)
+
+
+def test_a_bad_record_line_is_named_with_path_and_line(runs, tmp_path):
+    first = runs.verify.read_text().splitlines()[0]
+    (tmp_path / "vf.jsonl").write_text(first + "\n\n" + json.dumps({"id": "b", "reward": "lots"}) + "\n")
+    (tmp_path / "vf.meta.json").write_text((runs.root / "vf.meta.json").read_text())
+    with pytest.raises(RecordError, match=f"^{tmp_path}/vf.jsonl:3: invalid Verdict: reward: Input should be a valid number"):
+        load_run(tmp_path / "vf.jsonl")
 
 
 def test_missing_path_is_named(tmp_path):
@@ -98,7 +174,7 @@ def test_directory_holding_trainer_runs_names_them(tmp_path):
 
 def test_jsonl_without_meta_is_refused(tmp_path):
     (tmp_path / "x.jsonl").write_text('{"reward": 1}\n')
-    with pytest.raises(ReportInputError, match="no x.meta.json next to it"):
+    with pytest.raises(ReportInputError, match="no x.meta.json next to it, so not an `envsdk eval` or `verify` output"):
         load_run(tmp_path / "x.jsonl")
 
 

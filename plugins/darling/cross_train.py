@@ -18,7 +18,7 @@ import torch
 
 from .augment import hard_pairs
 from .cross_encoder import FROZEN_PREFIX, SPEC_FILE, CrossEncoder, CrossEncoderClassifier, CrossEncoderSpec
-from .pairs import Accuracy, LabelledPair, evaluate, split_pairs
+from .pairs import Accuracy, LabelledPair, evaluate, rank_auc, split_pairs
 from .train import balanced_threshold, pair_loss
 
 
@@ -114,16 +114,26 @@ def train_cross_encoder(
     labels = [p.similar for p in calibration]
     spec.threshold = balanced_threshold(probs, labels)
     chosen_on = "validation" if validation else "training"
+    auc, auc_lo, auc_hi = rank_auc(probs, labels)
     metrics = {
         "threshold_chosen_on": chosen_on,
         "pairs": len(calibration),
         "balanced_accuracy": balanced_accuracy(probs, labels, spec.threshold),
         "balanced_accuracy_at_0.5": balanced_accuracy(probs, labels, 0.5),
+        "auc": auc,
+        "auc_ci95": [auc_lo, auc_hi],
+        "prob_range": [min(probs), max(probs)],
     }
     report(
         f"threshold {spec.threshold:.4f} (best balanced accuracy on the {chosen_on} pairs: "
-        f"{metrics['balanced_accuracy']:.1%}; at 0.5: {metrics['balanced_accuracy_at_0.5']:.1%})"
+        f"{metrics['balanced_accuracy']:.1%}; at 0.5: {metrics['balanced_accuracy_at_0.5']:.1%}); "
+        f"AUC {auc:.3f} (95% CI {auc_lo:.3f}–{auc_hi:.3f}), P(same) from {min(probs):.3f} to {max(probs):.3f}"
     )
+    if auc_lo <= 0.5 or max(probs) - min(probs) < 0.1:
+        report(
+            f"warning: the scores barely separate the {chosen_on} pairs (AUC interval reaching 0.5, or all P(same) "
+            "within 0.1 of each other): the model learned little, and a threshold picked on these scores is noise"
+        )
     spec.training = {
         "pairs_fit": len(fit),
         "pairs_augmented": len(extra),

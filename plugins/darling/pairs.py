@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import random
@@ -55,6 +56,22 @@ def wilson_interval(correct: int, total: int, z: float = 1.96) -> tuple[float, f
     centre = (p + z * z / (2 * total)) / (1 + z * z / total)
     half = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
     return centre - half, centre + half
+
+
+def rank_auc(scores: Sequence[float], labels: Sequence[int], z: float = 1.96) -> tuple[float, float, float]:
+    """Threshold-free separation of the classes: the probability that a random "same" pair (label 1) scores
+    above a random "different" one (ties count half), with its 95% Hanley–McNeil interval. 0.5 means the
+    scores carry no information, whatever threshold is then picked on them."""
+    pos = sorted(s for s, y in zip(scores, labels) if y == 1)
+    neg = sorted(s for s, y in zip(scores, labels) if y == 0)
+    if not pos or not neg:
+        return 0.5, 0.0, 1.0
+    wins = sum(bisect.bisect_left(neg, s) + (bisect.bisect_right(neg, s) - bisect.bisect_left(neg, s)) / 2 for s in pos)
+    a = wins / (len(pos) * len(neg))
+    q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
+    var = (a * (1 - a) + (len(pos) - 1) * (q1 - a * a) + (len(neg) - 1) * (q2 - a * a)) / (len(pos) * len(neg))
+    half = z * math.sqrt(max(var, 0.0))
+    return a, max(0.0, a - half), min(1.0, a + half)
 
 
 class Accuracy(BaseModel):

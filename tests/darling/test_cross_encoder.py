@@ -14,7 +14,7 @@ from envsdk_darling.augment import hard_pairs, paraphrase_like, sentences, splic
 from envsdk_darling.classifier import PairClassifier
 from envsdk_darling.cross_encoder import FROZEN_PREFIX, SPEC_FILE, WEIGHTS_FILE, CrossEncoder, CrossEncoderClassifier, CrossEncoderSpec, head_tail, pair_ids, split_budget
 from envsdk_darling.cross_train import CrossTrainSettings, balanced_accuracy, pair_probs, train_cross_encoder
-from envsdk_darling.pairs import LabelledPair
+from envsdk_darling.pairs import LabelledPair, rank_auc
 from envsdk_darling.partition import transitive_same_pairs, union_find_classes
 from envsdk_darling.train import balanced_threshold
 
@@ -178,6 +178,28 @@ def test_training_saves_weights_whose_threshold_is_best_on_the_validation_pairs(
     reloaded = CrossEncoderClassifier(weights=tmp_path, base_path=tiny_base)
     probs = pair_probs(reloaded.model, validation)
     assert reloaded.threshold == pytest.approx(balanced_threshold(probs, [p.similar for p in validation]), abs=1e-3)
+    calibration = saved["training"]["calibration"]  # the threshold-free separation is recorded beside the threshold
+    assert calibration["prob_range"] == pytest.approx([min(probs), max(probs)], abs=1e-3)
+    assert calibration["auc_ci95"][0] <= calibration["auc"] <= calibration["auc_ci95"][1]
+
+
+def test_rank_auc_counts_ordered_pairs_with_ties_as_half():
+    assert rank_auc([0.9, 0.2, 0.8, 0.1, 0.6], [1, 1, 0, 0, 0])[0] == pytest.approx(4 / 6)
+    assert rank_auc([0.5, 0.5, 0.5, 0.5], [1, 0, 1, 0])[0] == 0.5  # constant scores carry nothing
+    assert rank_auc([0.9, 0.8, 0.1], [1, 1, 0]) == (1.0, 1.0, 1.0)
+    a, lo, hi = rank_auc([k / 100 for k in range(100)], [k % 2 for k in range(100)])
+    assert a == pytest.approx(0.51) and lo < 0.5 < hi  # noise: the interval reaches 0.5
+    assert rank_auc([0.3], [1]) == (0.5, 0.0, 1.0)  # one class only: no information
+
+
+def test_training_warns_when_its_scores_do_not_separate_the_validation_pairs(tiny_base, tmp_path):
+    pairs = [  # the labels do not depend on the texts: nothing to learn, the warning must come
+        LabelledPair(id=str(k), prompt="Say something", generation_0=STORY, generation_1=OTHER, similar=k % 2) for k in range(16)
+    ]
+    lines = []
+    settings = CrossTrainSettings(epochs=1, batch_pairs=4, validation_fraction=0.5)
+    train_cross_encoder(pairs, [], tmp_path, CrossEncoderSpec(max_tokens=48, prompt_tokens=4), settings, lines.append, tiny_base)
+    assert any(line.startswith("warning: the scores barely separate the validation pairs") for line in lines)
 
 
 @pytest.mark.parametrize(

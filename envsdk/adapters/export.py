@@ -41,7 +41,7 @@ def trl_records(env: Environment | str, split: str = "train") -> list[dict[str, 
 
 def to_trl_dataset(env: Environment | str, split: str = "train"):
     """A `datasets.Dataset` for `trl.GRPOTrainer(train_dataset=...)` with the adapter's reward functions."""
-    datasets = require("datasets", "test")
+    datasets = require("datasets", "trl")
     return datasets.Dataset.from_list(trl_records(env, split))
 
 
@@ -68,8 +68,8 @@ def verl_records(env: Environment | str, split: str = "train", data_source: str 
 
 def to_verl_parquet(env: Environment | str, path: str | Path, split: str = "train", data_source: str | None = None) -> Path:
     """Write verl's parquet (`data.train_files=PATH`); `data_source` defaults to the environment name."""
-    pa = require("pyarrow", "test")
-    pq = require("pyarrow.parquet", "test")
+    pa = require("pyarrow", "verl")
+    pq = require("pyarrow.parquet", "verl")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.Table.from_pylist(verl_records(env, split, data_source)), path)

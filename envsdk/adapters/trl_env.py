@@ -23,6 +23,7 @@ from concurrent.futures import Future
 from typing import Any, Callable, Sequence
 
 from ..environment import Environment
+from ..errors import require
 from ..executor import ExecutorChoice
 from ..group import OnError
 from ..loop_thread import LoopThread
@@ -155,7 +156,7 @@ def _tool_method(tool: Tool) -> Callable[..., str]:
 def episode_class(env: ToolEnv) -> type[ToolEpisode]:
     """A `ToolEpisode` subclass whose methods are the environment's tools (checked against transformers'
     schema rules, so a tool it cannot render fails here and not in the middle of training)."""
-    from transformers.utils import get_json_schema
+    get_json_schema = require("transformers.utils", "trl").get_json_schema
 
     methods: dict[str, Callable] = {}
     for name, tool in env.tools.items():

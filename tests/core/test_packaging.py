@@ -40,3 +40,28 @@ def test_missing_optional_dependency_names_the_extra():
         assert "pip install 'envsdk[math]'" in str(exc)
     else:
         raise AssertionError("require() did not raise")
+
+
+def _extras_named_in_code() -> dict[str, str]:
+    """extra -> where: every extra a `require(module, extra)` or `require_installed(extra, ...)` call names."""
+    import ast
+
+    named: dict[str, str] = {}
+    for folder in ("envsdk", "plugins", "environments", "sandbox"):
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+                    continue
+                position = {"require": 1, "require_installed": 0}.get(node.func.id)
+                if position is not None and len(node.args) > position and isinstance(node.args[position], ast.Constant):
+                    named[node.args[position].value] = f"{path.relative_to(ROOT)}:{node.lineno}"
+    return named
+
+
+def test_every_missing_extra_message_names_an_extra_that_exists():
+    extras = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"])
+    named = _extras_named_in_code()
+    assert {"trl", "verl", "math", "report"} <= set(named)  # the scan finds the calls
+    missing = {extra: where for extra, where in named.items() if extra not in extras}
+    assert not missing, f"extras named in install hints but absent from pyproject: {missing}"
+    assert "test" not in named, f"an install hint names the test extra ({named.get('test')}): name what it installs"

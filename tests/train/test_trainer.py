@@ -49,12 +49,15 @@ def test_grpo_learns_toy_copy_from_the_warm_start(tmp_path):
 def test_metrics_lines_carry_the_contract_fields(tmp_path):
     GRPOTrainer(_config(tmp_path)).train()
     train, final = _lines(tmp_path)[0], _lines(tmp_path)[-1]
-    for name in ("step", "reward_mean", "reward_std", "loss", "completion_len_mean", "frac_reward_zero_std",
-                 "rewards/valid/mean", "verify/error_rate", "verify/timeout_rate", "step_s", "generate_s",
-                 "reward_s", "transform_s", "train_s"):
+    summary = {"rollouts", "groups", "reward_mean", "reward_std", "correct_rate", "frac_reward_zero_std",
+               "distinct_correct", "rewards/valid/mean", "verify/error_rate", "verify/timeout_rate",
+               "verify/budget_exceeded_rate", "verify/abstain_rate"}  # envsdk.record.summarize's names
+    for name in ("step", *sorted(summary), "loss", "completion_len_mean", "step_s", "generate_s", "reward_s",
+                 "transform_s", "train_s"):
         assert name in train, name
     assert final["eval"] is True
-    assert {"pass@1", "pass@4", "pass@16", "distinct_correct", "coverage@16"} <= set(final)
+    assert summary | {"pass@1", "pass@4", "pass@16", "coverage@16"} <= set(final)
+    assert "eval_reward_mean" not in final
 
 
 def test_kl_is_logged_with_a_reference_model(tmp_path):

@@ -8,7 +8,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .environment import EnvSpec, Environment, RolloutResult, SingleTurnEnv, SupportsAnswerSpace, SupportsWarmStart
+    from .environment import EnvSpec, Environment, RolloutResult, SupportsAnswerSpace, SupportsWarmStart
     from .env_group import EnvGroup
     from .errors import EnvsdkError, MissingExtraError, RowError, UnknownNameError
     from .group import Group, Rollout, make_group_id
@@ -21,11 +21,12 @@ if TYPE_CHECKING:
 
 # Public name -> the module that defines it; imported on first use (PEP 562), so a command or a
 # pool worker loads only the parts it touches (`envsdk verify` never imports multi-turn or tools).
+# The one list of public names: `__all__` is built from it, and the TYPE_CHECKING imports above (for type
+# checkers and editors) are kept equal to it by tests/core/test_public_api.py.
 _EXPORTS = {
     "EnvSpec": "environment",
     "Environment": "environment",
     "RolloutResult": "environment",
-    "SingleTurnEnv": "environment",
     "SupportsAnswerSpace": "environment",
     "SupportsWarmStart": "environment",
     "EnvGroup": "env_group",
@@ -70,35 +71,4 @@ def __dir__() -> list[str]:
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "EnvGroup",
-    "EnvSpec",
-    "Environment",
-    "EnvsdkError",
-    "Group",
-    "GroupTransform",
-    "MissingExtraError",
-    "MultiTurnEnv",
-    "Rollout",
-    "RolloutResult",
-    "RowError",
-    "Rubric",
-    "SingleTurnEnv",
-    "SupportsAnswerSpace",
-    "SupportsWarmStart",
-    "Tool",
-    "ToolEnv",
-    "ToolError",
-    "UnknownNameError",
-    "Verdict",
-    "apply_transforms",
-    "compute_advantages",
-    "load_environment",
-    "load_transform",
-    "make_group_id",
-    "register_environment",
-    "register_transform",
-    "reward",
-    "stop",
-    "tool_schema",
-]
+__all__ = sorted(_EXPORTS)  # the names are listed once, in _EXPORTS (tests/core/test_public_api.py)

@@ -165,9 +165,6 @@ class Environment:
         """Release resources (servers, sandboxes); called once at shutdown."""
 
 
-SingleTurnEnv = Environment
-
-
 @runtime_checkable
 class SupportsWarmStart(Protocol):
     """An optional environment hook the built-in trainer reads: `warm_start(rng)` draws one supervised

@@ -130,11 +130,13 @@ def interval(values: list[float]) -> tuple[float, float]:
 
 
 def _stats(runs: dict[str, dict[str, Any]], methods) -> dict[str, dict[str, tuple[float, float]]]:
-    """Mean ± half-width over seeds of every numeric eval metric, per method."""
+    """Mean ± half-width over seeds of every numeric eval metric all seeds report, per method (a result.json
+    kept from an earlier version may lack a name newer runs have)."""
     stats = {}
     for method in methods:
         lines = [runs[seed][method] for seed in runs]
-        keys = [k for k, v in lines[0].items() if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        keys = [k for k, v in lines[0].items()
+                if isinstance(v, (int, float)) and not isinstance(v, bool) and all(k in line for line in lines)]
         stats[method] = {k: interval([line[k] for line in lines]) for k in keys}
     return stats
 

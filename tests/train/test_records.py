@@ -140,3 +140,11 @@ def test_an_old_completions_file_still_reads_and_a_resumed_run_appends_records_t
     reporter.close()
     assert [(r.version, r.step, r.id) for r in read_records(tmp_path / "completions.jsonl")] == [
         (1, 1, "even-3"), (1, 2, "even-3"), (2, 3, "even-5")]
+
+
+def test_compare_tabulates_a_result_kept_from_before_the_rename_beside_a_new_one():
+    from envsdk.train.compare import _stats, interval
+
+    runs = {"0": {"grpo": {"eval": True, "eval_reward_mean": 0.5, "pass@1": 0.5}},
+            "1": {"grpo": {"eval": True, "reward_mean": 0.7, "correct_rate": 0.7, "pass@1": 0.7}}}
+    assert _stats(runs, ["grpo"]) == {"grpo": {"pass@1": interval([0.5, 0.7])}}

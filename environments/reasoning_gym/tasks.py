@@ -22,10 +22,6 @@ _EXAMPLE_KEYS = ("possible_answer", "example_answer", "example_correct_answer")
 _ENTRIES: dict[tuple, dict] = {}  # live entries of rows built in this process, by _entry_key
 
 
-def _rg():
-    return require("reasoning_gym", "reasoning-gym")
-
-
 def families() -> dict[str, str]:
     """Every task family the installed reasoning-gym ships, with a one-line description."""
     datasets = require("reasoning_gym.factory", "reasoning-gym").DATASETS
@@ -63,7 +59,7 @@ def dataset(task: str, config_json: str, seed: int, size: int):
         from reasoning_gym.composite import DatasetSpec
 
         config["datasets"] = [DatasetSpec(**spec) for spec in config["datasets"]]
-    return _rg().create_dataset(task, size=size, seed=seed, **config)
+    return require("reasoning_gym", "reasoning-gym").create_dataset(task, size=size, seed=seed, **config)
 
 
 def _entry_key(task: str, config_json: str, seed: int, size: int, index: int) -> tuple:

@@ -50,9 +50,15 @@ def _message_text(message: dict[str, Any]) -> str:
 
 
 def _note(values: dict[str, Any]) -> str:
-    """One transform's annotation of a rollout, compact: `class 2 · diversity 0.5`."""
-    return " · ".join(f"{key} {_number(v) if isinstance(v, (int, float)) else json.dumps(v, ensure_ascii=False)}"
-                      for key, v in values.items())
+    """One transform's annotation of a rollout, compact and in its order: `class 2 · diversity 0.5`."""
+    return " · ".join(f"{key} {_value(v)}" for key, v in values.items())
+
+
+def _value(value: Any) -> str:
+    """An annotation's value: a number as the page shows numbers, text as is, anything else as JSON."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _number(value)
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 @dataclass

@@ -109,6 +109,17 @@ def test_rollout_table_filters_by_text_and_status(runs, comparison):
     assert _visible(page, 1) == _shown(page, 1) == STEPS * GENERATIONS  # the other run's table is untouched
 
 
+def test_the_darling_runs_rollouts_show_their_class(runs, comparison):
+    """The trainer's own DARLING run beside GRPO: each DARLING rollout's note is on screen; GRPO has none."""
+    records = read_records(runs.darling / "completions.jsonl")
+    notes = comparison.locator(".rollout-view[data-run='1'] td.annotations .note[data-transform='darling']")
+    assert notes.count() == len(records) == STEPS * GENERATIONS
+    first = records[0].annotations["darling"]
+    assert notes.first.is_visible() and notes.first.inner_text().startswith(f"darling quality {first['quality']:.4g}")
+    assert f"class {first['class']} · " in notes.first.inner_text()
+    assert comparison.locator(".rollout-view[data-run='0'] td.annotations").count() == 0
+
+
 def test_verify_report_filters_the_error_rows(runs, browser, tmp_path):
     page = _open(browser, write_report([load_run(runs.verify)], tmp_path / "verify.html"))
     page.fill(".filter-text", "missing field")

@@ -7,9 +7,10 @@ import re
 from importlib.metadata import version
 
 from envsdk.cli.main import main
-from envsdk.record import summarize
+from envsdk.record import RolloutRecord, summarize, write_records
 from envsdk.report import load_run, render_report
 from envsdk.report.charts import charts
+from envsdk.verdict import Verdict
 
 from .sample_runs import ANNOTATED, GENERATIONS, STEPS
 
@@ -93,6 +94,18 @@ def test_annotations_column_only_where_a_transform_annotated(runs):
            '<b>outcome-ucb</b> bonus 0.4</div>' in annotated
     # final reward and advantage: only a table whose rollouts have advantages
     assert "<th>advantage</th>" in annotated and "<th>advantage</th>" not in plain
+
+
+def test_an_abstained_rollouts_note_reads_as_text_and_its_final_reward_as_a_dash(tmp_path):
+    record = RolloutRecord.of(Verdict.from_error("verifier crashed"), source="serve", env="toy-even", id="x",
+                              group_id="g", advantage=0.0, annotations={"darling": {"note": "abstained: took no part",
+                                                                                   "kept": False}})
+    with (tmp_path / "served.jsonl").open("w") as fh:
+        write_records(fh, [record])
+    page = render_report([load_run(tmp_path / "served.jsonl")])
+    assert '<b>darling</b> note abstained: took no part · kept false</div>' in page
+    assert """<td class="num" title="left out of its group's baseline">–</td>""" in page
+    assert '<td class="v-error">error</td>' in page
 
 
 def test_report_command_on_an_unknown_layout_is_one_line_and_exit_2(tmp_path, capsys):

@@ -9,7 +9,7 @@ import pytest
 
 import envsdk
 from envsdk.record import RecordError, group_records, read_records, summarize, write_records
-from envsdk.report import ReportInputError, load_run
+from envsdk.report import ReportInputError, load_run, render_report
 from envsdk.scoring.batch import group_id
 
 from .sample_runs import ANNOTATED, BONUS, GENERATIONS, STEPS, VERIFY_ROWS, annotated_group
@@ -42,6 +42,16 @@ def test_trainer_run_shows_each_rollouts_transform_annotations(runs):
         {"darling": {"class": c, "diversity": d}, "outcome-ucb": {"bonus": b}} for (_, c, d), b in zip(ANNOTATED, BONUS)]
     assert [r.final_reward for r in run.rollouts] == [0.25, 0.25, 0.75, 0.0]
     assert all(r.advantage is not None for r in run.rollouts)
+
+
+def test_a_real_darling_run_notes_each_rollouts_class(runs):
+    """The trainer's own DARLING run (not built by hand): every rollout carries DARLING's note, and the page
+    shows it in the annotations column."""
+    run = load_run(runs.darling)
+    notes = [r.annotations.get("darling") for r in run.rollouts]
+    assert all(note and ("class" in note or "note" in note) for note in notes), notes[:3]
+    page = render_report([run])
+    assert page.count('<div class="note" data-transform="darling">') == STEPS * GENERATIONS
 
 
 def test_max_rollouts_keeps_the_latest_whole_groups(runs):

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+import httpx
 import pytest
 
 import envsdk
 from envsdk.record import RecordError, group_records, read_records, summarize, write_records
 from envsdk.report import ReportInputError, load_run, render_report
+from envsdk.scoring import BatchScorer
 from envsdk.scoring.batch import group_id
+from tests.adapters.servers import running
 
 from .sample_runs import ANNOTATED, BONUS, GENERATIONS, STEPS, VERIFY_ROWS, annotated_group
 
@@ -154,6 +157,18 @@ def test_a_file_of_records_without_meta_is_a_run_of_their_source(tmp_path):
     run = load_run(tmp_path / "served.jsonl")
     assert (run.kind, run.label) == ("serve", "serve · toy-even")
     assert run.rollouts == records and run.summary == summarize(records)
+
+
+def test_the_reward_servers_log_is_a_run(tmp_path):
+    """A real `--log-rollouts` file (the server on loopback, /verify of the verify rows): a run of kind serve."""
+    log = tmp_path / "served.jsonl"
+    with running(BatchScorer("toy-even"), log_rollouts=log) as url:
+        assert httpx.post(url + "/verify", json=VERIFY_ROWS, timeout=60).status_code == 200
+    run = load_run(log)
+    assert (run.kind, run.label, run.rollouts_total) == ("serve", "serve · toy-even", 4)
+    assert [(r.id, r.completion, r.verdict.status) for r in run.rollouts] == [
+        ("a", "42", "correct"), ("b", "43", "wrong"), ("c", None, "error"), ("d", "98", "correct")]
+    assert run.summary == summarize(read_records(log))
 
 
 def test_a_bad_record_line_is_named_with_path_and_line(runs, tmp_path):

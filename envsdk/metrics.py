@@ -1,4 +1,4 @@
-"""Evaluation metrics over groups: unbiased pass@k, distinct correct answers, coverage."""
+"""Evaluation metrics over groups: unbiased pass@k and coverage (distinct correct answers: `envsdk.record.summarize`)."""
 
 from __future__ import annotations
 
@@ -24,11 +24,6 @@ def mean_pass_at_k(counts: Iterable[tuple[int, int]], ks: Sequence[int]) -> dict
         if usable:
             out[f"pass@{k}"] = sum(usable) / len(usable)
     return out
-
-
-def distinct_correct(answers: Sequence[str], correct: Sequence[bool]) -> int:
-    """How many different answers among the correct ones."""
-    return len({a for a, ok in zip(answers, correct) if ok})
 
 
 def coverage_at_k(answers: Sequence[str], correct: Sequence[bool], k: int, total_valid: int) -> float:

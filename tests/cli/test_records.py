@@ -106,3 +106,20 @@ def test_an_eval_output_of_version_1_resumes_and_is_written_back_as_records(tmp_
     place = lambda r: (r.group_id, r.rollout_index)  # noqa: E731
     same = lambda r: r.model_dump(exclude={"verdict": {"duration_s"}})  # noqa: E731
     assert [same(r) for r in sorted(resumed, key=place)] == [same(r) for r in sorted(clean, key=place)]
+
+
+def test_eval_resume_of_an_output_with_a_line_that_is_not_a_record_names_it(tmp_path, capsys):
+    out = tmp_path / "ev.jsonl"
+    with FakeOpenAI(echo) as server:
+        args = ["eval", "toy-echo", "--base-url", server.base_url, "--model", "m", "--limit", "1", "--workers", "1",
+                "--output", str(out)]
+        assert main(args) == 0
+        with out.open("a") as fh:
+            fh.write(json.dumps({"id": "x", "reward": "lots"}) + "\n")
+        capsys.readouterr()
+        before = out.read_text()
+        assert main([*args, "--resume"]) == 2
+    assert out.read_text() == before  # refused before anything was rewritten
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f"envsdk eval: error: {out}:2: invalid Verdict: reward: Input should be a valid number, unable to parse "
+        "string as a number; --overwrite starts afresh")

@@ -61,21 +61,17 @@ def _read_signature(fn: Callable) -> tuple[bool, tuple[tuple[str, bool], ...]]:
     )
 
 
+# A reward function's signature is read once per function: inspecting it costs more than many verifiers,
+# and injection runs for every row.
 _read_signature_once = functools.lru_cache(maxsize=1024)(_read_signature)
-
-
-def _wants(fn: Callable) -> tuple[bool, tuple[tuple[str, bool], ...]]:
-    """A reward function's signature, read once per function: inspecting it costs more than many
-    verifiers, and injection runs for every row."""
-    try:
-        return _read_signature_once(fn)
-    except TypeError:  # an unhashable callable object: read it every time
-        return _read_signature(fn)
 
 
 def _inject(fn: Callable, available: dict[str, Any]) -> dict[str, Any]:
     """Pick the arguments `fn` asks for by name; fail clearly on names nobody provides."""
-    takes_all, params = _wants(fn)
+    try:
+        takes_all, params = _read_signature_once(fn)
+    except TypeError:  # an unhashable callable object: read it every time
+        takes_all, params = _read_signature(fn)
     if takes_all:
         return dict(available)
     kwargs, missing = {}, []
@@ -89,13 +85,6 @@ def _inject(fn: Callable, available: dict[str, Any]) -> dict[str, Any]:
             f"reward function {fn.__name__!r} asks for {missing}; available names: {sorted(available)}"
         )
     return kwargs
-
-
-async def _call(fn: Callable, kwargs: dict[str, Any]) -> Any:
-    result = fn(**kwargs)
-    if inspect.isawaitable(result):
-        result = await result
-    return result
 
 
 @dataclass
@@ -188,33 +177,33 @@ class Rubric:
         return [self._combine(base[i], components[i], extras[i], errors[i], duration / max(n, 1)) for i in range(n)]
 
     async def _run_one(self, fn, spec, rows, completions, states) -> list[Any]:
+        """One function's values for the group: called once with lists (a group function) or once per rollout,
+        with the arguments it names (sync or async)."""
         if spec.group:
-            available = {
+            calls = [{
                 "prompts": [r.get("prompt") for r in rows],
                 "completions": completions,
                 "answers": [r.get("answer") for r in rows],
                 "infos": [r.get("info") or {} for r in rows],
                 "states": states,
                 "examples": rows,
-                **self.objects,
-            }
-            values = await _call(fn, _inject(fn, available))
-            if not isinstance(values, (list, tuple)) or len(values) != len(completions):
-                raise TypeError(f"group function must return one value per rollout ({len(completions)})")
-            return list(values)
+            }]
+        else:
+            calls = [
+                {"prompt": row.get("prompt"), "completion": completion, "answer": row.get("answer"),
+                 "info": row.get("info") or {}, "state": state, "example": row}
+                for row, completion, state in zip(rows, completions, states)
+            ]
         out = []
-        for row, completion, state in zip(rows, completions, states):
-            available = {
-                "prompt": row.get("prompt"),
-                "completion": completion,
-                "answer": row.get("answer"),
-                "info": row.get("info") or {},
-                "state": state,
-                "example": row,
-                **self.objects,
-            }
-            out.append(await _call(fn, _inject(fn, available)))
-        return out
+        for available in calls:
+            result = fn(**_inject(fn, {**available, **self.objects}))
+            out.append(await result if inspect.isawaitable(result) else result)
+        if not spec.group:
+            return out
+        values = out[0]
+        if not isinstance(values, (list, tuple)) or len(values) != len(completions):
+            raise TypeError(f"group function must return one value per rollout ({len(completions)})")
+        return list(values)
 
     def _combine(self, base, components, extras, error, duration) -> Verdict:
         """Weighted sum of components; the first rewarded Verdict keeps its flags and details."""

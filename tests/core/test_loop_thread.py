@@ -16,6 +16,16 @@ async def _loop_and_thread():
     return asyncio.get_running_loop(), threading.current_thread()
 
 
+async def _wait_forever(started: threading.Event, cancelled: threading.Event) -> None:
+    """Say it started, then wait until cancelled, and say so."""
+    started.set()
+    try:
+        await asyncio.Event().wait()
+    except asyncio.CancelledError:
+        cancelled.set()
+        raise
+
+
 @pytest.fixture
 def bridge():
     loop_thread = LoopThread("test-bridge")
@@ -83,36 +93,20 @@ def test_run_on_its_own_loop_raises_instead_of_waiting_forever(bridge):
 def test_ctrl_c_while_waiting_cancels_the_coroutine(bridge):
     started, cancelled = threading.Event(), threading.Event()
 
-    async def forever():
-        started.set()
-        try:
-            await asyncio.Event().wait()
-        except asyncio.CancelledError:
-            cancelled.set()
-            raise
-
     def press_ctrl_c():
         started.wait()
         os.kill(os.getpid(), signal.SIGINT)
 
     threading.Thread(target=press_ctrl_c).start()
     with pytest.raises(KeyboardInterrupt):
-        bridge.run(forever())
+        bridge.run(_wait_forever(started, cancelled))
     assert cancelled.wait(30)
 
 
 def test_close_cancels_pending_work_joins_the_thread_and_a_later_run_starts_afresh(bridge):
     started, cancelled = threading.Event(), threading.Event()
-
-    async def pending():
-        started.set()
-        try:
-            await asyncio.Event().wait()
-        finally:
-            cancelled.set()
-
     old_loop, old_thread = bridge.run(_loop_and_thread())
-    bridge.submit(pending())
+    bridge.submit(_wait_forever(started, cancelled))
     started.wait()
     bridge.close()
     assert cancelled.is_set() and not old_thread.is_alive() and old_loop.is_closed()
@@ -148,6 +142,7 @@ def test_a_forked_child_starts_its_own_loop(bridge):
     pid = os.fork()
     if pid == 0:
         code = 1
+        signal.alarm(30)  # a child waiting on the parent's (absent) loop thread dies instead of hanging
         try:
             code = 0 if bridge.run(answer()) == 42 else 1
         finally:

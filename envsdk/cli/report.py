@@ -10,7 +10,8 @@ from .main import parser
 def main(argv: list[str]) -> int:
     p = parser("report", "Write one self-contained HTML page (curves, summary, rollout table) for a run, "
                          "or two side by side.")
-    p.add_argument("run", type=Path, help="a trainer run directory, or an eval/verify OUT.jsonl")
+    p.add_argument("run", type=Path, help="a trainer run directory, an eval/verify OUT.jsonl, or a file of rollout "
+                                          "records (e.g. `envsdk serve --log-rollouts`)")
     p.add_argument("other", type=Path, nargs="?", help="a second run to compare with the first (e.g. GRPO vs DARLING)")
     p.add_argument("--output", type=Path, default=Path("report.html"),
                    help="the HTML file to write (default: report.html)")

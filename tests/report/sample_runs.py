@@ -106,7 +106,8 @@ def annotated_run(out: Path, run_json: str) -> None:
     (out / "run.json").write_text(run_json)
     (out / "metrics.jsonl").write_text(json.dumps({"step": 1, "reward_mean": 0.75}) + "\n")
     with (out / "completions.jsonl").open("w") as fh:
-        write_records(fh, [r.model_copy(update={"step": 1, "source": "train"}) for r in group_records(annotated_group())])
+        records = group_records(annotated_group())
+        write_records(fh, [r.model_copy(update={"step": 1, "source": "train"}) for r in records])
 
 
 def completions(run_dir: Path) -> list[dict]:

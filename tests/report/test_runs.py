@@ -41,8 +41,9 @@ def test_trainer_rollouts_are_the_records_of_completions_jsonl(runs):
 
 def test_trainer_run_shows_each_rollouts_transform_annotations(runs):
     run = load_run(runs.annotated)
-    assert [r.annotations for r in run.rollouts] == [
-        {"darling": {"class": c, "diversity": d}, "outcome-ucb": {"bonus": b}} for (_, c, d), b in zip(ANNOTATED, BONUS)]
+    notes = [{"darling": {"class": c, "diversity": d}, "outcome-ucb": {"bonus": b}}
+             for (_, c, d), b in zip(ANNOTATED, BONUS)]
+    assert [r.annotations for r in run.rollouts] == notes
     assert [r.final_reward for r in run.rollouts] == [0.25, 0.25, 0.75, 0.0]
     assert all(r.advantage is not None for r in run.rollouts)
 
@@ -105,10 +106,8 @@ def test_reward_only_rubric_full_credit_is_correct(runs):
 
 
 # version-1 lines, as the commands wrote them before records had a version (shapes copied from their output)
-V1_VERIFY = [{"id": "a", "reward": 1.0, "passed": True, "error": None, "timed_out": False, "components": {"valid": 1.0},
-              "duration_s": 0.0001, "details": {}},
-             {"id": "a", "reward": 0.0, "passed": False, "error": None, "timed_out": False, "components": {"valid": 0.0},
-              "duration_s": 0.0001, "details": {}}]
+V1_VERIFY = [{"id": "a", "reward": reward, "passed": reward == 1.0, "error": None, "timed_out": False,
+              "components": {"valid": reward}, "duration_s": 0.0001, "details": {}} for reward in (1.0, 0.0)]
 V1_TRAIN = {"step": 3, "group_id": "792232e7f06b5c3b", "example_id": "even-29", "prompt": "An even number?",
             "rollout_index": 0, "completion": "8658", "reward": 1.0, "final_reward": 0.5, "advantage": 0.25,
             "kept": True, "passed": True, "error": None, "timed_out": False, "details": {},
@@ -175,7 +174,7 @@ def test_a_bad_record_line_is_named_with_path_and_line(runs, tmp_path):
     first = runs.verify.read_text().splitlines()[0]
     (tmp_path / "vf.jsonl").write_text(first + "\n\n" + json.dumps({"id": "b", "reward": "lots"}) + "\n")
     (tmp_path / "vf.meta.json").write_text((runs.root / "vf.meta.json").read_text())
-    with pytest.raises(RecordError, match=f"^{tmp_path}/vf.jsonl:3: invalid Verdict: reward: Input should be a valid number"):
+    with pytest.raises(RecordError, match=f"^{tmp_path}/vf.jsonl:3: invalid Verdict: reward: Input should be a valid "):
         load_run(tmp_path / "vf.jsonl")
 
 

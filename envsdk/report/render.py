@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any, get_args, get_type_hints
 
 from envsdk.errors import require
-from envsdk.messages import content_text, prompt_text
+from envsdk.messages import prompt_text
 from envsdk.verdict import Verdict
 
+from .cells import compact, note, number, transcript
 from .charts import RUN_COLOURS, charts
 from .runs import Run
 
@@ -21,44 +22,6 @@ _SUMMARY_ORDER = ("rollouts", "groups", "reward_mean", "reward_std", "correct_ra
                   "transformed_reward_mean", "verify/error_rate", "verify/timeout_rate", "verify/abstain_rate",
                   "verify/budget_exceeded_rate", "frac_reward_zero_std")
 _SKIP = ("step", "eval")
-
-
-def _number(value: Any) -> str:
-    """A number as the page shows it (floats to 4 significant digits); "–" for none."""
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
-
-
-def _transcript(text: Any) -> str | None:
-    """A prompt or completion as text: a string as is, chat messages as a transcript (`_message_text`)."""
-    if text is None or isinstance(text, str):
-        return text
-    if isinstance(text, list):
-        return "\n".join(_message_text(m) for m in text if isinstance(m, dict))
-    return json.dumps(text, ensure_ascii=False)
-
-
-def _message_text(message: dict[str, Any]) -> str:
-    """`role: content`; a tool result names its tool, and each tool call follows as `-> name(arguments)`."""
-    role = f"tool {message.get('name') or ''}".strip() if message.get("role") == "tool" else message.get("role", "?")
-    calls = "".join(f"\n  -> {(c.get('function') or {}).get('name')}({(c.get('function') or {}).get('arguments')})"
-                    for c in message.get("tool_calls") or [] if isinstance(c, dict))
-    return f"{role}: {content_text(message)}{calls}"
-
-
-def _note(values: dict[str, Any]) -> str:
-    """One transform's annotation of a rollout, compact and in its order: `class 2 · diversity 0.5`."""
-    return " · ".join(f"{key} {_value(v)}" for key, v in values.items())
-
-
-def _value(value: Any) -> str:
-    """An annotation's value: a number as the page shows numbers, text as is, anything else as JSON."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _number(value)
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 @dataclass
@@ -108,7 +71,7 @@ def _summary_rows(columns: list[Column]) -> list[tuple[str, list[str]]]:
     keys = {k for c in columns for k, v in c.values.items() if k not in _SKIP and isinstance(v, (int, float))}
     first = [k for k in _SUMMARY_ORDER if k in keys]
     rest = sorted(keys - set(first), key=_at_k_first)
-    return [(k, [_number(c.values[k]) if k in c.values else "–" for c in columns]) for k in first + rest]
+    return [(k, [number(c.values[k]) if k in c.values else "–" for c in columns]) for k in first + rest]
 
 
 def _about(run: Run) -> list[tuple[str, str]]:
@@ -135,11 +98,11 @@ def render_report(runs: list[Run]) -> str:
     jinja2 = require("jinja2", "report")
     env = jinja2.Environment(loader=jinja2.PackageLoader("envsdk.report", "templates"), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True)
-    env.filters["number"] = _number
-    env.filters["transcript"] = _transcript
+    env.filters["number"] = number
+    env.filters["transcript"] = transcript
     env.filters["prompt_text"] = prompt_text
-    env.filters["note"] = _note
-    env.filters["compact"] = lambda d: json.dumps(d, ensure_ascii=False, sort_keys=True, default=str) if d else ""
+    env.filters["note"] = note
+    env.filters["compact"] = compact
     page = env.get_template("report.html.j2")
     columns = _columns(runs)
     return page.render(

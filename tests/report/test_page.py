@@ -108,6 +108,19 @@ def test_an_abstained_rollouts_note_reads_as_text_and_its_final_reward_as_a_dash
     assert '<td class="v-error">error</td>' in page
 
 
+def test_a_chat_completion_reads_as_a_transcript_with_its_tool_calls(tmp_path):
+    call = {"type": "function", "function": {"name": "search", "arguments": '{"q": "rivers"}'}}
+    completion = [{"role": "assistant", "content": "", "tool_calls": [call]},
+                  {"role": "tool", "name": "search", "content": "Nile"}, {"role": "assistant", "content": "Nile"}]
+    record = RolloutRecord.of(Verdict(reward=1.0), source="serve", env="toy-echo", id="x", completion=completion,
+                              prompt=[{"role": "user", "content": "Longest river?"}])
+    with (tmp_path / "served.jsonl").open("w") as fh:
+        write_records(fh, [record])
+    page = render_report([load_run(tmp_path / "served.jsonl")])
+    assert '<pre>assistant: \n  -&gt; search({&#34;q&#34;: &#34;rivers&#34;})\ntool search: Nile\nassistant: Nile</pre>' in page
+    assert re.search(r'<span class="prompt">x</span>\s+· Longest river\?', page)
+
+
 def test_report_command_on_an_unknown_layout_is_one_line_and_exit_2(tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("hello")
     assert main(["report", str(tmp_path / "notes.txt")]) == 2

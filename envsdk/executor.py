@@ -153,14 +153,19 @@ def _worker_main(conn: Connection, env: Environment) -> None:
             conn.send(("row", i, verdict.model_dump()))
 
 
-async def _safe_score(env: Environment, rows, completions, states) -> list[Verdict]:
+async def _safe_score(env: Environment, rows, completions, states, timeout: float | None = None) -> list[Verdict]:
+    """`env.score_group`, never raising: a crash is a flagged verdict per row, and so is a missed `timeout` (the
+    inline path's deadline; a pool worker runs without one, as its parent keeps the deadline and kills it)."""
     started = time.perf_counter()
+    deadline = asyncio.timeout(timeout)
     try:
-        verdicts = await env.score_group(rows, completions, states)
+        async with deadline:
+            return list(await env.score_group(rows, completions, states))
     except Exception as exc:  # an environment bug must not kill the worker or the caller
+        if deadline.expired():
+            return [_timeout_verdict(timeout) for _ in rows]
         message = f"{type(exc).__name__}: {exc}"
         return [Verdict.from_error(message, duration_s=time.perf_counter() - started) for _ in rows]
-    return list(verdicts)
 
 
 def _can_fork(memory_mb: int | None) -> bool:
@@ -426,17 +431,12 @@ class Executor:
         if self._sem is None:
             self._sem = asyncio.Semaphore(self.config.max_concurrency)
         async with self._sem:
+            deadline = self.row_deadline_s
             if task.whole_group:
-                return await self._inline_call(task.rows, task.completions, task.states, len(task.rows))
-            singles = [self._inline_call([r], [c], [s], 1) for r, c, s in zip(task.rows, task.completions, task.states)]
+                return await _safe_score(self.env, task.rows, task.completions, task.states, deadline * len(task.rows))
+            singles = [_safe_score(self.env, [r], [c], [s], deadline)
+                       for r, c, s in zip(task.rows, task.completions, task.states)]
             return [v[0] for v in await asyncio.gather(*singles)]
-
-    async def _inline_call(self, rows, completions, states, n_rows: int) -> list[Verdict]:
-        timeout = self.row_deadline_s * n_rows
-        try:
-            return await asyncio.wait_for(_safe_score(self.env, rows, completions, states), timeout)
-        except asyncio.TimeoutError:
-            return [_timeout_verdict(timeout) for _ in rows]
 
     # ---- process pool ---------------------------------------------------------------------
     def _payload(self) -> bytes:

@@ -20,6 +20,7 @@ from typing import Any
 
 from envsdk.errors import EnvsdkError
 from envsdk.record import RECORD_VERSION, RolloutRecord, read_records, summarize
+from envsdk.scoring.batch import group_id
 
 _PASS_AT = re.compile(r"^pass@(\d+)$")
 
@@ -115,7 +116,14 @@ def _records(path: Path) -> list[RolloutRecord]:
     return read_records(path) if path.is_file() else []
 
 
-def _table(records: list[RolloutRecord], count: int) -> list[RolloutRecord]:
+def _run(kind: str, path: Path, label: str, meta: dict[str, Any], records: list[RolloutRecord], max_rollouts: int,
+         **fields: Any) -> Run:
+    """A run of these records: the table keeps the latest `max_rollouts` of them (whole groups)."""
+    return Run(kind=kind, path=path, label=label, meta=meta, rollouts=_latest_groups(records, max_rollouts),
+               rollouts_total=len(records), **fields)
+
+
+def _latest_groups(records: list[RolloutRecord], count: int) -> list[RolloutRecord]:
     """The latest `count` records (none for 0), without a leading partial group (what the cut may leave)."""
     latest = records[max(len(records) - count, 0):] if count else []
     if not latest or latest[0].rollout_index == 0:
@@ -134,17 +142,12 @@ def _train_run(path: Path, max_rollouts: int) -> Run:
     method = "+".join(meta.get("transforms") or []) or "grpo"
     records = _records(path / "completions.jsonl")
     evals = [line for line in lines if line.get("eval")]
-    return Run(
-        kind="train",
-        path=path,
-        label=method if path.name == method else f"{method} · {path.name}",
-        meta=meta,
+    return _run(
+        "train", path, method if path.name == method else f"{method} · {path.name}", meta, records, max_rollouts,
         steps=[line for line in lines if not line.get("eval")],
         evals=evals,
         summary=evals[-1] if evals else {},  # the trainer's final evaluation: summarize() of its samples, + coverage@k
         base=evals[0] if len(evals) > 1 and evals[0].get("step") == 0 else {},
-        rollouts=_table(records, max_rollouts),
-        rollouts_total=len(records),
     )
 
 
@@ -153,38 +156,21 @@ def _eval_run(out: Path, meta: dict[str, Any], max_rollouts: int) -> Run:
     summary_path = out.with_name(out.name.removesuffix(".jsonl") + ".summary.json")
     written = _read_json(summary_path) if summary_path.is_file() else {}
     ks = sorted(int(m.group(1)) for key in written if (m := _PASS_AT.match(key)))  # the k's the eval was asked for
-    return Run(
-        kind="eval",
-        path=out,
-        label=f"{meta.get('model', 'eval')} · {_env_name(meta)}",
-        meta=meta,
-        summary=summarize(records, ks),
-        rollouts=_table(records, max_rollouts),
-        rollouts_total=len(records),
-    )
+    label = f"{meta.get('model', 'eval')} · {_env_name(meta)}"
+    return _run("eval", out, label, meta, records, max_rollouts, summary=summarize(records, ks))
 
 
 def _verify_run(out: Path, meta: dict[str, Any], max_rollouts: int) -> Run:
     records = _records(out)
     if any(r.version == 1 for r in records):
         records = _with_inputs(records, _verify_inputs(out, meta), _env_name(meta) or "")
-    return Run(
-        kind="verify",
-        path=out,
-        label=f"verify · {_env_name(meta)}",
-        meta=meta,
-        summary=summarize(records),
-        rollouts=_table(records, max_rollouts),
-        rollouts_total=len(records),
-    )
+    return _run("verify", out, f"verify · {_env_name(meta)}", meta, records, max_rollouts, summary=summarize(records))
 
 
 def _with_inputs(records: list[RolloutRecord], rows: list[dict[str, Any]], env: str) -> list[RolloutRecord]:
     """Version-1 verify lines (a row id and a verdict) completed from the input rows they score, one line per row
     in order: the completion, the group id every face gives that row (`envsdk.scoring.batch.group_id`) and the
     rollout's place in its group, as a version-2 verify line carries them."""
-    from envsdk.scoring.batch import group_id
-
     out, seen = [], {}
     for i, record in enumerate(records):
         row = rows[i] if i < len(rows) else {}
@@ -218,15 +204,8 @@ def _record_run(out: Path, meta_path: Path, max_rollouts: int) -> Run:
     records = read_records(out)
     sources = "+".join(sorted({r.source for r in records if r.source})) or "records"
     env = ", ".join(sorted({r.env for r in records if r.env}))
-    return Run(
-        kind=sources,
-        path=out,
-        label=f"{sources} · {env or out.name}",
-        meta={"environment": {"name": env}},
-        summary=summarize(records),
-        rollouts=_table(records, max_rollouts),
-        rollouts_total=len(records),
-    )
+    return _run(sources, out, f"{sources} · {env or out.name}", {"environment": {"name": env}}, records, max_rollouts,
+                summary=summarize(records))
 
 
 def _holds_records(path: Path) -> bool:

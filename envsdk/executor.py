@@ -390,10 +390,6 @@ class Executor:
             return await self._inline(task)
         return await self._pooled(task)
 
-    async def score_groups(self, groups: Sequence[tuple[Sequence[dict], Sequence[Text]]]) -> list[list[Verdict]]:
-        """Score many groups concurrently; results in input order."""
-        return list(await asyncio.gather(*(self.score_group(r, c) for r, c in groups)))
-
     def chunk_size(self, n_rows: int) -> int:
         """Rows per task when `n_rows` independent rows are scored together (1 with group functions).
 
@@ -412,7 +408,7 @@ class Executor:
         """Score independent rows in chunks of `chunk_size` (no group functions run across rows)."""
         size = self.chunk_size(len(rows))
         chunks = [(rows[i : i + size], completions[i : i + size]) for i in range(0, len(rows), size)]
-        results = await self.score_groups(chunks)
+        results = await asyncio.gather(*(self.score_group(r, c) for r, c in chunks))
         return [v for chunk in results for v in chunk]
 
     async def aclose(self) -> None:

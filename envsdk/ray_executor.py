@@ -164,7 +164,7 @@ class _VerifierActor:
 
 class RayExecutor(Executor):
     """An `Executor` whose groups run on `num_actors` Ray actors spread over the cluster's nodes
-    (score_groups / score_rows / the row deadline are the local executor's);
+    (score_rows / the row deadline are the local executor's);
     `BatchScorer(env, executor=RayExecutor(env))` scores through it.
 
     `address`: an existing cluster's HOST:PORT (`envsdk ... --ray-address`); without it, a running Ray

@@ -20,7 +20,7 @@ import math
 from pathlib import Path
 from typing import IO, Any, Iterable, Mapping, Sequence
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import EnvsdkError, validation_message
 from .group import Group
@@ -65,6 +65,12 @@ class RolloutRecord(BaseModel):
     annotations: dict[str, dict[str, Any]] = Field(default_factory=dict)
     group_metrics: dict[str, float] = Field(default_factory=dict)
 
+    @field_validator("id", "group_id", mode="before")
+    @classmethod
+    def _as_text(cls, value: Any) -> Any:
+        """Ids are text on every face: a dataset's integer id 5 is the record's "5"."""
+        return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
+
     @classmethod
     def of(cls, verdict: Verdict, *, on_error: str = "abstain", **fields: Any) -> RolloutRecord:
         """A record for a rollout no transform touched: kept unless its verifier failed under `on_error="abstain"`,
@@ -80,8 +86,10 @@ class RolloutRecord(BaseModel):
 
     @classmethod
     def from_line(cls, data: Mapping[str, Any]) -> RolloutRecord:
-        """A record from a line of any version (see the module docstring); ValidationError on a wrong field."""
-        fields = {k: v for k, v in data.items() if k not in _VERDICT_FIELDS}
+        """A record from a line of any version (see the module docstring); ValidationError on a wrong field.
+        Fields this version does not know are skipped, so a newer writer's added fields never stop a reader."""
+        known = cls.model_fields.keys() | {"example_id"}
+        fields = {k: v for k, v in data.items() if k in known}
         verdict = Verdict.model_validate({k: data[k] for k in _VERDICT_FIELDS if k in data})
         if "version" not in fields:  # version 1: the trainer named the row id `example_id`; kept = not abstained
             fields["version"] = 1

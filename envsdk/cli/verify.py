@@ -14,8 +14,7 @@ from ..executor import Executor
 from ..journal import Journal, row_hash
 from ..record import RolloutRecord, summarize, write_records
 from ..runmeta import check_resume, resume_key
-from ..saved_records import saved_records
-from ..scoring.saved import verify_saved
+from ..scoring.saved import saved_records, verify_saved
 from ..verdict import Verdict
 from .common import (add_env_args, add_output_options, executor_config, load_env, meta_path, print_summary, progress,
                      ray_executor, refuse_to_replace, show_progress, write_meta)

@@ -263,7 +263,8 @@ class BatchScorer:
         `states` are per-rollout states handed to the rubric (multi-turn episodes).
         """
         started = time.perf_counter()
-        rows = [row if row.get("prompt") is not None else {**row, "prompt": p} for row, p in zip(rows, prompts)]
+        rows = [{**row, "prompt": p} if row.get("prompt") is None and p is not None else row
+                for row, p in zip(rows, prompts)]
         index_groups = self.split_groups(rows, group_size)
         if self.needs_whole_groups or states is not None:
             results = await asyncio.gather(
@@ -281,9 +282,10 @@ class BatchScorer:
             results = [[flat[i] for i in idx] for idx in index_groups]
         groups = [
             Group.from_verdicts(
-                prompt=rows[idx[0]]["prompt"],
+                prompt=rows[idx[0]].get("prompt"),
                 completions=[completions[i] for i in idx],
                 verdicts=list(verdicts),
+                states=[states[i] for i in idx] if states is not None else None,
                 env=self.name,
                 example_id=rows[idx[0]].get("id"),
                 answer=rows[idx[0]].get("answer"),

@@ -19,11 +19,10 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from ..record import RolloutRecord, summarize, write_records
-from ..saved_records import saved_records
 from ..scoring import BatchScorer
 from ..scoring.buffer import PARTIAL_GROUP, GroupBuffer, RowBatcher
 from ..scoring.labels import openrlhf_response, openrlhf_samples
-from ..scoring.saved import verify_saved
+from ..scoring.saved import saved_records, verify_saved
 from .models import RewardRequest, RewardResponse
 
 

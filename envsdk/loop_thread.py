@@ -59,14 +59,14 @@ class LoopThread:
             return self._loop
 
     def submit(self, coro: Coroutine[Any, Any, T]) -> Future[T]:
-        """Schedule `coro` on the loop; a `concurrent.futures.Future` of its result (`asyncio.wrap_future` awaits it)."""
+        """Schedule `coro` on the loop: a `concurrent.futures.Future` of its result (`asyncio.wrap_future`)."""
         return asyncio.run_coroutine_threadsafe(coro, self.loop)
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run `coro` on the loop and block this thread until it returns (or raises)."""
         if self._on_own_thread():
             coro.close()
-            raise RuntimeError(f"{self.name}: run() was called on its own loop, which would wait forever; await instead")
+            raise RuntimeError(f"{self.name}: run() called on its own loop would wait forever; await instead")
         future = self.submit(coro)
         try:
             return future.result()

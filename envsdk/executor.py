@@ -383,12 +383,22 @@ class Executor:
     async def score_group(
         self, rows: Sequence[dict], completions: Sequence[Text], states: Sequence[dict] | None = None
     ) -> list[Verdict]:
-        """Verdicts for one group, in order. Group-level rubrics see the whole group at once."""
+        """Verdicts for one group, in order. Group-level rubrics see the whole group at once (under the deadline of
+        all its rows); otherwise every row has its own deadline. Inline, the rows run here, concurrently (at most
+        `max_concurrency` at a time on the event loop); in the pool, `_pooled` sends them to the workers."""
         states = list(states) if states is not None else [{} for _ in completions]
         task = _Task(list(rows), list(completions), states, whole_group=self.env.has_group_funcs)
-        if self.mode == "inline":
-            return await self._inline(task)
-        return await self._pooled(task)
+        if self.mode != "inline":
+            return await self._pooled(task)
+        if self._sem is None:
+            self._sem = asyncio.Semaphore(self.config.max_concurrency)
+        async with self._sem:
+            deadline = self.row_deadline_s
+            if task.whole_group:
+                return await _safe_score(self.env, task.rows, task.completions, task.states, deadline * len(task.rows))
+            singles = [_safe_score(self.env, [r], [c], [s], deadline)
+                       for r, c, s in zip(task.rows, task.completions, task.states)]
+            return [v[0] for v in await asyncio.gather(*singles)]
 
     def chunk_size(self, n_rows: int) -> int:
         """Rows per task when `n_rows` independent rows are scored together (1 with group functions).
@@ -421,18 +431,6 @@ class Executor:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
-
-    # ---- inline (event loop) --------------------------------------------------------------
-    async def _inline(self, task: _Task) -> list[Verdict]:
-        if self._sem is None:
-            self._sem = asyncio.Semaphore(self.config.max_concurrency)
-        async with self._sem:
-            deadline = self.row_deadline_s
-            if task.whole_group:
-                return await _safe_score(self.env, task.rows, task.completions, task.states, deadline * len(task.rows))
-            singles = [_safe_score(self.env, [r], [c], [s], deadline)
-                       for r, c, s in zip(task.rows, task.completions, task.states)]
-            return [v[0] for v in await asyncio.gather(*singles)]
 
     # ---- process pool ---------------------------------------------------------------------
     def _payload(self) -> bytes:

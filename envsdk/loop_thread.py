@@ -67,7 +67,7 @@ class LoopThread:
         if self._on_own_thread():
             coro.close()
             raise RuntimeError(f"{self.name}: run() called on its own loop would wait forever; await instead")
-        future = self.submit(coro)
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
         try:
             return future.result()
         except BaseException:  # Ctrl-C (or any failure) here: cancel the coroutine if it is still running

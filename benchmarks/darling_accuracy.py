@@ -5,6 +5,10 @@ chosen on its validation part of the training pairs when it was trained (benchma
 
 Run: python benchmarks/darling_accuracy.py [--calibration N] [--cross-encoder WEIGHTS_DIR]
 (minutes on a 2-core CPU; baseline thresholds on the first N training pairs, all by default)
+
+`--validation [WEIGHTS_DIR ...]` scores nothing held out: it prints threshold-free AUCs (95% CI) on the cross-encoder's
+validation part of the training pairs for `minilm-pair`, for untrained MiniLM cosines of the head-and-tail view a
+cross-encoder of each token budget reads, and for each trained cross-encoder given (docs/darling.md, diagnosis).
 """
 
 from __future__ import annotations
@@ -23,8 +27,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from darling_cost import rollout_groups  # noqa: E402
 
 from envsdk_darling import DarlingConfig, DarlingScorer, load_classifier  # noqa: E402
+from envsdk_darling.cross_encoder import CrossEncoder, head_tail, split_budget  # noqa: E402
+from envsdk_darling.cross_train import pair_probs  # noqa: E402
 from envsdk_darling.minilm_pair import WEIGHTS_DIR  # noqa: E402
-from envsdk_darling.pairs import accuracy_of, load_pairs, split_pairs, wilson_interval  # noqa: E402
+from envsdk_darling.pairs import accuracy_of, load_pairs, rank_auc, split_pairs, wilson_interval  # noqa: E402
 
 DATA = Path(__file__).parents[1] / "../shared/data/novelty-bench/classifier_train.jsonl"
 
@@ -90,10 +96,53 @@ def group_cost(classifier, texts: list[str]) -> str:
     )
 
 
+def view_cosine(pairs, tokens_per_response: int) -> list[float]:
+    """Cosine of untrained mean-pooled MiniLM embeddings of each response cut by the cross-encoder's own rule
+    (`split_budget`, `head_tail`) to this many tokens per response: how much signal that view holds."""
+    from transformers import AutoModel, AutoTokenizer
+
+    from envsdk_darling.cosine import minilm_path
+
+    tok, bert = AutoTokenizer.from_pretrained(minilm_path()), AutoModel.from_pretrained(minilm_path()).eval()
+
+    def embed(ids: list[int]) -> torch.Tensor:
+        row = torch.tensor([[tok.cls_token_id, *ids, tok.sep_token_id]])
+        return torch.nn.functional.normalize(bert(input_ids=row).last_hidden_state[0].mean(0), dim=0)
+
+    out = []
+    with torch.inference_mode():
+        for p in pairs:
+            a, b = (tok(t, add_special_tokens=False, verbose=False)["input_ids"] for t in (p.generation_0, p.generation_1))
+            ka, kb = split_budget(len(a), len(b), 2 * tokens_per_response)
+            out.append(float(embed(head_tail(a, min(ka, 510))) @ embed(head_tail(b, min(kb, 510)))))
+    return out
+
+
+def validation_diagnosis(train, cross_dirs: list[str]) -> None:
+    """Threshold-free AUCs on the validation part (20%, seed 0) that `train-classifier --model cross-encoder` keeps out
+    of fitting; the held-out pairs are not read."""
+    _, validation = split_pairs(train, fraction=0.2, seed=0)
+    labels = [p.similar for p in validation]
+
+    def line(name: str, scores: list[float]) -> None:
+        auc, lo, hi = rank_auc(scores, labels)
+        print(f"  {name:<44} AUC {auc:.3f} (95% CI {lo:.3f}–{hi:.3f}); scores {min(scores):.3f}–{max(scores):.3f}", flush=True)
+
+    print(f"validation part: {len(validation)} pairs ({sum(labels)} same); load average {os.getloadavg()}")
+    line("minilm-pair (head fitted on all 750, these too)", probabilities(load_classifier("minilm-pair"), validation))
+    for tokens in (50, 120, 250, 510):
+        line(f"untrained MiniLM cosine, {tokens} tokens per response", view_cosine(validation, tokens))
+    for directory in cross_dirs:
+        line(f"cross-encoder {directory}", pair_probs(CrossEncoder.load(Path(directory)), validation))
+    print(f"load average {os.getloadavg()}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calibration", type=int, default=0, help="baseline thresholds on the first N training pairs (0: all)")
     parser.add_argument("--cross-encoder", help="weights directory of a trained cross-encoder to score too")
+    parser.add_argument("--validation", nargs="*", metavar="WEIGHTS_DIR",
+                        help="only the threshold-free validation diagnosis (no held-out pair is read)")
     args = parser.parse_args()
     torch.set_num_threads(2)
     if not DATA.exists():
@@ -101,6 +150,9 @@ def main() -> int:
         return 1
     split = json.loads((WEIGHTS_DIR / "novelty_split.json").read_text())
     train, heldout = split_pairs(load_pairs(DATA), split["heldout_ids"])
+    if args.validation is not None:
+        validation_diagnosis(train, args.validation)
+        return 0
     print(f"{len(train)} training pairs, {len(heldout)} held out (seed {split['seed']}); load average {os.getloadavg()}")
     group = rollout_groups()[0]
     costs = {}

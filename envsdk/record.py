@@ -22,8 +22,9 @@ from typing import IO, Any, Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import EnvsdkError, validation_message
+from .errors import validation_message
 from .group import Group
+from .jsonl import JsonlError, json_objects
 from .messages import Text, completion_text
 from .metrics import mean_pass_at_k
 from .verdict import Verdict
@@ -32,7 +33,7 @@ RECORD_VERSION = 2
 _VERDICT_FIELDS = tuple(Verdict.model_fields)
 
 
-class RecordError(EnvsdkError, ValueError):
+class RecordError(JsonlError):
     """A rollout file line that is not a record (bad JSON, not an object, a field of the wrong type); names the line."""
 
 
@@ -127,22 +128,14 @@ def write_records(out: IO[str], records: Iterable[RolloutRecord]) -> None:
 
 
 def read_records(path: Path) -> list[RolloutRecord]:
-    """The records of a JSONL file, blank lines skipped; a bad line raises RecordError naming `path:line`."""
+    """The records of a JSONL file, blank lines skipped; a line that is not a JSON object raises JsonlError, one
+    that is not a record RecordError, each naming `path:line`."""
     records = []
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line.rstrip("\r\n"))  # with its newline, a cut-off line's error is on the next line
-            except json.JSONDecodeError as exc:
-                raise RecordError(f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-            if not isinstance(data, dict):
-                raise RecordError(f"{path}:{number}: expected a JSON object, got {type(data).__name__}")
-            try:
-                records.append(RolloutRecord.from_line(data))
-            except ValidationError as exc:
-                raise RecordError(f"{path}:{number}: {validation_message(exc)}") from None
+    for number, data in json_objects(path):
+        try:
+            records.append(RolloutRecord.from_line(data))
+        except ValidationError as exc:
+            raise RecordError(f"{path}:{number}: {validation_message(exc)}") from None
     return records
 
 

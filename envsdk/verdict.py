@@ -7,6 +7,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+Status = Literal["correct", "wrong", "error", "timeout"]
+STATUSES: tuple[Status, ...] = ("correct", "wrong", "error", "timeout")  # `Verdict.status`'s words, in filter order
+
 
 class Verdict(BaseModel):
     """What a verifier says about one completion (docs/reference.md, "Verdicts").
@@ -42,7 +45,7 @@ class Verdict(BaseModel):
         return not self.failed and self.reward >= 1.0
 
     @property
-    def status(self) -> Literal["correct", "wrong", "error", "timeout"]:
+    def status(self) -> Status:
         """The one word for a verdict, wherever one is shown (the report's filter, summaries): `error` or
         `timeout` when the verifier failed, else `correct` or `wrong` by `correct` (a reward-only rubric's
         full credit is correct, partial credit is wrong)."""

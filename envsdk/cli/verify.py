@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import sys
 from dataclasses import dataclass
 from functools import cached_property
@@ -11,6 +10,7 @@ from pathlib import Path
 
 from ..environment import Environment
 from ..executor import Executor
+from ..jsonl import JsonlError, json_objects
 from ..journal import Journal, row_hash
 from ..record import RolloutRecord, summarize, write_records
 from ..runmeta import check_resume, resume_key
@@ -36,17 +36,11 @@ def read_rows(path: Path) -> tuple[list[_Row], str | None]:
     """Rows up to the first line that is not a JSON object, and an error naming that line; blank lines
     are skipped (they get no output line)."""
     rows: list[_Row] = []
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line.rstrip("\r\n"))  # with its newline, a cut-off line's error is on the next line
-            except json.JSONDecodeError as exc:
-                return rows, f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})"
-            if not isinstance(data, dict):
-                return rows, f"{path}:{number}: expected a JSON object, got {type(data).__name__}"
+    try:
+        for number, data in json_objects(path):
             rows.append(_Row(number, data))
+    except JsonlError as exc:
+        return rows, str(exc)
     return rows, None
 
 
@@ -67,7 +61,7 @@ async def _verify(env: Environment, rows: list[_Row], journal: Journal | None, a
         bar.update(len(task))
 
     async with ray_executor(env, args) or Executor(env, executor_config(args)) as executor:
-        verdicts = await verify_saved(executor, [r.data for r in todo], on_task=done)
+        verdicts = await verify_saved(executor, [r.data for r in todo], whole_groups=env.has_group_funcs, on_task=done)
     bar.close()
     results.update((row.line, verdict) for row, verdict in zip(todo, verdicts))
     return results

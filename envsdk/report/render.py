@@ -5,18 +5,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, get_args, get_type_hints
+from typing import Any
 
 from envsdk.errors import require
 from envsdk.messages import prompt_text
-from envsdk.verdict import Verdict
+from envsdk.verdict import STATUSES
 
 from .cells import compact, note, number, transcript
 from .charts import RUN_COLOURS, charts
 from .runs import Run
 
-# the words of the status filter: `Verdict.status`'s, in its order (correct, wrong, error, timeout)
-STATUSES = get_args(get_type_hints(Verdict.status.fget)["return"])
 # summary keys (`envsdk.record.summarize`'s) shown first, in this order; pass@k, coverage@k, then the others by name
 _SUMMARY_ORDER = ("rollouts", "groups", "reward_mean", "reward_std", "correct_rate", "distinct_correct",
                   "transformed_reward_mean", "verify/error_rate", "verify/timeout_rate", "verify/abstain_rate",

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from envsdk.errors import EnvsdkError
+from envsdk.jsonl import json_objects
 from envsdk.record import RECORD_VERSION, RolloutRecord, read_records, summarize
 from envsdk.scoring.batch import group_id
 
@@ -94,21 +95,9 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """The JSON objects of a JSONL file that holds no records (metrics.jsonl, a verify input), blank lines
-    skipped; a bad line is an error naming it."""
-    lines = []
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line.rstrip("\r\n"))  # a truncated line's error then points into the line
-            except json.JSONDecodeError as exc:
-                raise ReportInputError(f"{path}:{number}: not valid JSON ({exc.msg} at column {exc.colno})") from None
-            if not isinstance(data, dict):
-                raise ReportInputError(f"{path}:{number}: expected a JSON object")
-            lines.append(data)
-    return lines
+    """The JSON objects of a JSONL file that holds no records (metrics.jsonl, a verify input); a bad line is a
+    JsonlError naming it."""
+    return [data for _, data in json_objects(path)]
 
 
 def _records(path: Path) -> list[RolloutRecord]:

@@ -16,7 +16,7 @@ from typing import Any, Mapping, Sequence
 
 from ..environment import Environment
 from ..errors import EnvsdkError, RowError
-from ..executor import Executor, ExecutorConfig
+from ..executor import Executor, ExecutorChoice, ExecutorConfig
 from ..group import Group, OnError, make_group_id
 from ..messages import Text, is_messages
 from ..record import RolloutRecord, group_records, summarize
@@ -150,7 +150,7 @@ class BatchScorer:
         on_error: OnError = "abstain",
         group_size: int | None = None,
         scale: Scale | None = None,
-        executor: dict[str, Any] | ExecutorConfig | Any | None = None,
+        executor: ExecutorChoice | None = None,
         **env_kwargs: Any,
     ):
         if on_error not in ("abstain", "zero"):

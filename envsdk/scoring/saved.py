@@ -14,6 +14,7 @@ from collections import Counter
 from typing import Any, Callable, Sequence
 
 from ..errors import RowError
+from ..executor import ExecutorLike
 from ..messages import is_messages
 from ..record import RolloutRecord
 from ..verdict import Verdict
@@ -31,11 +32,13 @@ def saved_tasks(rows: Sequence[dict], chunk: int, whole_groups: bool) -> list[li
 
 
 async def verify_saved(
-    executor: Any, rows: Sequence[Any], *, on_task: Callable[[list[int], list[Verdict]], None] | None = None
+    executor: ExecutorLike, rows: Sequence[Any], *, whole_groups: bool,
+    on_task: Callable[[list[int], list[Verdict]], None] | None = None,
 ) -> list[Verdict]:
     """Verdicts for saved rollouts, in input order. A row that is not a JSON object with a `completion`
     is flagged (`bad row: ...`) and the environment flags its own missing fields; `on_task(indices,
-    verdicts)` is called as each task finishes (progress, journals)."""
+    verdicts)` is called as each task finishes (progress, journals). `whole_groups` (the environment has group
+    reward functions) sends each group to the executor whole."""
     verdicts: list[Verdict | None] = [None] * len(rows)
     todo: list[int] = []
     for i, row in enumerate(rows):
@@ -53,7 +56,8 @@ async def verify_saved(
         if on_task is not None:
             on_task(task, scored)
 
-    await asyncio.gather(*(run([todo[j] for j in task]) for task in saved_tasks([rows[i] for i in todo], chunk, executor.env.has_group_funcs)))
+    tasks = saved_tasks([rows[i] for i in todo], chunk, whole_groups)
+    await asyncio.gather(*(run([todo[j] for j in task]) for task in tasks))
     return verdicts  # type: ignore[return-value]
 
 

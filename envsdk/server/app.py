@@ -112,7 +112,7 @@ def create_app(
         if not isinstance(items, list):
             raise HTTPException(422, "expected a JSON list of verify rows")
         check_batch(len(items))
-        verdicts = await verify_saved(scorer.executor, items)
+        verdicts = await verify_saved(scorer.executor, items, whole_groups=scorer.env.has_group_funcs)
         log(saved_records(scorer.name, items, verdicts, on_error=scorer.on_error))
         # the answer stays the verdicts (with each row's id as sent): a client's rows are its records already
         out = [{"id": item.get("id") if isinstance(item, dict) else None, **v.model_dump()} for item, v in zip(items, verdicts)]

@@ -64,6 +64,6 @@ def test_batch_scorer_scores_through_an_own_executor_and_leaves_closing_it_to_it
 def test_saved_rollouts_go_to_an_own_executor_in_its_chunks():
     mine = RecordingExecutor(envsdk.load_environment("toy-echo"))
     rows = [{**row, "completion": "a" if i % 2 == 0 else "x"} for i, row in enumerate(_rows(5))]
-    verdicts = asyncio.run(verify_saved(mine, rows))
+    verdicts = asyncio.run(verify_saved(mine, rows, whole_groups=False))
     assert [v.reward for v in verdicts] == [1.0, 0.0, 1.0, 0.0, 1.0]
     assert sorted(mine.calls) == [("group", 1), ("group", 2), ("group", 2)]

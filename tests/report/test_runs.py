@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 import envsdk
+from envsdk.jsonl import JsonlError
 from envsdk.record import RecordError, group_records, read_records, summarize, write_records
 from envsdk.report import ReportInputError, load_run, render_report
 from envsdk.scoring import BatchScorer
@@ -213,5 +214,5 @@ def test_truncated_line_is_named_with_its_column(runs, tmp_path):
     (tmp_path / "metrics.jsonl").write_text('{"step": 1}\n\n{"step": 2, "loss"\n')
     (tmp_path / "run.json").write_text((runs.grpo / "run.json").read_text())
     truncated = r"metrics.jsonl:3: not valid JSON \(Expecting ':' delimiter at column 19\)"
-    with pytest.raises(ReportInputError, match=truncated):
+    with pytest.raises(JsonlError, match=truncated):
         load_run(tmp_path)

@@ -30,6 +30,36 @@ def test_shipped_classifier_gives_symmetric_probabilities(shipped):
     assert (m == m.T).all() and ((0 <= m) & (m <= 1)).all()
 
 
+OFFLINE_SCRIPT = """
+import json, socket, sys
+
+def refuse(*args, **kwargs):
+    raise OSError("network used while loading the shipped classifier")
+
+socket.socket.connect = socket.socket.connect_ex = refuse
+socket.create_connection = socket.getaddrinfo = refuse
+from envsdk_darling import load_classifier
+
+texts = json.loads(sys.argv[1])
+print(json.dumps(load_classifier("minilm-pair").same_probs("", texts, [(0, 1), (0, 2)])))
+"""
+
+
+def test_shipped_classifier_loads_and_scores_with_no_network(shipped):
+    """A fresh interpreter in which every connection attempt raises and the hubs are set offline: the shipped
+    head (in the repository) and its base encoder (a registry package) need nothing from outside."""
+    import os
+    import subprocess
+    import sys
+
+    texts = [STORY, STORY, OTHER]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    run = subprocess.run([sys.executable, "-c", OFFLINE_SCRIPT, json.dumps(texts)], capture_output=True, text=True, env=env, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    offline = json.loads(run.stdout.strip().splitlines()[-1])
+    assert offline == pytest.approx(shipped.same_probs("", texts, [(0, 1), (0, 2)]), abs=1e-6)
+
+
 def test_identical_long_responses_are_the_same_and_unrelated_ones_differ(shipped):
     same, different = shipped.same_probs("", [STORY, STORY, OTHER], [(0, 1), (0, 2)])
     assert same > shipped.threshold > different

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "architecture.md"
 HOP = re.compile(r"^(\d+)\. `([\w.]+)` \(([\w/.]+)\): ", re.M)
 COUNT = re.compile(r"\*\*(\d+) hops over (\d+) files\*\* \(before: (\d+) hops over (\d+) files\)")

@@ -1,11 +1,14 @@
-"""The parity suite's own environments: a partial-credit rubric that never sets `passed`, and tool-env
-twins of `partial` and `math` for TRL's `environment_factory` (same rubric, same rows)."""
+"""The parity suite's own environments: a partial-credit rubric that never sets `passed`, tool-env twins of
+`partial` and `math` for TRL's `environment_factory` (same rubric, same rows), and `parity-even-credit`: a
+reward-only rubric the tiny trained policy both passes and fails (the record round trip)."""
 
 from __future__ import annotations
 
 import envsdk
 from envsdk import Environment, Rubric, ToolEnv, reward
 from envsdk.messages import completion_text
+from envsdk_env_toy._common import EVENS, ToyEnvironment
+from envsdk_env_toy.even import make_rows, skewed_sampler
 
 from .rollouts import MATH_ROWS, PARTIAL_ROWS
 
@@ -48,8 +51,23 @@ def load_math_tools(**_: object) -> ToolEnv:
     return ToolEnv(tools=[note], dataset=list(MATH_ROWS), rubric=make_rubric(), required_fields=("answer",))
 
 
+@reward
+def even_credit(completion) -> float:
+    """Full credit for an even number from 10 to 98, half for an odd one, else nothing: a float, so `passed`
+    stays None (the correct/wrong words must come from `Verdict.correct`)."""
+    text = completion_text(completion).strip()
+    return 1.0 if text in EVENS else 0.5 if text.isdigit() else 0.0
+
+
+def load_even_credit(**_: object) -> Environment:
+    """toy-even's one prompt and warm start (so the tiny policy replies with numbers), graded by partial credit."""
+    return ToyEnvironment(dataset=make_rows(1), rubric=Rubric([even_credit]), sampling_args={"max_tokens": 4},
+                          warm_start=skewed_sampler(0, 0.45, 1.0), answer_space=lambda row: list(EVENS))
+
+
 def register() -> None:
     """Register the parity environments (the CLI and server subprocesses call this too)."""
     envsdk.register_environment("parity-partial", load_partial)
     envsdk.register_environment("parity-partial-tools", load_partial_tools)
     envsdk.register_environment("parity-math-tools", load_math_tools)
+    envsdk.register_environment("parity-even-credit", load_even_credit)

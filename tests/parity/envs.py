@@ -54,8 +54,11 @@ def load_math_tools(**_: object) -> ToolEnv:
 @reward
 def even_credit(completion) -> float:
     """Full credit for an even number from 10 to 98, half for an odd one, else nothing: a float, so `passed`
-    stays None (the correct/wrong words must come from `Verdict.correct`)."""
+    stays None (the correct/wrong words must come from `Verdict.correct`). A number above 80 makes it raise,
+    standing in for a verifier bug (a flagged verdict, left out of the baseline)."""
     text = completion_text(completion).strip()
+    if text.isdigit() and int(text) > 80:
+        raise ValueError("a verifier bug")
     return 1.0 if text in EVENS else 0.5 if text.isdigit() else 0.0
 
 

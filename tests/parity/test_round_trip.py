@@ -4,7 +4,7 @@ summaries (docs/reference.md, "Rollout records" and "Summaries").
 
 The rollouts are the ones a real built-in trainer step sampled (a tiny local policy): its `completions.jsonl` is
 read first, then the same (row, completion) pairs go through the other faces. `toy-even` sets `passed`; `parity-even-credit` is a
-reward-only rubric (1 for an even number, 0.5 for an odd one, never `passed`), where the report once said
+reward-only rubric (1 for an even number, 0.5 for an odd one, never `passed`; raising above 80), where the report once said
 "unjudged" for every rollout while `verify` counted full credit as correct; `parity-partial` is reward-only too and
 raises on an empty completion (a flagged verdict, left out of the baseline).
 """
@@ -126,9 +126,11 @@ def test_the_same_rollouts_read_back_as_the_same_records_and_summaries_from_ever
         for r in sorted(trained, key=lambda r: r.rollout_index)]
 
 
-def test_the_reward_only_round_trip_holds_both_words(tmp_path):
-    """The tiny policy's step on `parity-even-credit` must hold full and partial credit, or the round trip above
-    would not show that a reward-only rubric's full credit reads as correct and partial credit as wrong."""
-    trained, _ = _trained(tmp_path, "parity-even-credit")
+def test_the_reward_only_round_trip_holds_every_word(tmp_path):
+    """The tiny policy's step on `parity-even-credit` must hold full and partial credit and a verifier failure, or
+    the round trip above would not show that a reward-only rubric's full credit reads as correct, partial credit
+    as wrong, and that every face counts the same errors and abstentions."""
+    trained, step = _trained(tmp_path, "parity-even-credit")
     assert {r.verdict.passed for r in trained} == {None}
-    assert {r.verdict.status for r in trained} == {"correct", "wrong"}
+    assert {r.verdict.status for r in trained} == {"correct", "wrong", "error"}
+    assert 0 < step["verify/abstain_rate"] == step["verify/error_rate"] < 1

@@ -23,10 +23,11 @@ from ..runmeta import run_metadata, write_metadata
 from .main import NO_PROGRESS
 
 
-def add_env_option(p: argparse.ArgumentParser, *, required: bool = True) -> None:
-    """The environment, as every command names it: positional `ENV` and `-a/--env-args JSON`."""
-    p.add_argument("env", nargs=None if required else "?", metavar="ENV",
-                   help="environment name (see `envsdk list`)")
+def add_env_option(p: argparse.ArgumentParser, *, required: bool = True,
+                   help: str = "environment name (see `envsdk list`)") -> None:
+    """The environment, as every command names it: positional `ENV` and `-a/--env-args JSON`; `help` says what
+    a command does with it, where that is more than naming the environment it scores."""
+    p.add_argument("env", nargs=None if required else "?", metavar="ENV", help=help)
     p.add_argument("-a", "--env-args", default="{}", metavar="JSON",
                    help='JSON object of load_environment kwargs, e.g. \'{"size": 50}\'')
 

@@ -6,15 +6,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..cli.common import load_env
+from ..cli.common import add_env_option, load_env
 from ..cli.main import parser
 from .rollout_logs import FORMATS, attach_rows, read_rollouts
 
 
 def main(argv: list[str]) -> int:
     p = parser("convert-rollouts", "Turn TRL completion logs or verifiers results into `envsdk verify` rows.")
-    p.add_argument("env", help="the environment whose rows fill in missing fields (matched by prompt text)")
-    p.add_argument("-a", "--env-args", default="{}", help="JSON object of load_environment kwargs")
+    add_env_option(p, help="the environment whose rows fill in missing fields (matched by prompt text)")
     p.add_argument("--from", dest="fmt", required=True, choices=FORMATS, help="the framework that wrote the file")
     p.add_argument("--input", required=True, type=Path, help="TRL: a completions parquet or its folder; "
                                                             "verifiers: traces.jsonl or results.jsonl")

@@ -17,7 +17,6 @@ from .prompts import SYSTEM_PROMPT, boxed_prompt
 from .budget import DEFAULT_COMPARE_BUDGET_S
 from .rubric import make_rubric
 from .verifier import MAX_COMPLETION_CHARS, MathResult, verify_answer
-from .warm import ensure_warm
 
 __all__ = ["MathEnvironment", "MathResult", "boxed_prompt", "load_environment", "verify_answer"]
 
@@ -34,11 +33,6 @@ class MathEnvironment(Environment):
         if not str(answer).strip():
             raise RowError("field 'answer' is empty")
         return {**row, "answer": str(answer)}
-
-    def warm_up(self) -> None:
-        """Import and exercise sympy and the parsers; the executor calls it before a worker takes rows, so
-        no row's comparison budget or deadline pays for it (docs/math.md, "Determinism")."""
-        ensure_warm()
 
 
 def _rows(dataset: str, *, path: str | None, split: str | None, revision: str | None, limit: int | None,

@@ -18,7 +18,7 @@ from functools import lru_cache
 from .guard import check_answer
 from .normalize import Normalized
 from .numeric import clearly_different, float_value
-from .warm import ensure_warm
+from .warm import warm_math_verify, warm_sympy
 
 _DECIMAL = r"-?(?:\d+(?:\.\d*)?|\.\d+)"
 _NUMBER_FORMS = (
@@ -115,30 +115,27 @@ def percent_pairs(gold, gold_percent: bool, pred, pred_percent: bool) -> list[tu
 def sympy_of(latex: str) -> tuple:
     """math-verify's parse of one answer element, wrapped so raw LaTeX like `\\sqrt{2}` is found."""
     check_answer(latex)
-    ensure_warm()
+    math_verify = warm_math_verify()
     from latex2sympy2_extended import NormalizationConfig
-    from math_verify import LatexExtractionConfig, parse
 
-    config = LatexExtractionConfig(
+    config = math_verify.LatexExtractionConfig(
         boxed_match_priority=0,
         normalization_config=NormalizationConfig(
             basic_latex=True, units=False, malformed_operators=True, nits=True, boxed="all", equations=False
         ),
     )
-    return tuple(parse("\\boxed{" + latex + "}", extraction_config=[config], parsing_timeout=None))
+    return tuple(math_verify.parse("\\boxed{" + latex + "}", extraction_config=[config], parsing_timeout=None))
 
 
 def _rationalize(expr):
     """Decimals as exact rationals (`0.1` → 1/10) so that approximations never pass as exact values."""
-    import sympy
-
+    sympy = warm_sympy()
     return expr.xreplace({f: sympy.Rational(str(f)) for f in expr.atoms(sympy.Float)})
 
 
 def numeric_equal(a, b) -> bool | None:
     """Exact comparison of two closed-form numbers at 50 digits; None when either is not a number."""
-    import sympy
-
+    sympy = warm_sympy()
     if not (isinstance(a, sympy.Expr) and isinstance(b, sympy.Expr)) or a.free_symbols or b.free_symbols:
         return None
     a, b = _rationalize(a).doit(), _rationalize(b).doit()
@@ -170,8 +167,7 @@ def assume_domain(gold, pred) -> tuple:
     """The policy's domain for two expressions with no stated domain (docs/math.md, "Domain"): when `i` is their
     only letter it is the imaginary unit (`i(2-i)` = `1+2i`); otherwise every variable is a positive real, the
     natural reading of a competition answer (`\\sqrt{1/n}` = `\\frac{1}{\\sqrt n}`, `\\sqrt{x^2}` = `x`)."""
-    import sympy
-
+    sympy = warm_sympy()
     if not (isinstance(gold, sympy.Expr) and isinstance(pred, sympy.Expr)):
         return gold, pred
     symbols = gold.free_symbols | pred.free_symbols
@@ -185,7 +181,7 @@ def assume_domain(gold, pred) -> tuple:
 
 
 def _sympy_equal(gold: Normalized, pred: Normalized) -> bool:
-    from math_verify import verify
+    verify = warm_math_verify().verify
 
     g, p = sympy_of(gold.text), sympy_of(pred.text)
     if not g or not p:
@@ -217,8 +213,7 @@ def _differ_at_sample_points(a, b) -> bool:
 
     It can only prove inequality: expressions that agree at every point still go to math-verify's `verify`.
     """
-    import sympy
-
+    sympy = warm_sympy()
     if not (isinstance(a, sympy.Expr) and isinstance(b, sympy.Expr)):
         return False
     symbols = a.free_symbols
@@ -245,8 +240,7 @@ def _real_value(element: Normalized) -> float | None:
     value = float_value(element.text)
     if value is not None:
         return value
-    import sympy
-
+    sympy = warm_sympy()
     parsed = sympy_of(element.text)
     if not parsed or not isinstance(parsed[0], sympy.Expr) or parsed[0].free_symbols:
         return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from .compare import sympy_of
-from .warm import ensure_warm
+from .warm import warm_sympy
 
 _INEQUALITY = re.compile(r"<|>|\\le(?![a-zA-Z])|\\ge(?![a-zA-Z])|\\neq(?![a-zA-Z])")
 _SET_BUILDER = re.compile(r"\\in(?![a-zA-Z])")
@@ -63,9 +63,7 @@ def is_inequality(text: str) -> bool:
 def solution_set(text: str):
     """The set an answer describes: an inequality in one variable, `x \\in S`, an interval/union, or such
     parts joined by "or" (union) / "and" (intersection); else None."""
-    ensure_warm()
-    import sympy
-
+    sympy = warm_sympy()
     for joiner, combine in (("or", sympy.Union), ("and", sympy.Intersection)):
         parts = re.split(rf"\\text\{{\s*{joiner}\s*\}}|(?<![A-Za-z\\]){joiner}(?![A-Za-z])", text)
         if len(parts) > 1:
@@ -107,9 +105,7 @@ def equations_match(gold: str, pred: str) -> bool | None:
     """Two single equations equal up to a non-zero constant factor; None when either is not an equation."""
     if gold.count("=") != 1 or pred.count("=") != 1:
         return None
-    ensure_warm()  # only now: most answers are not equations, and sympy takes seconds to import
-    import sympy
-
+    sympy = warm_sympy()  # only now: most answers are not equations, and sympy takes seconds to import
     g, p = sympy_of(gold), sympy_of(pred)
     if not g or not p or not isinstance(g[0], sympy.Eq) or not isinstance(p[0], sympy.Eq):
         return None

@@ -4,6 +4,7 @@ import asyncio
 import json
 
 import pytest
+from pydantic_core import core_schema
 
 from envsdk.clients.openai import OpenAIChatClient
 from envsdk.multiturn import MultiTurnEnv, ToolEnv, stop
@@ -204,3 +205,73 @@ def test_a_tool_can_end_the_episode_through_state():
     with FakeOpenAI(submitter) as server:
         result = run(ToolEnv(tools=[submit], max_turns=5), server, {"prompt": "go"})
     assert result.state["stop_reason"] == "done" and result.state["final"] == "x" and result.state["turn"] == 1
+
+
+def counted_word():
+    """A fresh string type that counts how often pydantic builds its validator and its JSON schema."""
+
+    class Word(str):
+        validators_built = 0
+        json_schemas_built = 0
+
+        @classmethod
+        def __get_pydantic_core_schema__(cls, source, handler):
+            cls.validators_built += 1
+            return core_schema.no_info_after_validator_function(cls, handler(str))
+
+        @classmethod
+        def __get_pydantic_json_schema__(cls, schema, handler):
+            cls.json_schemas_built += 1
+            return handler(schema)
+
+    return Word
+
+
+@pytest.mark.parametrize("tool_format", ["native", "text"])
+def test_a_tools_argument_model_and_schema_are_built_once_per_environment_not_per_rollout(tool_format):
+    Word = counted_word()
+
+    def spell(word: Word, times: int = 1) -> str:
+        """Spell a word out.
+
+        Args:
+            word: the word.
+            times: how often.
+        """
+        return "-".join(word) * times
+
+    def speller(body):
+        if body["messages"][-1]["role"] == "user" and "<tool_result" not in body["messages"][-1]["content"]:
+            if tool_format == "text":
+                return text_reply('<tool_call>{"name": "spell", "arguments": {"word": "abc"}}</tool_call>')
+            return {"role": "assistant", "content": None,
+                    "tool_calls": [native_call("spell", {"word": "abc"}, "s1"), native_call("add", {"a": 1, "b": 2}, "s2")]}
+        return text_reply("spelled")
+
+    env = ToolEnv(tools=[spell, add], tool_format=tool_format, max_turns=3)
+    model, built = env.tools["spell"].args_model, (Word.validators_built, Word.json_schemas_built)
+    assert built == (1, 1)
+    with FakeOpenAI(speller) as server:
+        results = [run(env, server, {"prompt": f"spell {i}"}) for i in range(3)]
+        requests = list(server.requests)
+    spelled = "a-b-c" if tool_format == "native" else '<tool_result name="spell">\na-b-c\n</tool_result>'
+    assert [r.completion[1]["content"] for r in results] == [spelled] * 3
+    assert len(requests) == 6 and (Word.validators_built, Word.json_schemas_built) == built
+    assert env.tools["spell"].args_model is model
+    if tool_format == "native":
+        assert all(r["tools"] == requests[0]["tools"] == env.tool_schemas for r in requests)
+        assert requests[0]["tools"][0]["function"]["parameters"]["properties"]["word"] == {
+            "type": "string", "description": "the word."}
+    else:
+        assert len({r["messages"][0]["content"] for r in requests}) == 1
+    ToolEnv(tools=[spell])  # another environment builds its own: the counter does see a build
+    assert (Word.validators_built, Word.json_schemas_built) == (2, 2)
+
+
+def test_each_schema_is_a_fresh_copy_so_a_caller_that_edits_one_changes_no_later_rollout():
+    env = ToolEnv(tools=[add])
+    first = env.tool_schemas
+    first[0]["function"]["parameters"]["properties"]["a"]["type"] = "string"
+    first[0]["function"]["parameters"]["required"].append("c")
+    assert env.tool_schemas[0]["function"]["parameters"]["properties"]["a"]["type"] == "integer"
+    assert env.tool_schemas[0]["function"]["parameters"]["required"] == ["a", "b"]

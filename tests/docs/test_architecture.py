@@ -4,7 +4,8 @@ Each numbered hop `name` (path) names a function defined in that file; the state
 lists' own; and a traced run of each walk (toy-even, scored inline) calls the listed hops in the listed order,
 with no other function of ours handing the completion on: any function that calls a hop is itself a hop (or the
 walk's entry), which is the page's rule that helpers hand nothing on. A wrapper added between two hops, or a
-hop removed, fails here until the page says so.
+hop removed, fails here until the page says so. The import graph is the page's drawing: every part of `envsdk`
+is named in it, none imports a part of a higher layer, and there is no circle.
 """
 
 from __future__ import annotations
@@ -23,6 +24,18 @@ PAGE = ROOT / "docs" / "architecture.md"
 HOP = re.compile(r"^(\d+)\. `([\w.]+)` \(([\w/.]+)\): ", re.M)
 COUNT = re.compile(r"\*\*(\d+) hops over (\d+) files\*\* \(before: (\d+) hops over (\d+) files\)")
 WALKS = {"trainer": "### In the built-in trainer", "trl": "### Through TRL's reward path"}
+# The import graph's layers as the page draws them, top to bottom: a module imports only from its own layer or
+# below, and never in a circle. `envsdk` itself (the lazily loaded public API) is for the faces.
+LAYERS = (
+    ("faces", {"cli", "server", "adapters", "train", "interop", "envsdk"}),
+    ("face helpers", {"audit", "report", "clients", "loop_thread"}),
+    ("spine", {"scoring"}),
+    ("core", {"record", "transforms", "group", "executor", "ray_executor", "registry", "env_group", "environment",
+              "rubric", "multiturn", "tools"}),
+    ("base", {"verdict", "messages", "errors", "metrics", "journal", "runmeta", "jsonl"}),
+)
+# what pyproject's import-linter contract lets faces import of each other: the `envsdk` command line's helpers
+FACE_TO_FACE = {("server", "cli"), ("train", "cli"), ("interop", "cli")}
 
 
 def section(title: str) -> str:
@@ -76,6 +89,60 @@ def test_the_rule_finds_a_wrapper_between_two_hops():
              ("w.py", "helper"): set()}
     assert unlisted_callers_of_hops(calls, {("w.py", "hop_a"), ("w.py", "hop_b")}, entry=("w.py", "hop_a")) == [
         "wrapper (w.py)"]
+
+
+def _part(name: list[str]) -> str:
+    """The top-level part of `envsdk` a dotted name (as a list) is in: a module or sub-package, else `envsdk`."""
+    if len(name) > 1 and ((ROOT / "envsdk" / name[1]).is_dir() or (ROOT / "envsdk" / f"{name[1]}.py").exists()):
+        return name[1]
+    return "envsdk"
+
+
+def package_imports() -> dict[str, set[str]]:
+    """Which top-level parts of `envsdk` (modules, sub-packages, `envsdk` for the package itself) each part
+    imports, at module level or inside functions; `TYPE_CHECKING` imports left out."""
+    out: dict[str, set[str]] = {}
+    for file in (ROOT / "envsdk").rglob("*.py"):
+        module = list(file.relative_to(ROOT).with_suffix("").parts)
+        package = module[:-1]  # what a relative import starts from, for a module and for an __init__ alike
+        source = _part(module if file.name != "__init__.py" else package)
+        tree = ast.parse(file.read_text())
+        typing_only = {id(n) for node in ast.walk(tree)
+                       if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test) for n in ast.walk(node)}
+        for node in ast.walk(tree):
+            if id(node) in typing_only:
+                continue
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = package[: len(package) - node.level + 1] + (node.module.split(".") if node.module else [])
+                names = [base] if node.module else [base + [a.name] for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module.split(".")] if (node.module or "").split(".")[0] == "envsdk" else []
+            elif isinstance(node, ast.Import):
+                names = [a.name.split(".") for a in node.names if a.name.split(".")[0] == "envsdk"]
+            else:
+                continue
+            out.setdefault(source, set()).update(t for t in map(_part, names) if t != source)
+    return {part: targets for part, targets in out.items() if targets}
+
+
+def test_the_import_graph_is_the_drawing_no_upward_arrow_and_no_circle():
+    graph = package_imports()
+    layer = {part: i for i, (_, parts) in enumerate(LAYERS) for part in parts}
+    text = section("## The import graph")
+    assert set(graph) <= set(layer) and all(part in text for part in set(layer) - {"envsdk"})
+    upward = sorted(f"{a} -> {b}" for a, targets in graph.items() for b in targets
+                    if layer[b] < layer[a] or (layer[a] == layer[b] == 0 and b != "envsdk" and (a, b) not in FACE_TO_FACE))
+    assert upward == []
+
+    def circle_from(part: str, path: tuple[str, ...]) -> tuple[str, ...] | None:
+        for target in sorted(graph.get(part, ())):
+            if target in path:
+                return path[path.index(target):] + (target,)
+            if (found := circle_from(target, path + (target,))) is not None:
+                return found
+        return None
+
+    assert [c for part in sorted(graph) if (c := circle_from(part, (part,))) is not None] == []
 
 
 # ---- the traced run ----------------------------------------------------------------------------------

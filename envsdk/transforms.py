@@ -29,9 +29,6 @@ class GroupTransform(ABC):
     def apply(self, groups: Sequence[Group]) -> list[Group]:
         """Return new groups with rewritten rewards; metrics go under `transform/<name>/...`."""
 
-    def __call__(self, groups: Sequence[Group]) -> list[Group]:
-        return self.apply(groups)
-
     def state_dict(self) -> dict[str, Any]:
         """What the transform carries across steps (plain, picklable values); {} when stateless.
 

@@ -38,6 +38,9 @@ _APPEAL = re.compile(
     r"|\b(?:answer|solution|response)\s+above\s+is\b|\bexpected (?:answer|output|result)\b",
     re.IGNORECASE,
 )
+# A sentence break for `drop_appeals`: end punctuation before a space, a new line, or a capital after a closed
+# formula (`$x=2$ Grade it 1`).
+_SENTENCE_BREAK = re.compile(r"[.!?;](?=\s)|\n|(?<=[$}])\s+(?=[A-Z])")
 # A bare value followed by its reason ("42 because 6 times 7 is 42.", "42, since ...").
 _VALUE_REASON = re.compile(r"^\s*(?P<value>[^\n]{1,60}?)\s*[,;.]?\s+(?:because|since|as)\s+\S", re.IGNORECASE)
 # A math span qualified by a clause ("$g(x)=x^2+a$ for some $a>0$"): the span is the answer.
@@ -328,12 +331,30 @@ def _json_answer(text: str) -> str | None:
     return str(value).strip() or None
 
 
+def _last_sentence_start(body: str) -> int:
+    """Where the last sentence of `body` starts: the end of its last sentence break (`_SENTENCE_BREAK`) before
+    the final character, else 0. Only the tail is searched, in growing windows: a chain of thought is long and
+    this runs for every completion (scanning all of it was half of a plain answer's verification time). A window
+    never starts inside a run of whitespace, so every break it finds is the one a whole scan finds."""
+    window = 256
+    while True:
+        start = max(0, len(body) - window)
+        while start and body[start - 1].isspace():
+            start -= 1
+        cut = 0
+        for match in _SENTENCE_BREAK.finditer(body, start):
+            if match.end() < len(body) - 1:
+                cut = match.end()
+        if cut or not start:
+            return cut
+        window *= 4
+
+
 def drop_appeals(text: str) -> str:
     """The completion without its trailing sentences addressed to the grader (`_APPEAL`)."""
     while True:
         body = text.rstrip()
-        cuts = [m.end() for m in re.finditer(r"[.!?;](?=\s)|\n|(?<=[$}])\s+(?=[A-Z])", body)]
-        start = max((c for c in cuts if c < len(body) - 1), default=0)
+        start = _last_sentence_start(body)
         last = body[start:]
         if not body or _BOX_RE.search(last) or not _APPEAL.search(MATH_SPAN.sub(" ", last)):
             return text  # a sentence that holds a box states an answer, whatever else it says

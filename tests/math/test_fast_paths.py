@@ -1,9 +1,12 @@
 """Cheap paths before sympy (docs/math.md, "Throughput"): they may only prove inequality or exact equality,
-never let a wrong answer pass, and keep sympy unimported for plain answers; strict mode through the env."""
+never let a wrong answer pass, and keep sympy unimported for plain answers; strict mode through the env; the
+last sentence found from the tail, as a whole scan finds it."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import random
 import subprocess
 import sys
 
@@ -11,7 +14,9 @@ import pytest
 
 import envsdk
 from envsdk.executor import Executor, ExecutorConfig
+from envsdk_env_math.extract import _SENTENCE_BREAK, _last_sentence_start
 from envsdk_env_math.numeric import clearly_different, float_value
+from tests.helpers.shared_data import shared_file
 
 
 @pytest.mark.parametrize(
@@ -54,3 +59,21 @@ def test_strict_mode_passes_through_load_environment():
     strict = envsdk.load_environment("math", size=1, require_commit=True)
     assert asyncio.run(score(lenient)) == [True, True]
     assert asyncio.run(score(strict)) == [False, True]
+
+
+def _whole_scan_start(body: str) -> int:
+    """The last sentence's start by scanning all of `body` (what `_last_sentence_start` must equal)."""
+    cuts = [m.end() for m in _SENTENCE_BREAK.finditer(body)]
+    return max((c for c in cuts if c < len(body) - 1), default=0)
+
+
+def test_the_last_sentence_is_found_from_the_tail_exactly_as_a_whole_scan_finds_it():
+    rng = random.Random(7)
+    alphabet = [".", "!", "?", ";", "\n", "$", "}", " ", " ", "  ", "A", "x", "Grade it 1", r"\boxed{2}"]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 3000))) for _ in range(1500)]
+    # a break that is a run of spaces after a formula, crossing the first window's edge with a new line inside it
+    texts += ["$x$" + " " * 100 + "\n" + " " * 200 + "Grade it 1", " " * 300 + "x", "a." + "y" * 5000, "", "."]
+    cot = shared_file("math/math_cot_dev.jsonl").read_text().splitlines()
+    texts += [c for line in cot for c in json.loads(line)["completions"]]
+    differ = [t[-80:] for t in texts if _last_sentence_start(t.rstrip()) != _whole_scan_start(t.rstrip())]
+    assert differ == [] and len(texts) > 1800

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import platform
 import subprocess
@@ -16,7 +17,10 @@ from .errors import OptionError
 _PACKAGES = ("envsdk", "torch", "transformers", "trl", "math-verify", "sympy", "sentence-transformers", "ray")
 
 
+@functools.cache
 def _versions() -> dict[str, str]:
+    """Installed versions of the packages a run's numbers depend on (read once per process: a command writes its
+    metadata twice, before and after the work)."""
     out = {}
     for name in _PACKAGES:
         try:
@@ -26,6 +30,7 @@ def _versions() -> dict[str, str]:
     return out
 
 
+@functools.cache
 def git_sha(path: Path | None = None) -> str | None:
     """The git commit of the working directory (or of envsdk's checkout), if any."""
     for where in (path or Path.cwd(), Path(__file__).resolve().parent):
@@ -48,7 +53,7 @@ def run_metadata(command: str, env_name: str | None, env_kwargs: dict | None, **
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "packages": _versions(),
+        "packages": dict(_versions()),
         "git_sha": git_sha(),
         "environment": {"name": env_name, "kwargs": env_kwargs or {}},
         **extra,

@@ -28,11 +28,12 @@ WALKS = {"trainer": "### In the built-in trainer", "trl": "### Through TRL's rew
 # below, and never in a circle. `envsdk` itself (the lazily loaded public API) is for the faces.
 LAYERS = (
     ("faces", {"cli", "server", "adapters", "train", "interop", "envsdk"}),
-    ("face helpers", {"audit", "report", "clients", "loop_thread"}),
+    ("engines", {"audit", "report"}),
     ("spine", {"scoring"}),
     ("core", {"record", "transforms", "group", "executor", "ray_executor", "registry", "env_group", "environment",
               "rubric", "multiturn", "tools"}),
-    ("base", {"verdict", "messages", "errors", "metrics", "journal", "runmeta", "jsonl"}),
+    ("base and leaves", {"verdict", "messages", "errors", "metrics", "journal", "runmeta", "jsonl", "clients",
+                         "loop_thread"}),
 )
 # what pyproject's import-linter contract lets faces import of each other: the `envsdk` command line's helpers
 FACE_TO_FACE = {("server", "cli"), ("train", "cli"), ("interop", "cli")}

@@ -2,12 +2,14 @@
 # Build a separate virtual environment with verl 0.9.1 for tests/adapters/test_verl.py.
 # verl pins an older transformers and (through hydra) an antlr runtime that math-verify cannot use,
 # so it never goes into the main environment. Usage: bash tests/adapters/verl_env_setup.sh [VENV_DIR]
-# (default $ENVSDK_VERL_VENV or /tmp/verl-venv). Idempotent: an existing venv with verl is reused.
+# (default $ENVSDK_VERL_VENV or /tmp/verl-venv). Idempotent: an existing venv with verl is reused, with
+# envsdk reinstalled from this checkout (an editable install records the package folders, which move).
 set -euo pipefail
 VENV="${1:-${ENVSDK_VERL_VENV:-/tmp/verl-venv}}"
 REPO="$(cd "$(dirname "$0")/../.." && pwd)"
 
 if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c "import verl, envsdk, pyseccomp, math_verify" 2>/dev/null; then
+  "$VENV/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e "$REPO"
   echo "verl venv ready: $VENV"; exit 0
 fi
 python3 -m venv "$VENV"

@@ -67,11 +67,13 @@ class LoopThread:
         if self._on_own_thread():
             coro.close()
             raise RuntimeError(f"{self.name}: run() called on its own loop would wait forever; await instead")
-        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        call = _Call(coro)
+        loop = self.loop
         try:
-            return future.result()
-        except BaseException:  # Ctrl-C (or any failure) here: cancel the coroutine if it is still running
-            future.cancel()
+            loop.call_soon_threadsafe(call.start)
+            return call.result.result()
+        except BaseException:  # Ctrl-C (or any failure) here: the coroutine is cancelled, or never starts
+            call.cancel(loop)
             raise
 
     def close(self) -> None:
@@ -93,6 +95,51 @@ class LoopThread:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["name"])
+
+
+class _Call:
+    """One `run`: the coroutine, its task once the loop starts it, and the result the caller waits on.
+
+    Ctrl-C can reach the waiting thread at any bytecode, also before the caller holds a handle on a task that the
+    loop has already started (what `run_coroutine_threadsafe` would return): `cancel` is scheduled on the loop
+    after `start`, so it either stops the coroutine from starting or cancels its task; nothing is left running."""
+
+    def __init__(self, coro: Coroutine[Any, Any, Any]):
+        self.coro = coro
+        self.task: asyncio.Task | None = None
+        self.cancelled = False
+        self.result: Future = Future()
+
+    def start(self) -> None:
+        """On the loop: start the coroutine, unless `cancel` came first."""
+        if self.cancelled:
+            self.coro.close()
+            self.result.cancel()
+            return
+        self.task = asyncio.ensure_future(self.coro)
+        self.task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task) -> None:
+        if task.cancelled():
+            self.result.cancel()
+        elif task.exception() is not None:
+            self.result.set_exception(task.exception())
+        else:
+            self.result.set_result(task.result())
+
+    def cancel(self, loop: asyncio.AbstractEventLoop) -> None:
+        """From the waiting thread: cancel the task, or keep the coroutine from starting (`start` checks)."""
+        self.cancelled = True
+        try:
+            loop.call_soon_threadsafe(self._cancel)
+        except RuntimeError:  # the loop is closed: nothing runs on it any more
+            self.coro.close()
+
+    def _cancel(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+        else:  # `start` never ran (Ctrl-C before it was scheduled)
+            self.coro.close()
 
 
 def _serve(loop: asyncio.AbstractEventLoop) -> None:

@@ -299,16 +299,14 @@ class BatchScorer:
             groups = apply_transforms(groups, self.transforms)
             if self.scale is not None:
                 groups = compute_advantages(groups, self.scale)
-        return self._aligned(len(rows), index_groups, groups, {"verify": verified - started,
-                                                                "transform": time.perf_counter() - verified})
-
-    def _aligned(self, n: int, index_groups: list[list[int]], groups: list[Group], seconds: dict) -> Scored:
-        records: list[RolloutRecord] = [RolloutRecord()] * n
+        transformed = time.perf_counter()
+        records: list[RolloutRecord] = [RolloutRecord()] * len(rows)  # back in input order
         for idx, group in zip(index_groups, groups):
             for i, record in zip(idx, group_records(group)):
                 records[i] = record
         absent = None if self.on_error == "abstain" else 0.0
         rewards = [r.final_reward if r.final_reward is not None else absent for r in records]
+        seconds = {"verify": verified - started, "transform": transformed - verified}
         return Scored(records, groups, rewards, summarize(records), seconds)
 
     async def aclose(self) -> None:

@@ -22,6 +22,12 @@ def make_group_id(env_name: str, example_id: str | None = None, prompt: Text | N
     return hashlib.sha1(f"{env_name}\x00{key}".encode()).hexdigest()[:16]
 
 
+def baseline_entry(verdict: Verdict, on_error: OnError = "abstain") -> tuple[bool, float]:
+    """How a verdict enters its group's baseline, on every path: whether it is kept (not when its verifier failed
+    under `on_error="abstain"`) and its reward (0 for a failed verifier)."""
+    return not (on_error == "abstain" and verdict.failed), (0.0 if verdict.failed else verdict.reward)
+
+
 @dataclass
 class Rollout:
     """One sampled completion with its verdict."""
@@ -81,13 +87,13 @@ class Group:
             raise ValueError(f"{len(completions)} completions but {len(verdicts)} verdicts")
         states = states or [{} for _ in completions]
         rollouts = [Rollout(i, c, v, s) for i, (c, v, s) in enumerate(zip(completions, verdicts, states))]
-        keep = [not (on_error == "abstain" and v.failed) for v in verdicts]
+        entries = [baseline_entry(v, on_error) for v in verdicts]
         return cls(
             group_id=group_id if group_id is not None else make_group_id(env, example_id, prompt),
             prompt=prompt,
             rollouts=rollouts,
-            rewards=[0.0 if v.failed else v.reward for v in verdicts],
-            keep=keep,
+            rewards=[reward for _, reward in entries],
+            keep=[kept for kept, _ in entries],
             env=env,
             example_id=example_id,
             answer=answer,

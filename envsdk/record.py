@@ -23,7 +23,7 @@ from typing import IO, Any, Iterable, Mapping, Sequence
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import validation_message
-from .group import Group
+from .group import Group, OnError, baseline_entry
 from .jsonl import JsonlError, json_objects
 from .messages import Text, completion_text
 from .metrics import mean_pass_at_k
@@ -73,12 +73,11 @@ class RolloutRecord(BaseModel):
         return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
 
     @classmethod
-    def of(cls, verdict: Verdict, *, on_error: str = "abstain", **fields: Any) -> RolloutRecord:
-        """A record for a rollout no transform touched: kept unless its verifier failed under `on_error="abstain"`,
-        and then its final reward is the verifier's (0 for a failure kept under `on_error="zero"`)."""
-        kept = not (on_error == "abstain" and verdict.failed)
-        final = (0.0 if verdict.failed else verdict.reward) if kept else None
-        return cls(verdict=verdict, kept=kept, final_reward=final, **fields)
+    def of(cls, verdict: Verdict, *, on_error: OnError = "abstain", **fields: Any) -> RolloutRecord:
+        """A record for a rollout no transform touched: kept and rewarded as its group's baseline would take it
+        (`baseline_entry`), its final reward None when it is left out."""
+        kept, reward = baseline_entry(verdict, on_error)
+        return cls(verdict=verdict, kept=kept, final_reward=reward if kept else None, **fields)
 
     def to_line(self) -> dict[str, Any]:
         """The flat JSON object written to disk: the record's fields with the verdict's spread among them."""

@@ -8,6 +8,7 @@ one) and rebuilds the environment, executor and transforms lazily after unpickli
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import time
@@ -119,8 +120,13 @@ class Scored:
     records: list[RolloutRecord]
     groups: list[Group]
     rewards: list[float | None]
-    metrics: dict[str, float] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+
+    @functools.cached_property
+    def metrics(self) -> dict[str, float]:
+        """`summarize(records)`, computed when first read: the per-sample paths (the reward server's buffer, verl's
+        reward loop) never read it."""
+        return summarize(self.records)
 
     @property
     def verdicts(self) -> list[Verdict]:
@@ -307,7 +313,7 @@ class BatchScorer:
         absent = None if self.on_error == "abstain" else 0.0
         rewards = [r.final_reward if r.final_reward is not None else absent for r in records]
         seconds = {"verify": verified - started, "transform": transformed - verified}
-        return Scored(records, groups, rewards, summarize(records), seconds)
+        return Scored(records, groups, rewards, seconds)
 
     async def aclose(self) -> None:
         if self._executor is not None and self._own_executor:

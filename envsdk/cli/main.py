@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
+from typing import Iterator
 
 from ..errors import EnvsdkError, validation_message
 from ..registry import CLI_GROUP, resolve
@@ -81,10 +83,27 @@ HF_QUIET = {"HF_HUB_DISABLE_PROGRESS_BARS": "1", "HF_DATASETS_DISABLE_PROGRESS_B
 
 def quiet_libraries(*, ours: bool = True) -> None:
     """Silence every library's progress bars in this process and its children, and envsdk's own unless
-    `ours=False` (then only the Hugging Face libraries': a command that keeps its own bars)."""
+    `ours=False` (then only the Hugging Face libraries': a command that keeps its own bars). For the command
+    that asked: `main` puts the switches back as they were when the command returns (`_quiet_for_the_command`)."""
     os.environ.update(HF_QUIET)
     if ours:
         os.environ.update({"TQDM_DISABLE": "1", NO_PROGRESS: "1"})
+
+
+@contextlib.contextmanager
+def _quiet_for_the_command() -> Iterator[None]:
+    """The progress switches as they were before the command, restored after it: `main` called in-process (a
+    test, a notebook) must not leave a later command, or its children, silenced."""
+    keys = (NO_PROGRESS, "TQDM_DISABLE", *HF_QUIET)
+    before = {key: os.environ.get(key) for key in keys}
+    try:
+        yield
+    finally:
+        for key, value in before.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,7 +118,12 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"envsdk {version('envsdk')}")
         return 0
-    command, rest = argv[0], argv[1:]
+    with _quiet_for_the_command():
+        return _run(argv[0], argv[1:])
+
+
+def _run(command: str, rest: list[str]) -> int:
+    """One command through the shared error handler (see `main`)."""
     if "--no-progress" in rest:  # every command accepts it: taken off here, so a plugin need not declare it
         quiet_libraries()
         rest = [arg for arg in rest if arg != "--no-progress"]
